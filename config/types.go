@@ -1,0 +1,114 @@
+package config
+
+import "time"
+
+// This file is the contract between the config package and the commands that
+// consume it: the settings each command runs with, after defaults, the config
+// file, HOIST_* environment variables and flags have been merged.
+
+// Secret is a credential. It prints as a placeholder so that it cannot leak
+// into logs, errors or `hoist config` output; use Reveal to get the value.
+type Secret string
+
+// String implements fmt.Stringer without revealing the secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString implements fmt.GoStringer without revealing the secret.
+func (s Secret) GoString() string { return s.String() }
+
+// Reveal returns the secret's value.
+func (s Secret) Reveal() string { return string(s) }
+
+// Client holds the settings of the uploading side: the TUI, `hoist send`,
+// `hoist demo`.
+type Client struct {
+	// Server is the address: tcp://host:port, tls://host:port, unix:///path,
+	// ssh://[user@]host[:port]; a bare host:port means tcp.
+	Server string
+	// Token sources; exactly one is used, in this order of preference.
+	Token        Secret
+	TokenFile    string
+	TokenCommand string
+	// Tags are added to every upload.
+	Tags []string
+	// ChunkSize is the chunk size asked for, in bytes.
+	ChunkSize int
+	Window    Window
+	Retry     Retry
+	// CAFile is a PEM bundle for tls:// servers; empty means system roots.
+	CAFile string
+	// ReadTimeout bounds each wait for a server frame.
+	ReadTimeout time.Duration
+	UI          UI
+}
+
+// Window bounds the unacknowledged TRANSFERs in flight.
+type Window struct {
+	Chunks int
+	Bytes  int64
+}
+
+// Retry is the reconnect policy: exponential backoff with jitter from Base up
+// to Cap; Attempts 0 means retry forever.
+type Retry struct {
+	Base     time.Duration
+	Cap      time.Duration
+	Attempts int
+}
+
+// UI holds the terminal UI's options.
+type UI struct {
+	StartDir   string
+	ShowHidden bool
+	// Color is "auto", "always" or "never"; NO_COLOR forces never.
+	Color string
+}
+
+// Server holds the settings of `hoist serve`.
+type Server struct {
+	// Listen are TCP addresses; Unix is a socket path; Stdio serves one
+	// session over stdin/stdout.
+	Listen []string
+	Unix   string
+	Stdio  bool
+	// TLS certificate and key files; both set means tls on every TCP listener.
+	TLSCert string
+	TLSKey  string
+	// Root is the data directory.
+	Root   string
+	JWT    JWT
+	Limits Limits
+	// Chaos is the fault-injection spec; empty means off.
+	Chaos string
+}
+
+// JWT configures token verification. With no key file the server uses (and
+// creates) an HS256 secret in its data directory.
+type JWT struct {
+	// SecretFile holds an HS256 secret.
+	SecretFile string
+	// PublicKeyFile holds a PEM EdDSA or RSA public key (EdDSA or RS256).
+	PublicKeyFile string
+	Issuer        string
+	Audience      string
+	Leeway        time.Duration
+}
+
+// Limits bound what clients may do.
+type Limits struct {
+	MaxFileSize    int64
+	Quota          int64 // bytes per user; 0 means none
+	MaxConnections int
+	MaxFiles       int
+	MaxTags        int
+	MaxTagLength   int
+	MaxChunkSize   int
+	IdleTimeout    time.Duration
+	FrameTimeout   time.Duration
+	PartialExpiry  time.Duration
+}
