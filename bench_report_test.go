@@ -1,0 +1,201 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+)
+
+// benchReport gathers every run of the harness and prints issue 6's table.
+type benchReport struct {
+	cfg   benchConfig
+	runs  map[string][]benchRun
+	noSSH string
+	load  [2]string // load average before and after
+}
+
+// benchLinkMBps is the emulated link's bandwidth in MB/s (toxiproxy's KB are 1000 bytes).
+const benchLinkMBps = 50
+
+// benchRow is one line of the table.
+type benchRow struct {
+	run, figure, compare, target, met string
+}
+
+func (r *benchReport) has(name string) bool { return len(r.runs[name]) > 0 }
+
+// rate is the median MB/s of a run.
+func (r *benchReport) rate(name string) float64 {
+	return r.median(name, benchRun.MBps)
+}
+
+func (r *benchReport) median(name string, f func(benchRun) float64) float64 {
+	var xs []float64
+	for _, run := range r.runs[name] {
+		xs = append(xs, f(run))
+	}
+	return benchMedian(xs)
+}
+
+// ratio is the median over rounds of f(a)/f(b) measured in the same round.
+func (r *benchReport) ratio(a, b string, f func(benchRun) float64) float64 {
+	ra, rb := r.runs[a], r.runs[b]
+	var xs []float64
+	for i := range min(len(ra), len(rb)) {
+		xs = append(xs, f(ra[i])/f(rb[i]))
+	}
+	return benchMedian(xs)
+}
+
+func benchMet(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "NO"
+}
+
+func (r *benchReport) rows() []benchRow {
+	var rows []benchRow
+	add := func(row benchRow) { rows = append(rows, row) }
+	mbps := func(name string) string { return fmt.Sprintf("%.1f MB/s", r.rate(name)) }
+	vsRaw := func(name string) float64 { return r.ratio(name, "raw", benchRun.MBps) }
+
+	if r.has("raw") {
+		add(benchRow{"raw TCP copy (baseline)", mbps("raw"), "1.00x", "", ""})
+	}
+	if r.has("raw-fsync-4MiB") {
+		add(benchRow{"raw copy, fsync every 4 MiB", mbps("raw-fsync-4MiB"), fmt.Sprintf("%.2fx raw", vsRaw("raw-fsync-4MiB")), "reference", ""})
+	}
+	if r.has("scp") {
+		add(benchRow{"scp", mbps("scp"), fmt.Sprintf("%.2fx raw", vsRaw("scp")), "reference", ""})
+	}
+	if r.has("hoist") {
+		ratio := vsRaw("hoist")
+		cmp := fmt.Sprintf("%.2fx raw", ratio)
+		if r.has("scp") {
+			cmp += fmt.Sprintf(", %.2fx scp", r.ratio("hoist", "scp", benchRun.MBps))
+		}
+		add(benchRow{"hoist durable (raw-transfer)", mbps("hoist"), cmp, ">= 0.5x raw (aim 0.6)", benchMet(ratio >= 0.5)})
+	}
+	if r.has("hoist-json") {
+		ratio := vsRaw("hoist-json")
+		row := benchRow{"hoist JSON/base64 path", mbps("hoist-json"), fmt.Sprintf("%.2fx raw", ratio), ">= 0.2x raw (no sshd)", benchMet(ratio >= 0.2)}
+		if r.has("scp") {
+			vsSCP := r.ratio("hoist-json", "scp", benchRun.MBps)
+			row.compare += fmt.Sprintf(", %.2fx scp", vsSCP)
+			row.target, row.met = ">= 1x scp", benchMet(vsSCP >= 1)
+		}
+		add(row)
+	}
+	files := fmt.Sprintf("%d x %d KiB", r.cfg.Files, r.cfg.FileSize>>10)
+	fps := func(name string) string {
+		return fmt.Sprintf("%.0f files/s", r.median(name, benchRun.FilesPerSec))
+	}
+	if r.has("hoist-tree") {
+		row := benchRow{"hoist " + files, fps("hoist-tree"), "", ">= 1x scp", "n/a (no sshd)"}
+		if r.has("scp-tree") {
+			vs := r.ratio("hoist-tree", "scp-tree", benchRun.FilesPerSec)
+			row.compare, row.met = fmt.Sprintf("%.2fx scp", vs), benchMet(vs >= 1)
+		}
+		add(row)
+	}
+	if r.has("scp-tree") {
+		add(benchRow{"scp -r " + files, fps("scp-tree"), "", "reference", ""})
+	}
+	if r.has("hoist-1k") {
+		add(benchRow{"hoist literal 1 KiB, 1 in flight", mbps("hoist-1k"), fmt.Sprintf("%.4fx raw", vsRaw("hoist-1k")), "reference", ""})
+	}
+	if r.has("hoist-link") {
+		used := r.rate("hoist-link") / benchLinkMBps
+		add(benchRow{fmt.Sprintf("hoist via %d MB/s, 25 ms link", benchLinkMBps), mbps("hoist-link"), fmt.Sprintf("%.0f%% of link", 100*used), ">= 90% of link", benchMet(used >= 0.9)})
+	}
+	rows = append(rows, r.procRows()...)
+	rows = append(rows, r.tuiRows()...)
+	return rows
+}
+
+// procRows report the peak RSS (the maximum over all runs) and the median CPU
+// seconds per GB of each side.
+func (r *benchReport) procRows() []benchRow {
+	var rows []benchRow
+	var clientPeak, serverPeak int64
+	for _, runs := range r.runs {
+		for _, run := range runs {
+			if run.Client != nil {
+				clientPeak = max(clientPeak, run.Client.PeakRSS)
+			}
+			if run.Server != nil {
+				serverPeak = max(serverPeak, run.Server.PeakRSS)
+			}
+		}
+	}
+	if clientPeak > 0 {
+		rows = append(rows, benchRow{"client peak RSS (all runs)", fmt.Sprintf("%.1f MB", float64(clientPeak)/1e6), "", "< 64 MB", benchMet(clientPeak < 64e6)})
+	}
+	if serverPeak > 0 {
+		rows = append(rows, benchRow{"server peak RSS (all runs)", fmt.Sprintf("%.1f MB", float64(serverPeak)/1e6), "", "connections x window", ""})
+	}
+	for _, name := range []string{"hoist", "hoist-json"} {
+		runs := r.runs[name]
+		if len(runs) == 0 || runs[0].Client == nil || runs[0].Server == nil {
+			continue
+		}
+		cpu := func(p func(benchRun) *benchProc) float64 {
+			return r.median(name, func(run benchRun) float64 { return p(run).CPU.Seconds() / (float64(run.Bytes) / 1e9) })
+		}
+		client := cpu(func(run benchRun) *benchProc { return run.Client })
+		server := cpu(func(run benchRun) *benchProc { return run.Server })
+		rows = append(rows, benchRow{name + " CPU per GB", fmt.Sprintf("client %.2f s, server %.2f s", client, server), "", "", ""})
+	}
+	return rows
+}
+
+// tuiRows compare the TUI's upload with the headless one.
+func (r *benchReport) tuiRows() []benchRow {
+	if !r.has("hoist-tui") || !r.has("hoist") {
+		return nil
+	}
+	cost := 1 - r.ratio("hoist-tui", "hoist", benchRun.MBps)
+	term := r.median("hoist-tui", func(run benchRun) float64 { return float64(run.TermBytes) / 1e3 / run.Elapsed.Seconds() })
+	return []benchRow{
+		{"TUI rendering cost", fmt.Sprintf("%.1f%%", 100*cost), fmt.Sprintf("%.1f MB/s", r.rate("hoist-tui")), "< 5% of headless", benchMet(cost < 0.05)},
+		{"TUI terminal output", fmt.Sprintf("%.1f KB/s", term), "", "< 30 KB/s", benchMet(term < 30)},
+	}
+}
+
+func benchLoad() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:min(3, len(f))], " ")
+}
+
+func (r *benchReport) print(w io.Writer) {
+	fmt.Fprintf(w, "\nhoist upload benchmark: %s file, %d x %d B files, %s link file, %s literal file; median of %d round(s); load %s -> %s\n",
+		benchSizeString(r.cfg.Size), r.cfg.Files, r.cfg.FileSize, benchSizeString(r.cfg.LinkSize), benchSizeString(r.cfg.LiteralSize), r.cfg.Rounds, r.load[0], r.load[1])
+	if r.noSSH != "" {
+		fmt.Fprintf(w, "scp not measured: %s\n", r.noSSH)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "run\tfigure\tcompared\ttarget\tmet")
+	for _, row := range r.rows() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", row.run, row.figure, row.compare, row.target, row.met)
+	}
+	tw.Flush()
+}
+
+func benchSizeString(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d B", n)
+}

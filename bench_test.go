@@ -1,0 +1,308 @@
+package main
+
+// The performance harness of issue 6. One command runs it at full size and
+// prints every figure with its target:
+//
+//	go test -run '^$' -bench Upload -benchtime 1x -timeout 60m .
+//
+// HOIST_BENCH_SIZE (default 1GiB), HOIST_BENCH_ROUNDS (default 3: figures are
+// medians), HOIST_BENCH_LINK_SIZE, HOIST_BENCH_LITERAL_SIZE and
+// HOIST_BENCH_ONLY (a regexp of run names) adjust it. TestBenchSmoke runs the
+// same harness on small sizes under `go test ./...`, proving it works; only
+// the benchmark's figures mean anything, and nothing here asserts a speed.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// benchConfig sizes one run of the harness.
+type benchConfig struct {
+	Size        int64 // the big file
+	LinkSize    int64 // the file sent through the 50 MB/s, 25 ms link
+	LiteralSize int64 // the file sent in the literal 1 KiB one-at-a-time mode
+	Files       int   // files in the many-small-files upload
+	FileSize    int   // bytes in each of them
+	Rounds      int   // repetitions; figures are medians
+	Only        *regexp.Regexp
+}
+
+// benchFullConfig is the benchmark's configuration: issue 6's sizes unless the
+// environment says otherwise.
+func benchFullConfig() (benchConfig, error) {
+	c := benchConfig{Size: 1 << 30, LiteralSize: 4 << 20, Files: 1000, FileSize: 4 << 10, Rounds: 3}
+	var err error
+	if c.Size, err = benchEnvSize("HOIST_BENCH_SIZE", c.Size); err != nil {
+		return c, err
+	}
+	if c.LinkSize, err = benchEnvSize("HOIST_BENCH_LINK_SIZE", c.Size); err != nil {
+		return c, err
+	}
+	if c.LiteralSize, err = benchEnvSize("HOIST_BENCH_LITERAL_SIZE", min(c.LiteralSize, c.Size)); err != nil {
+		return c, err
+	}
+	if v := os.Getenv("HOIST_BENCH_ROUNDS"); v != "" {
+		if c.Rounds, err = strconv.Atoi(v); err != nil || c.Rounds < 1 {
+			return c, fmt.Errorf("HOIST_BENCH_ROUNDS=%q: want a positive integer", v)
+		}
+	}
+	if v := os.Getenv("HOIST_BENCH_ONLY"); v != "" {
+		if c.Only, err = regexp.Compile(v); err != nil {
+			return c, fmt.Errorf("HOIST_BENCH_ONLY: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// benchSmokeConfig is small enough for every `go test` run.
+func benchSmokeConfig() benchConfig {
+	return benchConfig{Size: 2 << 20, LinkSize: 512 << 10, LiteralSize: 16 << 10, Files: 20, FileSize: 4 << 10, Rounds: 1}
+}
+
+// benchEnvSize reads a byte size such as 1GiB, 256M, 4096 from the environment.
+func benchEnvSize(name string, def int64) (int64, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := benchParseSize(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", name, err)
+	}
+	return n, nil
+}
+
+func benchParseSize(s string) (int64, error) {
+	t := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "B"), "I")
+	mult := int64(1)
+	if t != "" {
+		if i := strings.IndexByte("KMGT", t[len(t)-1]); i >= 0 {
+			mult = 1 << (10 * (i + 1))
+			t = t[:len(t)-1]
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > (1<<50)/mult {
+		return 0, fmt.Errorf("size %q: want a positive number of bytes such as 4096, 256M or 1GiB", s)
+	}
+	return n * mult, nil
+}
+
+func BenchmarkUpload(b *testing.B) {
+	cfg, err := benchFullConfig()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		rep := benchRunAll(b, cfg)
+		rep.print(os.Stdout)
+	}
+}
+
+func TestBenchSmoke(t *testing.T) {
+	rep := benchRunAll(t, benchSmokeConfig())
+	var out strings.Builder
+	rep.print(&out)
+	t.Log("\n" + out.String())
+	if !strings.Contains(out.String(), "raw TCP copy") {
+		t.Fatal("report has no baseline row")
+	}
+}
+
+// benchEnv is what every run of a round shares: the input files and, where it
+// can run, an sshd.
+type benchEnv struct {
+	cfg     benchConfig
+	dir     string
+	big     string // random file of cfg.Size bytes
+	link    string // random file of cfg.LinkSize bytes
+	literal string // random file of cfg.LiteralSize bytes
+	tree    string // directory of cfg.Files files of cfg.FileSize bytes
+	sshd    *benchSSHD
+	noSSH   string // why there is no sshd
+}
+
+// benchRun is the outcome of one timed run.
+type benchRun struct {
+	Bytes   int64
+	Files   int
+	Elapsed time.Duration
+	// Client and Server are the processes' costs, when they were measured.
+	Client, Server *benchProc
+	// TermBytes counts what a TUI wrote to its terminal.
+	TermBytes int64
+}
+
+// MBps is the run's rate in MB (10^6 bytes) per second.
+func (r benchRun) MBps() float64 { return float64(r.Bytes) / 1e6 / r.Elapsed.Seconds() }
+
+// FilesPerSec is the run's rate in files per second.
+func (r benchRun) FilesPerSec() float64 { return float64(r.Files) / r.Elapsed.Seconds() }
+
+// benchScenario is one kind of run. run writes its copy under out (a fresh
+// directory, removed afterwards) and checks it arrived intact.
+type benchScenario struct {
+	name string
+	run  func(ctx context.Context, tb testing.TB, e *benchEnv, out string) (benchRun, error)
+}
+
+func benchScenarios() []benchScenario {
+	return []benchScenario{
+		{"raw", benchRunRaw(0)},
+		{"raw-fsync-4MiB", benchRunRaw(4 << 20)},
+		{"scp", benchRunSCP(false)},
+		{"scp-tree", benchRunSCP(true)},
+	}
+}
+
+// benchRunAll prepares the inputs and runs every scenario cfg.Rounds times,
+// interleaved so that the machine's noise hits them all alike.
+func benchRunAll(tb testing.TB, cfg benchConfig) *benchReport {
+	ctx := tb.Context()
+	e := benchPrepare(tb, cfg)
+	rep := &benchReport{cfg: cfg, runs: map[string][]benchRun{}, noSSH: e.noSSH}
+	rep.load[0] = benchLoad()
+	defer func() { rep.load[1] = benchLoad() }()
+	for round := range cfg.Rounds {
+		for _, s := range benchScenarios() {
+			if cfg.Only != nil && !cfg.Only.MatchString(s.name) {
+				continue
+			}
+			if e.sshd == nil && strings.HasPrefix(s.name, "scp") {
+				continue
+			}
+			out := filepath.Join(e.dir, "out-"+s.name)
+			if err := os.Mkdir(out, 0o755); err != nil {
+				tb.Fatal(err)
+			}
+			r, err := s.run(ctx, tb, e, out)
+			if err != nil {
+				tb.Fatalf("round %d, %s: %v", round+1, s.name, err)
+			}
+			if err := os.RemoveAll(out); err != nil {
+				tb.Fatal(err)
+			}
+			rep.runs[s.name] = append(rep.runs[s.name], r)
+			tb.Logf("round %d %-16s %8.1f MB/s %8.0f files/s  %v", round+1, s.name, r.MBps(), r.FilesPerSec(), r.Elapsed.Round(time.Millisecond))
+		}
+	}
+	return rep
+}
+
+func benchPrepare(tb testing.TB, cfg benchConfig) *benchEnv {
+	e := &benchEnv{cfg: cfg, dir: tb.TempDir()}
+	e.big = filepath.Join(e.dir, "big.bin")
+	e.link = filepath.Join(e.dir, "link.bin")
+	e.literal = filepath.Join(e.dir, "literal.bin")
+	e.tree = filepath.Join(e.dir, "tree")
+	for i, f := range []struct {
+		path string
+		size int64
+	}{{e.big, cfg.Size}, {e.link, cfg.LinkSize}, {e.literal, cfg.LiteralSize}} {
+		if err := benchWriteRandom(f.path, f.size, uint64(i)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(e.tree, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	for i := range cfg.Files {
+		if err := benchWriteRandom(filepath.Join(e.tree, fmt.Sprintf("f%04d.bin", i)), int64(cfg.FileSize), uint64(100+i)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if e.noSSH = benchSSHAvailable(); e.noSSH == "" {
+		sshDir := filepath.Join(e.dir, "ssh")
+		if err := os.Mkdir(sshDir, 0o700); err != nil {
+			tb.Fatal(err)
+		}
+		s, err := benchStartSSHD(tb.Context(), sshDir)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(s.close)
+		e.sshd = s
+	}
+	return e
+}
+
+// benchWriteRandom writes size pseudo-random (incompressible) bytes to path.
+func benchWriteRandom(path string, size int64, seed uint64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	var key [32]byte
+	key[0] = byte(seed)
+	key[1] = byte(seed >> 8)
+	_, err = io.CopyN(f, rand.NewChaCha8(key), size)
+	if err == nil {
+		// On disk now, so that writing it back does not slow the first runs.
+		err = f.Sync()
+	}
+	return benchCloseJoin(err, f)
+}
+
+func benchCloseJoin(err error, f *os.File) error {
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func benchRunRaw(syncEvery int64) func(context.Context, testing.TB, *benchEnv, string) (benchRun, error) {
+	return func(ctx context.Context, _ testing.TB, e *benchEnv, out string) (benchRun, error) {
+		dst := filepath.Join(out, "big.bin")
+		d, err := benchRawCopy(ctx, e.big, dst, syncEvery)
+		if err != nil {
+			return benchRun{}, err
+		}
+		if err := benchSameFiles(e.big, dst); err != nil {
+			return benchRun{}, err
+		}
+		return benchRun{Bytes: e.cfg.Size, Files: 1, Elapsed: d}, nil
+	}
+}
+
+func benchRunSCP(tree bool) func(context.Context, testing.TB, *benchEnv, string) (benchRun, error) {
+	return func(ctx context.Context, _ testing.TB, e *benchEnv, out string) (benchRun, error) {
+		if !tree {
+			dst := filepath.Join(out, "big.bin")
+			d, err := e.sshd.scp(ctx, e.big, dst, false)
+			if err != nil {
+				return benchRun{}, err
+			}
+			return benchRun{Bytes: e.cfg.Size, Files: 1, Elapsed: d}, benchSameFiles(e.big, dst)
+		}
+		dst := filepath.Join(out, "tree")
+		d, err := e.sshd.scp(ctx, e.tree, dst, true)
+		if err != nil {
+			return benchRun{}, err
+		}
+		return benchRun{Bytes: int64(e.cfg.Files * e.cfg.FileSize), Files: e.cfg.Files, Elapsed: d}, benchSameTrees(e.tree, dst)
+	}
+}
+
+// benchMedian returns the median of xs (the mean of the middle two for an
+// even count), or 0 for none.
+func benchMedian(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
