@@ -57,10 +57,21 @@ type Response struct {
 	ChunkSize  int       `json:"chunk-size,omitempty"`
 	Missing    [][]Range `json:"missing,omitempty"`
 	Extensions []string  `json:"extensions,omitempty"`
+	// Complete lists the files of the upload that are already complete on
+	// the server, with their sha256, so that a resumed upload can verify
+	// files finished in an earlier session (and empty files, which complete
+	// at authentication).
+	Complete []FileDigest `json:"complete,omitempty"`
 
 	// Set in the Ok to the TRANSFER that completed a file.
 	File   *int   `json:"file,omitempty"`
 	SHA256 string `json:"sha256,omitempty"`
+}
+
+// FileDigest is the sha256 of one completed file of an upload.
+type FileDigest struct {
+	File   int    `json:"file"`
+	SHA256 string `json:"sha256"`
 }
 
 // OK reports whether the response is an Ok.

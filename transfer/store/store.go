@@ -1,0 +1,145 @@
+// Package store keeps what a hoist server holds: upload metadata, chunk
+// bitmaps, completed-file records and a tag index in a bbolt database, and
+// the bytes themselves as files under the data directory.
+//
+// Layout of a data directory:
+//
+//	hoist.db            bbolt metadata (this package's buckets)
+//	catalog.db          a read-only copy of hoist.db for `hoist ls` while a server runs
+//	partial/FID/I       the bytes of file I of upload FID while it is incomplete
+//	users/USER/NAME     completed files, one directory per user
+//
+// Every path below the data directory is opened through an os.Root, and user
+// names and file names must be single safe path elements (see SafeName), so
+// nothing is read or written outside it.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// File names inside the data directory.
+const (
+	DBFile      = "hoist.db"
+	CatalogFile = "catalog.db"
+	partialDir  = "partial"
+	usersDir    = "users"
+)
+
+// Buckets.
+var (
+	bucketUploads = []byte("uploads") // fid(16) -> uploadRecord JSON
+	bucketTouched = []byte("touched") // fid(16) -> unix nanoseconds (8, big-endian)
+	bucketChunks  = []byte("chunks")  // fid(16) file(4) segment(4) -> bitmap bytes
+	bucketFiles   = []byte("files")   // owner 0 fid(16) file(4) -> File JSON
+	bucketTags    = []byte("tags")    // tag 0 owner 0 fid(16) file(4) -> empty
+	bucketUsage   = []byte("usage")   // owner -> completed(8) reserved(8)
+	allBuckets    = [][]byte{bucketUploads, bucketTouched, bucketChunks, bucketFiles, bucketTags, bucketUsage}
+)
+
+// Errors.
+var (
+	// ErrNotFound: no such upload.
+	ErrNotFound = errors.New("no such upload")
+	// ErrExists: an upload with that fid exists already.
+	ErrExists = errors.New("upload exists")
+	// ErrQuota: the user's quota would be exceeded.
+	ErrQuota = errors.New("quota exceeded")
+	// ErrLocked: the database is held by a running server.
+	ErrLocked = errors.New("database is in use by a running server")
+)
+
+// BoltStore is the bbolt- and file-backed store. It is safe for concurrent
+// use.
+type BoltStore struct {
+	dir  string
+	db   *bbolt.DB
+	root *os.Root
+}
+
+// Open opens (creating if needed) the store in dir for a server. Only one
+// process may have a store open for writing; a second Open waits up to
+// lockTimeout and then fails with ErrLocked.
+func Open(dir string, lockTimeout time.Duration) (*BoltStore, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	for _, d := range []string{partialDir, usersDir} {
+		if err := root.Mkdir(d, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+			root.Close()
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		if err := checkRealDir(root, d); err != nil {
+			root.Close()
+			return nil, err
+		}
+	}
+	db, err := bbolt.Open(filepath.Join(dir, DBFile), 0o600, &bbolt.Options{Timeout: lockTimeout, FreelistType: bbolt.FreelistMapType})
+	if err != nil {
+		root.Close()
+		if errors.Is(err, bbolt.ErrTimeout) {
+			return nil, fmt.Errorf("%w: %s", ErrLocked, filepath.Join(dir, DBFile))
+		}
+		return nil, fmt.Errorf("opening %s: %w", filepath.Join(dir, DBFile), err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		root.Close()
+		return nil, fmt.Errorf("initializing %s: %w", DBFile, err)
+	}
+	return &BoltStore{dir: dir, db: db, root: root}, nil
+}
+
+// Dir is the data directory.
+func (s *BoltStore) Dir() string { return s.dir }
+
+// Close closes the database and the data directory.
+func (s *BoltStore) Close() error {
+	return errors.Join(s.db.Close(), s.root.Close())
+}
+
+// WriteCatalog writes a consistent copy of the database to catalog.db
+// (atomically replaced) so that `hoist ls` can read it while the server holds
+// hoist.db's lock.
+func (s *BoltStore) WriteCatalog() error {
+	tmp := filepath.Join(s.dir, CatalogFile+".tmp")
+	err := s.db.View(func(tx *bbolt.Tx) error { return tx.CopyFile(tmp, 0o600) })
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(s.dir, CatalogFile))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing catalog: %w", err)
+	}
+	return nil
+}
+
+// checkRealDir fails unless name is a directory and not a symbolic link.
+func checkRealDir(root *os.Root, name string) error {
+	fi, err := root.Lstat(name)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s in the data directory is not a plain directory (mode %v)", name, fi.Mode())
+	}
+	return nil
+}
