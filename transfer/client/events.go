@@ -72,10 +72,12 @@ func (a ChunkAction) String() string {
 
 // ChunkEvent reports one chunk's progress.
 type ChunkEvent struct {
-	FID    string
-	At     time.Time
-	File   int
-	Index  uint64
+	FID   string
+	At    time.Time
+	File  int
+	Index uint64
+	// Size is the chunk's length in bytes.
+	Size   int
 	Action ChunkAction
 	// Reason explains a resend ("corrupt: crc32c mismatch", "timed out", "connection lost").
 	Reason string
@@ -147,6 +149,11 @@ type ProgressEvent struct {
 	WireBytes uint64
 	// DroppedChunkEvents counts chunk events a slow consumer missed.
 	DroppedChunkEvents uint64
+	// Rate is the acknowledged bytes per second over about the last two seconds.
+	Rate float64
+	// WindowBytes is the current limit on chunk bytes in flight; the engine
+	// adapts it to the measured bandwidth-delay product.
+	WindowBytes int64
 }
 
 // UploadFID implements Event.

@@ -1,0 +1,73 @@
+// Package client is hoist's transfer engine: it carries uploads to a hoist
+// server over flaky links and reports every step as typed events, for the
+// terminal UI and `hoist send` alike. It never imports a UI package.
+//
+// # Uploads
+//
+// An upload is a set of local files, tags and a fid (a UUID chosen by the
+// client). Engine.Start journals it and runs it in the background. Each
+// session dials the server (tcp://, tls://, unix://, ssh:// or host:port),
+// authenticates with the fid, takes the server's map of missing chunks as
+// the truth, and pipelines TRANSFERs of those chunks, each read with a
+// positional read and sent with its CRC-32C, the server's raw extension
+// when it offers one. Answers are matched to requests by message-id.
+//
+// The number of unanswered TRANSFERs is bounded by count and by bytes; the
+// byte bound adapts to the measured bandwidth-delay product (see window.go)
+// and never exceeds Options.Window.
+//
+// # Failures
+//
+//   - A chunk answered "corrupt", or unanswered for Options.ReadTimeout on a
+//     live connection, is sent again (ChunkResent, with the reason).
+//   - A dropped or reset connection, a read or write that runs into its
+//     deadline (a blackholed link), "busy" and "internal" end the session;
+//     the upload reconnects after an exponential backoff with full jitter
+//     (Options.Retry) and sends only what the server still misses. The
+//     backoff starts again from its base once a session got a chunk
+//     acknowledged.
+//   - "unauthorized" makes the engine ask its TokenSource again and
+//     reconnect at once; a second refusal in a row ends the upload.
+//   - "forbidden", "quota", "too-large", "bad-request" and "conflict" end the
+//     upload at once with the server's reason (errors.Is(err, wire.ErrQuota)).
+//   - A file whose size or modification time changes after Start fails, with
+//     ErrFileChanged naming it; the other files go on.
+//
+// # Verification and the journal
+//
+// A goroutine per upload hashes the local files (sha256) in parallel with the
+// transfer, checking before and after that they did not change. A file is
+// verified when the server holds all its chunks and the sha256 it reports
+// for the stored file (in the Ok that completed it, or in a later
+// authentication's "complete" list) equals the local one; a mismatch fails it
+// with ErrChecksumMismatch. Engine.Wait returns nil only when every file is
+// verified.
+//
+// The journal (one small JSON file per upload, written atomically, in
+// $XDG_STATE_HOME/hoist/uploads or ~/.local/state/hoist/uploads) lets a new
+// process continue with Engine.Unfinished and Engine.ResumeJournal. An entry
+// is removed when its upload is verified, canceled, or has failed in a way a
+// resume cannot repair (every file verified or failed for good); Close and
+// crashes keep it. An advisory lock keeps two processes from running the
+// same upload.
+//
+// # Events
+//
+// Engine.Events delivers *SessionEvent, *ChunkEvent and *ProgressEvent for
+// every upload on one channel. Delivery never blocks an upload:
+//
+//   - Session events (every state change) are never dropped.
+//   - Chunk events are queued up to a bound; past it they are dropped and
+//     counted in ProgressEvent.DroppedChunkEvents.
+//   - Progress snapshots are emitted at most every 100 ms while counters
+//     change, and right before every session event. At most one snapshot per
+//     upload waits in the queue: a newer one replaces it, so a slow consumer
+//     sees the latest.
+//   - Events of one upload arrive in the order they happened. The upload's
+//     final session event (done, failed, canceled) is queued before Wait
+//     returns, after a final snapshot.
+//   - Acknowledged bytes of a file never exceed its size, never decrease,
+//     and equal its size once it is verified.
+//
+// Close discards events not yet received and closes the channel.
+package client

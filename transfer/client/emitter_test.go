@@ -1,0 +1,63 @@
+package client
+
+import (
+	"testing"
+)
+
+func TestEmitterNeverBlocksAndKeepsSessionEvents(t *testing.T) {
+	e := newEmitter()
+	defer e.close()
+	const n = 3 * maxQueuedChunkEvents
+	// Nobody reads while all of this is produced: none of it may block.
+	for i := range n {
+		e.chunk(&ChunkEvent{FID: "a", Index: uint64(i)})
+		if i%1000 == 0 {
+			e.session(&SessionEvent{FID: "a", State: StateSending, Attempt: i})
+		}
+		e.progress(&ProgressEvent{FID: "a", WireBytes: uint64(i)})
+	}
+	e.session(&SessionEvent{FID: "a", State: StateDone})
+
+	var chunks, sessions, progress int
+	var last *ProgressEvent
+	var lastIndex uint64
+	for ev := range e.out {
+		switch ev := ev.(type) {
+		case *ChunkEvent:
+			if chunks > 0 && ev.Index <= lastIndex {
+				t.Fatalf("chunk events out of order: %d after %d", ev.Index, lastIndex)
+			}
+			lastIndex = ev.Index
+			chunks++
+		case *SessionEvent:
+			sessions++
+			if ev.State == StateDone {
+				if progress != 1 || last.WireBytes != n-1 {
+					t.Fatalf("got %d snapshots, last %+v; want one, the latest", progress, last)
+				}
+				// The delivery goroutine may hold one event outside the queue.
+				if chunks+int(last.DroppedChunkEvents) != n || chunks > maxQueuedChunkEvents+1 {
+					t.Fatalf("received %d chunk events, %d dropped; want %d in all, at most %d received",
+						chunks, last.DroppedChunkEvents, n, maxQueuedChunkEvents+1)
+				}
+				if sessions != (n+999)/1000+1 {
+					t.Fatalf("got %d session events, want %d", sessions, (n+999)/1000+1)
+				}
+				return
+			}
+		case *ProgressEvent:
+			progress++
+			last = ev
+		}
+	}
+}
+
+func TestEmitterCloseWithoutConsumer(t *testing.T) {
+	e := newEmitter()
+	e.session(&SessionEvent{FID: "a"})
+	e.close()
+	if _, ok := <-e.out; ok {
+		t.Fatal("channel still open after close")
+	}
+	e.close() // idempotent
+}

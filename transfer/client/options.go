@@ -1,0 +1,136 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Defaults for zero Options fields.
+const (
+	// DefaultChunkSize is the chunk size asked for when Options.ChunkSize is 0.
+	// The server may grant less (its cap is 4 MiB by default).
+	DefaultChunkSize = 1 << 20
+	// MaxChunkSize is the largest chunk size the engine asks for; a chunk of
+	// this size still fits a base64 TRANSFER frame.
+	MaxChunkSize = 4 << 20
+	// DefaultWindowChunks bounds the TRANSFERs in flight on one connection.
+	DefaultWindowChunks = 256
+	// DefaultWindowBytes bounds the chunk bytes in flight on one connection.
+	DefaultWindowBytes = 64 << 20
+	// DefaultRetryBase is the first reconnect delay's upper bound.
+	DefaultRetryBase = 250 * time.Millisecond
+	// DefaultRetryCap is the largest reconnect delay.
+	DefaultRetryCap = 30 * time.Second
+	// DefaultReadTimeout bounds every wait for a server frame while a request
+	// is outstanding, and every write.
+	DefaultReadTimeout = 30 * time.Second
+	// DefaultRemoteCommand is what ssh:// runs on the remote host.
+	DefaultRemoteCommand = "hoist serve --stdio"
+)
+
+// Options configure an Engine. Zero fields take the defaults above.
+type Options struct {
+	// Server is the address new uploads go to: tcp://host:port,
+	// tls://host:port, unix:///path, ssh://[user@]host[:port], or a bare
+	// host:port (tcp). Uploads resumed from the journal use the server they
+	// were started with.
+	Server string
+	// Token supplies the JWT; it is asked again on every connection, so a
+	// source that re-reads a file or reruns a command picks up a new token.
+	Token TokenSource
+	// ChunkSize is the chunk size asked for, at most MaxChunkSize. The server
+	// fixes the actual size at an upload's first authentication.
+	ChunkSize int
+	// Window caps the TRANSFERs in flight. The engine adapts the window to the
+	// measured bandwidth-delay product and never exceeds these caps.
+	Window Window
+	// Retry is the reconnect policy.
+	Retry RetryPolicy
+	// ReadTimeout bounds each wait for the server while a request is
+	// outstanding, each write, and the dial. A chunk unanswered this long
+	// on a live connection is resent.
+	ReadTimeout time.Duration
+	// CAFile is a PEM bundle trusted for tls:// servers; empty means the
+	// system roots.
+	CAFile string
+	// JournalDir holds the journal; empty means $XDG_STATE_HOME/hoist/uploads,
+	// else ~/.local/state/hoist/uploads.
+	JournalDir string
+	// SSHCommand is the ssh client and its leading arguments for ssh://
+	// servers; empty means {"ssh"}.
+	SSHCommand []string
+	// RemoteCommand runs on the ssh host and must speak the protocol on its
+	// stdin/stdout; empty means DefaultRemoteCommand.
+	RemoteCommand string
+	// Logger receives diagnostics; nil discards them.
+	Logger *slog.Logger
+}
+
+// Window bounds the unacknowledged TRANSFERs in flight on one connection,
+// by count and by chunk bytes. Zero fields take the defaults.
+type Window struct {
+	Chunks int
+	Bytes  int64
+}
+
+// RetryPolicy is the reconnect policy: before attempt n (from 1) the engine
+// waits a random duration in [0, min(Cap, Base*2^(n-1))) ("full jitter").
+// Attempts caps consecutive failed connections; 0 means retry forever. The
+// count starts again once a connection makes progress.
+type RetryPolicy struct {
+	Base     time.Duration
+	Cap      time.Duration
+	Attempts int
+}
+
+// withDefaults validates o and fills in zero fields.
+func (o Options) withDefaults() (Options, error) {
+	if o.Token == nil {
+		return o, errors.New("client: no token source (Options.Token)")
+	}
+	switch {
+	case o.ChunkSize == 0:
+		o.ChunkSize = DefaultChunkSize
+	case o.ChunkSize < 0 || o.ChunkSize > MaxChunkSize:
+		return o, fmt.Errorf("client: chunk size %d out of range 1..%d", o.ChunkSize, MaxChunkSize)
+	}
+	if o.Window.Chunks < 0 || o.Window.Bytes < 0 {
+		return o, fmt.Errorf("client: negative window %+v", o.Window)
+	}
+	if o.Window.Chunks == 0 {
+		o.Window.Chunks = DefaultWindowChunks
+	}
+	if o.Window.Bytes == 0 {
+		o.Window.Bytes = DefaultWindowBytes
+	}
+	if o.Retry.Base < 0 || o.Retry.Cap < 0 || o.Retry.Attempts < 0 {
+		return o, fmt.Errorf("client: negative retry policy %+v", o.Retry)
+	}
+	if o.Retry.Base == 0 {
+		o.Retry.Base = DefaultRetryBase
+	}
+	if o.Retry.Cap == 0 {
+		o.Retry.Cap = max(DefaultRetryCap, o.Retry.Base)
+	}
+	if o.Retry.Cap < o.Retry.Base {
+		return o, fmt.Errorf("client: retry cap %v below base %v", o.Retry.Cap, o.Retry.Base)
+	}
+	if o.ReadTimeout < 0 {
+		return o, fmt.Errorf("client: negative read timeout %v", o.ReadTimeout)
+	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = DefaultReadTimeout
+	}
+	if len(o.SSHCommand) == 0 {
+		o.SSHCommand = []string{"ssh"}
+	}
+	if o.RemoteCommand == "" {
+		o.RemoteCommand = DefaultRemoteCommand
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o, nil
+}
