@@ -67,3 +67,6 @@ func (b Bitset) Gaps(dst [][2]uint64, n uint64) [][2]uint64 {
 	}
 	return dst
 }
+
+// Clear removes i from the set.
+func (b Bitset) Clear(i uint64) { b[i/64] &^= 1 << (i % 64) }

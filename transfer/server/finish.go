@@ -1,0 +1,171 @@
+package server
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/hoist-dev/hoist/transfer/store"
+	"github.com/hoist-dev/hoist/transfer/wire"
+)
+
+// finishJob is a file whose chunks are all durable. Either chunk is the
+// job of the chunk that completed it (answered with the sha256), or done
+// receives the outcome (completion at authentication).
+type finishJob struct {
+	u     *upload
+	file  int
+	chunk chunkJob
+	done  chan<- error
+}
+
+// finisher completes files in batches: for each it finishes the sha256,
+// links the partial file into the owner's directory under a free name, and
+// then records all of the batch's files in one bbolt transaction.
+type finisher struct {
+	srv   *Server
+	mu    sync.Mutex
+	queue []finishJob
+	wake  chan struct{}
+	quit  chan struct{}
+	buf   []byte
+}
+
+func newFinisher(srv *Server) *finisher {
+	return &finisher{srv: srv, wake: make(chan struct{}, 1), quit: make(chan struct{})}
+}
+
+func (f *finisher) enqueue(j finishJob) {
+	f.mu.Lock()
+	f.queue = append(f.queue, j)
+	f.mu.Unlock()
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (f *finisher) stop() { close(f.quit) }
+
+func (f *finisher) run() {
+	for {
+		select {
+		case <-f.wake:
+			f.round()
+		case <-f.quit:
+			f.round()
+			return
+		}
+	}
+}
+
+func (f *finisher) round() {
+	f.mu.Lock()
+	batch := f.queue
+	f.queue = nil
+	f.mu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	recs := make([]*store.File, len(batch))
+	errs := make([]error, len(batch))
+	var ok []*store.File
+	for i, j := range batch {
+		recs[i], errs[i] = f.prepare(j)
+		if errs[i] == nil {
+			ok = append(ok, recs[i])
+		}
+	}
+	if len(ok) > 0 {
+		if err := f.srv.store.CompleteFiles(ok); err != nil {
+			for i := range errs {
+				if errs[i] == nil {
+					errs[i] = err
+				}
+			}
+		}
+	}
+	for i, j := range batch {
+		f.settle(j, recs[i], errs[i])
+	}
+	f.srv.catalogChanged()
+}
+
+// prepare hashes and publishes one file.
+func (f *finisher) prepare(j finishJob) (*store.File, error) {
+	u := j.u
+	u.mu.Lock()
+	fh, err := u.openFile(f.srv.store, j.file)
+	fs := u.files[j.file]
+	h, hashed, size := fs.h, fs.hashed, fs.size
+	u.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if hashed < size {
+		if f.buf == nil {
+			f.buf = make([]byte, 1<<20)
+		}
+		sr := io.NewSectionReader(fh, int64(hashed), int64(size-hashed))
+		if _, err := io.CopyBuffer(h, sr, f.buf); err != nil {
+			return nil, fmt.Errorf("reading the stored file back: %w", err)
+		}
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	info := u.rec.Files[j.file]
+	stored, err := f.srv.store.Publish(u.fid, j.file, u.rec.Owner, info.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &store.File{
+		Owner: u.rec.Owner, Name: info.Name, Stored: stored, Size: info.Size, SHA256: sum,
+		Tags: u.rec.Tags, FID: u.fid, Index: j.file, Completed: f.srv.now(),
+	}, nil
+}
+
+// settle records the outcome in memory and answers.
+func (f *finisher) settle(j finishJob, rec *store.File, err error) {
+	u := j.u
+	srv := f.srv
+	u.mu.Lock()
+	fs := u.files[j.file]
+	if err != nil {
+		fs.finishing = false
+		// Start the hash over next time: its state is unknown now.
+		fs.h, fs.hashed = sha256.New(), 0
+		u.markBroken(err)
+	} else {
+		fs.done = rec
+		fs.held, fs.pending = nil, nil
+		if fs.f != nil {
+			fs.f.Close()
+			fs.f = nil
+		}
+	}
+	u.mu.Unlock()
+	if err != nil {
+		srv.log.Error("completing file", "fid", u.fid, "file", j.file, "err", err)
+		srv.dropUpload(u)
+		we := wire.Errorf(wire.CodeInternal, "file %d could not be completed; reconnect to retry", j.file)
+		if j.done != nil {
+			j.done <- we
+			return
+		}
+		j.chunk.s.commitDone(reply{id: j.chunk.id, err: we})
+		j.chunk.s.stopReading()
+		return
+	}
+	if rerr := srv.store.RemovePartial(u.fid, j.file); rerr != nil {
+		srv.log.Warn("removing partial file", "fid", u.fid, "file", j.file, "err", rerr)
+	}
+	srv.log.Info("file complete", "user", rec.Owner, "name", rec.Name, "stored", rec.Stored,
+		"size", rec.Size, "sha256", rec.SHA256, "fid", u.fid.String(), "file", j.file, "tags", rec.Tags)
+	if j.done != nil {
+		j.done <- nil
+		return
+	}
+	c := j.chunk
+	c.s.commitDone(reply{id: c.id, chunk: true, file: c.file, index: c.index, completed: true, sha256: rec.SHA256})
+}

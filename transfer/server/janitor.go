@@ -1,0 +1,61 @@
+package server
+
+import (
+	"context"
+	"time"
+)
+
+// janitor forgets uploads untouched for PartialExpiry, deleting their
+// partial data, until ctx is done.
+func (srv *Server) janitor(ctx context.Context) {
+	interval := srv.opts.JanitorInterval
+	if interval <= 0 {
+		interval = min(srv.limits.PartialExpiry/8, time.Hour)
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		srv.purgeExpired()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// purgeExpired forgets every expired upload no session is using.
+func (srv *Server) purgeExpired() {
+	before := srv.now().Add(-srv.limits.PartialExpiry)
+	fids, err := srv.store.Untouched(before)
+	if err != nil {
+		srv.log.Error("looking for expired uploads", "err", err)
+		return
+	}
+	for _, fid := range fids {
+		srv.mu.Lock()
+		if _, active := srv.uploads[fid]; active {
+			srv.mu.Unlock()
+			continue
+		}
+		// A placeholder makes authentications for fid wait until it is gone.
+		placeholder := &upload{fid: fid, loading: make(chan struct{})}
+		srv.uploads[fid] = placeholder
+		srv.mu.Unlock()
+
+		err := srv.store.DeleteUpload(fid)
+		if err == nil {
+			err = srv.store.RemovePartials(fid)
+		}
+		if err != nil {
+			srv.log.Error("forgetting expired upload", "fid", fid, "err", err)
+		} else {
+			srv.log.Info("forgot expired upload", "fid", fid, "untouched_for_more_than", srv.limits.PartialExpiry)
+		}
+
+		srv.mu.Lock()
+		delete(srv.uploads, fid)
+		close(placeholder.loading)
+		srv.mu.Unlock()
+	}
+}

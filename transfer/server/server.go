@@ -1,0 +1,355 @@
+// Package server is hoist's storage server: it speaks the protocol of
+// transfer/wire (PROTOCOL.md) on any number of listeners or single streams,
+// verifies tokens with transfer/auth and keeps uploads in transfer/store.
+//
+// Each connection has one reader goroutine, which decodes frames, checks
+// chunks and writes their bytes, and one writer goroutine, which sends the
+// answers. Chunks are made durable by group commit: one committer goroutine,
+// shared by all connections, takes every chunk written since its last round,
+// fdatasyncs each touched file once, records all of them in one bbolt
+// transaction and only then lets their Oks go out. Files that a round
+// completes go to one finisher goroutine, which hashes, publishes and records
+// them, again in batches. A janitor goroutine forgets uploads left untouched
+// for Limits.PartialExpiry.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hoist-dev/hoist/transfer/store"
+	"github.com/hoist-dev/hoist/transfer/wire"
+)
+
+// Store is what the server needs from its storage.
+type Store interface {
+	CreateUpload(u *store.Upload, quota int64) error
+	LoadUpload(fid uuid.UUID) (*store.Upload, error)
+	CreatePartials(u *store.Upload) error
+	OpenPartial(fid uuid.UUID, file int) (*os.File, error)
+	MarkHeld(marks []store.Mark, now time.Time) error
+	Publish(fid uuid.UUID, index int, owner, name string) (string, error)
+	CompleteFiles(files []*store.File) error
+	RemovePartial(fid uuid.UUID, file int) error
+	RemovePartials(fid uuid.UUID) error
+	DeleteUpload(fid uuid.UUID) error
+	Untouched(before time.Time) ([]uuid.UUID, error)
+	EnsureUserDir(owner string) error
+	Files(q store.Query) ([]*store.File, error)
+	WriteCatalog() error
+	Sweep() error
+	Close() error
+}
+
+var _ Store = (*store.BoltStore)(nil)
+
+// Verifier checks a token and returns the user id (the sub claim) it
+// carries. *auth.Verifier implements it.
+type Verifier interface {
+	Verify(token string) (subject string, err error)
+}
+
+// Faults is the seam for deliberate misbehaviour (hoist serve --chaos). The
+// server consults it at fixed points; nil Options.Faults means none.
+type Faults interface {
+	// WrapConn wraps each connection before it is served (to cut or stall it).
+	WrapConn(conn io.ReadWriteCloser) io.ReadWriteCloser
+	// Authenticate runs before an AUTHENTICATION is checked. A non-nil error
+	// is answered instead (a *wire.Error keeps its code, others are internal).
+	Authenticate(a *wire.Authentication) error
+	// Chunk runs after a chunk passed every check, before it is stored. A
+	// non-nil error is answered and nothing is stored.
+	Chunk(t *wire.Transfer) error
+	// Ack runs in the connection's writer before the Ok to a TRANSFER is
+	// sent (the chunk is durable by then). It may delay, until ctx is done.
+	Ack(ctx context.Context, file int, index uint64)
+}
+
+// Options configure a Server.
+type Options struct {
+	// Root is the data directory (created if missing).
+	Root string
+	// Verifier checks tokens; required.
+	Verifier Verifier
+	// Limits bound what clients may do; zero fields take defaults.
+	Limits Limits
+	// Logger receives structured logs; nil discards them.
+	Logger *slog.Logger
+	// Faults, when set, injects failures (testing aid).
+	Faults Faults
+	// DisableRawTransfer stops advertising and accepting TRANSFER-RAW, so
+	// that clients use the plain JSON TRANSFER.
+	DisableRawTransfer bool
+	// Now is the clock; nil means time.Now. Tests move it to expire uploads.
+	Now func() time.Time
+	// JanitorInterval is how often expired partial uploads are looked for;
+	// zero means PartialExpiry/8, at most an hour.
+	JanitorInterval time.Duration
+}
+
+// Server serves hoist sessions. Create it with New, run listeners with
+// Serve or single streams with ServeConn, stop it with Shutdown.
+type Server struct {
+	opts   Options
+	limits Limits
+	store  Store
+	log    *slog.Logger
+	now    func() time.Time
+
+	commit *committer
+	finish *finisher
+
+	mu        sync.Mutex
+	uploads   map[uuid.UUID]*upload
+	sessions  map[*session]struct{}
+	listeners map[net.Listener]struct{}
+	closing   bool
+
+	conns    sync.WaitGroup // sessions and refusals
+	bg       sync.WaitGroup // committer, finisher, janitor, catalog
+	stopBG   context.CancelFunc
+	bgCtx    context.Context
+	catalogC chan struct{}
+	done     chan struct{}
+	shutOnce sync.Once
+	shutErr  error
+}
+
+// ErrServerClosed is returned by Serve and ServeConn after Shutdown.
+var ErrServerClosed = errors.New("server closed")
+
+// New opens the store in opts.Root and starts the server's background
+// goroutines. Call Shutdown to stop them.
+func New(opts Options) (*Server, error) {
+	if opts.Verifier == nil {
+		return nil, errors.New("server: no token verifier configured")
+	}
+	if opts.Root == "" {
+		return nil, errors.New("server: no data directory configured")
+	}
+	limits, err := opts.Limits.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(opts.Root, 2*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Sweep(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("cleaning partial data: %w", err)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	s := &Server{
+		opts:      opts,
+		limits:    limits,
+		store:     st,
+		log:       log,
+		now:       now,
+		uploads:   make(map[uuid.UUID]*upload),
+		sessions:  make(map[*session]struct{}),
+		listeners: make(map[net.Listener]struct{}),
+		catalogC:  make(chan struct{}, 1),
+		done:      make(chan struct{}),
+	}
+	s.bgCtx, s.stopBG = context.WithCancel(context.Background())
+	s.commit = newCommitter(s)
+	s.finish = newFinisher(s)
+	s.bg.Add(4)
+	go func() { defer s.bg.Done(); s.commit.run() }()
+	go func() { defer s.bg.Done(); s.finish.run() }()
+	go func() { defer s.bg.Done(); s.janitor(s.bgCtx) }()
+	go func() { defer s.bg.Done(); s.catalogWriter(s.bgCtx) }()
+	return s, nil
+}
+
+// Limits returns the limits in force, defaults filled in.
+func (s *Server) Limits() Limits { return s.limits }
+
+// Files lists completed files, for tests and tools running in-process.
+func (s *Server) Files(q store.Query) ([]*store.File, error) { return s.store.Files(q) }
+
+// Serve accepts connections on ln and serves each until ctx is done or
+// Shutdown is called; it closes ln. It returns ErrServerClosed after
+// Shutdown, ctx.Err() after cancellation, or the accept error.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		ln.Close()
+		return ErrServerClosed
+	}
+	s.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, ln)
+		s.mu.Unlock()
+		ln.Close()
+	}()
+	var backoff time.Duration
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if s.isClosing() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		if !s.admit(ctx, conn, conn.RemoteAddr().String()) {
+			continue
+		}
+	}
+}
+
+// ServeConn serves one session on conn (for example stdin/stdout) and
+// returns when it ends; it closes conn. Read deadlines apply only if conn
+// has a SetReadDeadline method that works.
+func (s *Server) ServeConn(ctx context.Context, conn io.ReadWriteCloser) error {
+	sess, err := s.newSession(ctx, conn, "stream")
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	sess.run()
+	s.conns.Done()
+	return nil
+}
+
+// admit starts a session for conn, or refuses it with busy when the server
+// is at MaxConnections. It reports false if the server is shutting down.
+func (s *Server) admit(ctx context.Context, conn net.Conn, remote string) bool {
+	sess, err := s.newSession(ctx, conn, remote)
+	switch {
+	case errors.Is(err, ErrServerClosed):
+		conn.Close()
+		return false
+	case errors.Is(err, errTooManyConns):
+		s.conns.Add(1)
+		go func() {
+			defer s.conns.Done()
+			s.refuseBusy(conn)
+		}()
+		return true
+	}
+	go func() {
+		defer s.conns.Done()
+		sess.run()
+	}()
+	return true
+}
+
+func (s *Server) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
+// Shutdown stops the listeners, lets every session finish the chunks it has
+// already received (their Oks are sent), closes the connections, stops the
+// background goroutines and closes the store. If ctx ends first the
+// remaining connections are closed at once; Shutdown still waits for
+// chunks already queued for commit, then returns ctx.Err().
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.shutOnce.Do(func() { s.shutErr = s.shutdown(ctx) })
+	return s.shutErr
+}
+
+func (s *Server) shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	for sess := range s.sessions {
+		sess.stopReading()
+	}
+	s.mu.Unlock()
+
+	drained := make(chan struct{})
+	go func() { s.conns.Wait(); close(drained) }()
+	var err error
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		err = ctx.Err()
+		s.mu.Lock()
+		for sess := range s.sessions {
+			sess.abort()
+		}
+		s.mu.Unlock()
+		<-drained
+	}
+	s.commit.stop()
+	s.finish.stop()
+	s.stopBG()
+	s.bg.Wait()
+	s.mu.Lock()
+	for _, u := range s.uploads {
+		u.closeFiles()
+	}
+	s.mu.Unlock()
+	if cerr := s.store.WriteCatalog(); cerr != nil {
+		s.log.Warn("catalog not refreshed", "err", cerr)
+	}
+	close(s.done)
+	return errors.Join(err, s.store.Close())
+}
+
+// catalogChanged asks the catalog writer to refresh catalog.db.
+func (s *Server) catalogChanged() {
+	select {
+	case s.catalogC <- struct{}{}:
+	default:
+	}
+}
+
+// catalogWriter refreshes catalog.db after completions, at most about every
+// 200ms, so that `hoist ls` sees new files while the server runs.
+func (s *Server) catalogWriter(ctx context.Context) {
+	if err := s.store.WriteCatalog(); err != nil {
+		s.log.Warn("catalog not refreshed", "err", err)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.catalogC:
+		}
+		if err := s.store.WriteCatalog(); err != nil {
+			s.log.Warn("catalog not refreshed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,337 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hoist-dev/hoist/transfer/wire"
+)
+
+var errTooManyConns = errors.New("too many connections")
+
+// session is one connection: its reader runs in run's goroutine, its writer
+// in a goroutine run starts. At most one upload is attached to it.
+type session struct {
+	srv    *Server
+	ctx    context.Context
+	cancel context.CancelFunc
+	conn   io.ReadWriteCloser
+	remote string
+	log    *slog.Logger
+
+	br *bufio.Reader
+	fr *wire.Reader
+	rd interface{ SetReadDeadline(time.Time) error }
+	wd interface{ SetWriteDeadline(time.Time) error }
+
+	// out carries answers to the writer. Every frame the reader handles
+	// takes a slot first and gets exactly one answer; the writer frees the
+	// slot once the answer is written, so out (capacity MaxPending) never
+	// fills and a client that does not read stalls its own reader only.
+	out      chan reply
+	slots    chan struct{}
+	inflight sync.WaitGroup // frames taken, answers not yet written
+	commits  sync.WaitGroup // chunks in the committer or finisher
+
+	stopOnce   sync.Once
+	stopC      chan struct{}
+	stopping   atomic.Bool
+	readerDone chan struct{} // the reader stopped
+	committed  chan struct{} // ... and every chunk it took is committed
+
+	up       *upload // reader goroutine only
+	transfer wire.Transfer
+
+	chunks, bytes atomic.Int64
+}
+
+// newSession registers a session for conn, refusing with errTooManyConns
+// or ErrServerClosed. On success s.conns has been incremented for it.
+func (srv *Server) newSession(ctx context.Context, conn io.ReadWriteCloser, remote string) (*session, error) {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if srv.closing {
+		return nil, ErrServerClosed
+	}
+	if len(srv.sessions) >= srv.limits.MaxConnections {
+		return nil, errTooManyConns
+	}
+	if srv.opts.Faults != nil {
+		conn = srv.opts.Faults.WrapConn(conn)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	s := &session{
+		srv:        srv,
+		ctx:        ctx,
+		cancel:     cancel,
+		conn:       conn,
+		remote:     remote,
+		log:        srv.log.With("remote", remote),
+		out:        make(chan reply, srv.limits.MaxPending),
+		slots:      make(chan struct{}, srv.limits.MaxPending),
+		stopC:      make(chan struct{}),
+		readerDone: make(chan struct{}),
+		committed:  make(chan struct{}),
+	}
+	s.br = bufio.NewReaderSize(conn, 64<<10)
+	s.fr = wire.NewReader(s.br) // shares br: NewReaderSize returns it as is
+	if d, ok := conn.(interface{ SetReadDeadline(time.Time) error }); ok && d.SetReadDeadline(time.Time{}) == nil {
+		s.rd = d
+	}
+	if d, ok := conn.(interface{ SetWriteDeadline(time.Time) error }); ok && d.SetWriteDeadline(time.Time{}) == nil {
+		s.wd = d
+	}
+	srv.sessions[s] = struct{}{}
+	srv.conns.Add(1)
+	context.AfterFunc(ctx, s.stopReading)
+	return s, nil
+}
+
+// run serves the session to its end.
+func (s *session) run() {
+	start := time.Now()
+	s.log.Info("connection open")
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		s.writeLoop()
+	}()
+	why := s.readLoop()
+	close(s.readerDone)
+	s.commits.Wait()
+	close(s.committed)
+	s.inflight.Wait()
+	close(s.out)
+	<-writerDone
+	s.conn.Close()
+	s.cancel()
+	s.srv.endSession(s)
+	s.log.Info("connection closed", "reason", why, "duration", time.Since(start).Round(time.Millisecond),
+		"chunks", s.chunks.Load(), "bytes", s.bytes.Load())
+}
+
+// stopReading makes the reader stop at the next frame boundary (or now,
+// if it is waiting for one); answers already owed are still sent.
+func (s *session) stopReading() {
+	s.stopOnce.Do(func() {
+		s.stopping.Store(true)
+		close(s.stopC)
+		if s.rd != nil {
+			s.rd.SetReadDeadline(time.Unix(1, 0))
+		} else {
+			// No deadlines (a pipe): closing is the only way to unblock a read.
+			s.conn.Close()
+		}
+	})
+}
+
+// abort closes the connection at once.
+func (s *session) abort() {
+	s.stopReading()
+	s.conn.Close()
+	s.cancel()
+}
+
+// readLoop reads and handles frames until the stream ends, breaks, times
+// out or the session is stopped; it returns why.
+func (s *session) readLoop() string {
+	for {
+		if s.stopping.Load() {
+			return "server stopped the session"
+		}
+		f, idle, err := s.readFrame()
+		if err != nil {
+			return s.readError(err, idle)
+		}
+		if !s.takeSlot() {
+			return "server stopped the session"
+		}
+		switch f.Type {
+		case wire.TypeAuthentication:
+			s.handleAuthentication(f.Payload)
+		case wire.TypeTransfer:
+			s.handleTransfer(f.Payload, false)
+		case wire.TypeTransferRaw:
+			if s.srv.opts.DisableRawTransfer {
+				s.replyErr(messageID(f.Payload), wire.Errorf(wire.CodeBadRequest, "this server does not accept TRANSFER-RAW (user type 4); use TRANSFER"))
+				break
+			}
+			s.handleTransfer(f.Payload, true)
+		default:
+			s.replyErr(messageID(f.Payload), wire.Errorf(wire.CodeBadRequest, "unknown user type %d", byte(f.Type)))
+		}
+	}
+}
+
+// readFrame reads one frame: the wait for its first byte is bounded by the
+// idle timeout, the rest by the frame timeout. idle reports whether an
+// error came while waiting for the first byte.
+func (s *session) readFrame() (f wire.Frame, idle bool, err error) {
+	if s.rd != nil {
+		lim := s.srv.limits
+		if s.br.Buffered() == 0 {
+			s.rd.SetReadDeadline(time.Now().Add(lim.IdleTimeout))
+			if s.stopping.Load() {
+				return f, true, errStopped
+			}
+			if _, err := s.br.Peek(1); err != nil {
+				return f, true, err
+			}
+		}
+		s.rd.SetReadDeadline(time.Now().Add(lim.FrameTimeout))
+		if s.stopping.Load() {
+			return f, false, errStopped
+		}
+	}
+	f, err = s.fr.ReadFrame()
+	return f, false, err
+}
+
+var errStopped = errors.New("stopped")
+
+// readError logs why reading ended and, for a framing error, tells the
+// client before the connection closes.
+func (s *session) readError(err error, idle bool) string {
+	var ne net.Error
+	switch {
+	case s.stopping.Load() || errors.Is(err, errStopped):
+		return "server stopped the session"
+	case errors.Is(err, io.EOF):
+		return "client closed the connection"
+	case errors.Is(err, wire.ErrFrameTooLarge), errors.Is(err, wire.ErrMessageType):
+		if s.takeSlot() {
+			s.replyErr("", wire.Errorf(wire.CodeBadRequest, "broken framing, closing the connection: %v", err))
+		}
+		s.log.Warn("framing error", "err", err)
+		return "framing error: " + err.Error()
+	case errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded):
+		if idle {
+			return fmt.Sprintf("idle for %v", s.srv.limits.IdleTimeout)
+		}
+		return fmt.Sprintf("frame not received within %v", s.srv.limits.FrameTimeout)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		s.log.Warn("connection ended inside a frame")
+		return "truncated frame"
+	}
+	return "read error: " + err.Error()
+}
+
+// takeSlot waits for room for one more answer; false if the session stops.
+func (s *session) takeSlot() bool {
+	select {
+	case s.slots <- struct{}{}:
+		s.inflight.Add(1)
+		return true
+	case <-s.stopC:
+		return false
+	}
+}
+
+// send queues the answer to the frame that took a slot.
+func (s *session) send(r reply) { s.out <- r }
+
+func (s *session) replyErr(id string, err *wire.Error) {
+	s.send(reply{id: id, err: err})
+}
+
+// writeLoop writes answers in order of arrival, flushing whenever the queue
+// runs empty. After a write error it keeps draining without writing.
+func (s *session) writeLoop() {
+	w := wire.NewWriter(s.conn)
+	buf := make([]byte, 0, 512)
+	var failed bool
+	var deadline time.Time
+	faults := s.srv.opts.Faults
+	for r := range s.out {
+		if !failed {
+			if r.chunk && faults != nil {
+				faults.Ack(s.ctx, r.file, r.index)
+			}
+			var err error
+			buf, err = appendReply(buf[:0], &r)
+			if err == nil {
+				if s.wd != nil {
+					if now := time.Now(); deadline.Sub(now) < s.srv.limits.FrameTimeout/2 {
+						deadline = now.Add(s.srv.limits.FrameTimeout)
+						s.wd.SetWriteDeadline(deadline)
+					}
+				}
+				err = w.WriteFrame(wire.TypeResponse, buf)
+			}
+			if err == nil && len(s.out) == 0 {
+				err = w.Flush()
+			}
+			if err != nil {
+				failed = true
+				s.log.Info("cannot write to the client", "err", err)
+				s.stopReading()
+			}
+		}
+		<-s.slots
+		s.inflight.Done()
+	}
+	if !failed {
+		w.Flush()
+	}
+}
+
+// messageID digs the message-id out of a payload that could not be
+// decoded as the message it claimed to be, so the Error can name it.
+func messageID(payload []byte) string {
+	var m struct {
+		MessageID string `json:"message-id"`
+	}
+	if i := indexNewline(payload); i >= 0 {
+		payload = payload[:i] // a TRANSFER-RAW header line
+	}
+	if json.Unmarshal(payload, &m) != nil || len(m.MessageID) > MaxMessageID {
+		return ""
+	}
+	return m.MessageID
+}
+
+func indexNewline(p []byte) int {
+	for i, c := range p {
+		if c == '\n' {
+			return i
+		}
+	}
+	return -1
+}
+
+// endSession detaches s from the server and its upload.
+func (srv *Server) endSession(s *session) {
+	srv.mu.Lock()
+	delete(srv.sessions, s)
+	srv.mu.Unlock()
+	if s.up != nil {
+		srv.releaseUpload(s.up, s)
+	}
+}
+
+// refuseBusy answers the first frame of a connection over MaxConnections
+// with busy and closes it.
+func (srv *Server) refuseBusy(conn net.Conn) {
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(min(srv.limits.FrameTimeout, 5*time.Second)))
+	id := ""
+	if f, err := wire.NewReader(conn).ReadFrame(); err == nil {
+		id = messageID(f.Payload)
+	}
+	b, _ := appendReply(nil, &reply{id: id, err: wire.Errorf(wire.CodeBusy, "server is at its limit of %d connections; try again later", srv.limits.MaxConnections)})
+	w := wire.NewWriter(conn)
+	if w.WriteFrame(wire.TypeResponse, b) == nil {
+		w.Flush()
+	}
+	srv.log.Warn("connection refused: too many connections", "remote", conn.RemoteAddr().String())
+}

@@ -1,0 +1,108 @@
+package server
+
+import (
+	"hash/crc32"
+
+	"github.com/google/uuid"
+	"github.com/hoist-dev/hoist/transfer/wire"
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// handleTransfer checks one chunk, writes it to its partial file and hands
+// it to the committer; the Ok goes out once the chunk is durable. Every
+// check comes before anything is written.
+func (s *session) handleTransfer(payload []byte, raw bool) {
+	t := &s.transfer
+	var err error
+	if raw {
+		err = wire.DecodeRawTransfer(payload, t)
+	} else {
+		err = wire.DecodeTransfer(payload, t)
+	}
+	if err != nil {
+		s.replyErr(messageID(payload), toWireError(err))
+		return
+	}
+	id := t.MessageID
+	if len(id) > MaxMessageID {
+		s.replyErr("", wire.Errorf(wire.CodeBadRequest, "message-id is %d bytes, limit %d", len(id), MaxMessageID))
+		return
+	}
+	u := s.up
+	if u == nil {
+		s.replyErr(id, wire.Errorf(wire.CodeBadRequest, "TRANSFER before AUTHENTICATION: authenticate first"))
+		return
+	}
+	if t.File < 0 || t.File >= len(u.files) {
+		s.replyErr(id, wire.Errorf(wire.CodeBadRequest, "file %d does not exist: the upload has %d files", t.File, len(u.files)))
+		return
+	}
+	fs := u.files[t.File] // size and chunks never change
+	if t.Index >= fs.chunks {
+		s.replyErr(id, wire.Errorf(wire.CodeBadRequest, "chunk index %d out of range: file %d has %d chunks", t.Index, t.File, fs.chunks))
+		return
+	}
+	if got, err := uuid.Parse(t.Chunk); err != nil || got != wire.ChunkID(u.fid, t.File, t.Index) {
+		s.replyErr(id, wire.Errorf(wire.CodeBadRequest, "chunk %q is not the id of chunk %d/%d of this upload", truncate(t.Chunk, 64), t.File, t.Index))
+		return
+	}
+	off, n := wire.ChunkBounds(fs.size, u.rec.ChunkSize, t.Index)
+	if len(t.Data) != n {
+		s.replyErr(id, wire.Errorf(wire.CodeBadRequest, "chunk %d of file %d carries %d bytes, want %d", t.Index, t.File, len(t.Data), n))
+		return
+	}
+	if t.CRC32C != nil {
+		if sum := crc32.Checksum(t.Data, castagnoli); sum != *t.CRC32C {
+			s.replyErr(id, wire.Errorf(wire.CodeCorrupt, "chunk %d of file %d: crc32c is %d, the message says %d; resend it", t.Index, t.File, sum, *t.CRC32C))
+			return
+		}
+	}
+	if f := s.srv.opts.Faults; f != nil {
+		if err := f.Chunk(t); err != nil {
+			s.replyErr(id, toWireError(err))
+			return
+		}
+	}
+
+	u.mu.Lock()
+	switch {
+	case u.session != s:
+		u.mu.Unlock()
+		s.replyErr(id, wire.Errorf(wire.CodeBusy, "%v", errTakenOver))
+		s.stopReading()
+		return
+	case u.broken != nil:
+		u.mu.Unlock()
+		s.replyErr(id, wire.Errorf(wire.CodeInternal, "upload state lost after a storage error; reconnect"))
+		s.stopReading()
+		return
+	case fs.done != nil || fs.held.Has(t.Index):
+		u.mu.Unlock()
+		s.send(reply{id: id, chunk: true, file: t.File, index: t.Index})
+		return
+	case fs.pending.Has(t.Index):
+		// Written already, commit in progress: just wait for it.
+	default:
+		f, err := u.openFile(s.srv.store, t.File)
+		if err == nil {
+			_, err = f.WriteAt(t.Data, int64(off))
+		}
+		if err != nil {
+			u.mu.Unlock()
+			s.log.Error("storing chunk", "file", t.File, "index", t.Index, "err", err)
+			s.replyErr(id, wire.Errorf(wire.CodeInternal, "cannot store chunk %d of file %d; try again later", t.Index, t.File))
+			return
+		}
+		fs.pending.Set(t.Index)
+		if off == fs.hashed {
+			fs.h.Write(t.Data)
+			fs.hashed += uint64(n)
+		}
+		s.chunks.Add(1)
+		s.bytes.Add(int64(n))
+	}
+	u.mu.Unlock()
+	s.commits.Add(1)
+	s.srv.commit.enqueue(chunkJob{s: s, u: u, file: t.File, index: t.Index, id: id})
+}

@@ -1,0 +1,112 @@
+package server
+
+import (
+	"crypto/sha256"
+	"errors"
+	"hash"
+	"os"
+	"sync"
+
+	"github.com/google/uuid"
+	"github.com/hoist-dev/hoist/transfer/store"
+)
+
+// upload is the in-memory state of an upload that has at least one session
+// attached. The server's registry (Server.uploads) holds it while sessions
+// reference it; mu guards everything below it.
+type upload struct {
+	fid uuid.UUID
+	rec *store.Upload
+
+	// loading is closed once rec and files are ready; nil afterwards.
+	// Guarded by Server.mu, as is refs.
+	loading chan struct{}
+	refs    int
+
+	mu      sync.Mutex
+	session *session // the session allowed to send chunks
+	files   []*fileState
+	broken  error // a commit failed: the state is no longer trusted
+}
+
+// fileState tracks one file of an upload.
+type fileState struct {
+	size   uint64
+	chunks uint64
+	// held are the chunks on stable storage, pending those written and
+	// waiting for a commit; both nil once the file is done.
+	held, pending store.Bitset
+	heldCount     uint64
+	// f is the open partial file, opened at the first chunk.
+	f *os.File
+	// h hashes the file's bytes in order as long as chunks arrive in
+	// order; hashed is how many leading bytes it has seen. The finisher
+	// reads the rest back from disk.
+	h      hash.Hash
+	hashed uint64
+	// finishing is set once the file's last chunk committed.
+	finishing bool
+	done      *store.File
+}
+
+func newUpload(rec *store.Upload) *upload {
+	u := &upload{fid: rec.FID, rec: rec, files: make([]*fileState, len(rec.Files))}
+	for i, fi := range rec.Files {
+		fs := &fileState{size: fi.Size, chunks: chunkCount(fi.Size, rec.ChunkSize)}
+		if rec.Done != nil && rec.Done[i] != nil {
+			fs.done = rec.Done[i]
+		} else {
+			fs.held = rec.Held[i]
+			if fs.held == nil {
+				fs.held = store.NewBitset(fs.chunks)
+			}
+			fs.pending = store.NewBitset(fs.chunks)
+			fs.heldCount = fs.held.Count()
+		}
+		u.files[i] = fs
+	}
+	return u
+}
+
+func chunkCount(size uint64, chunkSize int) uint64 {
+	cs := uint64(chunkSize)
+	return size/cs + min(size%cs, 1)
+}
+
+// openFile returns file i's partial file, opening it if needed. Call with
+// u.mu held.
+func (u *upload) openFile(st Store, i int) (*os.File, error) {
+	fs := u.files[i]
+	if fs.f == nil {
+		f, err := st.OpenPartial(u.fid, i)
+		if err != nil {
+			return nil, err
+		}
+		fs.f = f
+		fs.h, fs.hashed = sha256.New(), 0
+	}
+	return fs.f, nil
+}
+
+// closeFiles closes every open partial file.
+func (u *upload) closeFiles() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, fs := range u.files {
+		if fs.f != nil {
+			fs.f.Close()
+			fs.f = nil
+		}
+	}
+}
+
+// markBroken records that the upload's state can no longer be trusted; its
+// sessions are answered internal and must authenticate again, which reloads
+// the state from the store. Call with u.mu held.
+func (u *upload) markBroken(err error) {
+	if u.broken == nil {
+		u.broken = err
+	}
+}
+
+var errTakenOver = errors.New("another connection took this upload over")
