@@ -1,10 +1,13 @@
 package chaos
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"sync/atomic"
+
+	"github.com/hoist-dev/hoist/transfer/wire"
 )
 
 // Faults injects the faults of one Spec into every connection of a server and
@@ -79,4 +82,37 @@ func (f *Faults) Wrap(rw io.ReadWriteCloser) *Conn {
 func (f *Faults) injected(k Kind, conn uint64, attrs ...any) {
 	f.counts[k].Add(1)
 	f.log.Debug("chaos: injected a fault", append([]any{"kind", k.String(), "conn", conn}, attrs...)...)
+}
+
+// The methods below plug Faults into the server's seam (server.Faults): the
+// server serves the connection WrapConn returns and hands it back with every
+// message. Connections that Faults did not wrap get no faults.
+
+// WrapConn wraps a connection before the server serves it; see Wrap.
+func (f *Faults) WrapConn(conn io.ReadWriteCloser) io.ReadWriteCloser { return f.Wrap(conn) }
+
+// Authenticate is consulted on every AUTHENTICATION on conn; see
+// Conn.Authenticate.
+func (f *Faults) Authenticate(conn io.ReadWriteCloser, _ *wire.Authentication) error {
+	if c, ok := conn.(*Conn); ok {
+		return c.Authenticate()
+	}
+	return nil
+}
+
+// Chunk is consulted for every TRANSFER on conn before its chunk is stored;
+// see Conn.BeforeStore.
+func (f *Faults) Chunk(conn io.ReadWriteCloser, t *wire.Transfer) error {
+	if c, ok := conn.(*Conn); ok {
+		return c.BeforeStore(t.File, t.Index)
+	}
+	return nil
+}
+
+// Ack is called before the Ok to a durable TRANSFER goes out on conn; see
+// Conn.BeforeAck.
+func (f *Faults) Ack(ctx context.Context, conn io.ReadWriteCloser, _ int, _ uint64) {
+	if c, ok := conn.(*Conn); ok {
+		c.BeforeAck(ctx)
+	}
 }

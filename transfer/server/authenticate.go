@@ -40,7 +40,7 @@ func (s *session) authenticate(a *wire.Authentication) (*wire.Response, error) {
 		return nil, wire.Errorf(wire.CodeBadRequest, "this connection is already authenticated for upload %s; open another connection for another upload", s.up.fid)
 	}
 	if f := srv.opts.Faults; f != nil {
-		if err := f.Authenticate(a); err != nil {
+		if err := f.Authenticate(s.conn, a); err != nil {
 			return nil, err
 		}
 	}

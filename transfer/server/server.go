@@ -59,18 +59,21 @@ type Verifier interface {
 
 // Faults is the seam for deliberate misbehaviour (hoist serve --chaos). The
 // server consults it at fixed points; nil Options.Faults means none.
+// *chaos.Faults implements it.
 type Faults interface {
 	// WrapConn wraps each connection before it is served (to cut or stall it).
+	// The server serves the result and hands it back to the hooks below as
+	// conn, so that they can keep per-connection state.
 	WrapConn(conn io.ReadWriteCloser) io.ReadWriteCloser
 	// Authenticate runs before an AUTHENTICATION is checked. A non-nil error
 	// is answered instead (a *wire.Error keeps its code, others are internal).
-	Authenticate(a *wire.Authentication) error
+	Authenticate(conn io.ReadWriteCloser, a *wire.Authentication) error
 	// Chunk runs after a chunk passed every check, before it is stored. A
 	// non-nil error is answered and nothing is stored.
-	Chunk(t *wire.Transfer) error
+	Chunk(conn io.ReadWriteCloser, t *wire.Transfer) error
 	// Ack runs in the connection's writer before the Ok to a TRANSFER is
 	// sent (the chunk is durable by then). It may delay, until ctx is done.
-	Ack(ctx context.Context, file int, index uint64)
+	Ack(ctx context.Context, conn io.ReadWriteCloser, file int, index uint64)
 }
 
 // Options configure a Server.

@@ -255,7 +255,7 @@ func (s *session) writeLoop() {
 	for r := range s.out {
 		if !failed {
 			if r.chunk && faults != nil {
-				faults.Ack(s.ctx, r.file, r.index)
+				faults.Ack(s.ctx, s.conn, r.file, r.index)
 			}
 			var err error
 			buf, err = appendReply(buf[:0], &r)

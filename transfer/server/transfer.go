@@ -59,7 +59,7 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 		}
 	}
 	if f := s.srv.opts.Faults; f != nil {
-		if err := f.Chunk(t); err != nil {
+		if err := f.Chunk(s.conn, t); err != nil {
 			s.replyErr(id, toWireError(err))
 			return
 		}
