@@ -27,6 +27,9 @@ func (s Secret) Reveal() string { return string(s) }
 // Client holds the settings of the uploading side: the TUI, `hoist send`,
 // `hoist demo`.
 type Client struct {
+	// Profile names the [servers.NAME] table of the config file that was
+	// applied; empty for none.
+	Profile string
 	// Server is the address: tcp://host:port, tls://host:port, unix:///path,
 	// ssh://[user@]host[:port]; a bare host:port means tcp.
 	Server string

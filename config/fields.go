@@ -1,0 +1,177 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// A field is one setting: its key in the TOML file, its environment variable
+// and flag (either may be absent), and where its value is stored in a T.
+type field[T any] struct {
+	key   string // dotted TOML key: "chunk_size", "serve.limits.quota"
+	env   string // HOIST_* variable, "" if none
+	flag  string // flag name without dashes, "" if none
+	usage string // one line for help texts
+	group group
+	bind  func(*T) value
+}
+
+// group says which Register*Flags function registers a field's flag, and
+// whether a [servers.NAME] profile may set it.
+type group int
+
+const (
+	groupClient group = iota // connection settings; profiles may set them
+	groupUI                  // terminal UI options
+	groupServer              // `hoist serve`
+)
+
+// Environment variables that are not tied to one field.
+const (
+	envConfig  = "HOIST_CONFIG"
+	envProfile = "HOIST_PROFILE"
+	envNoColor = "NO_COLOR"
+)
+
+// profileKey is the top-level key naming the default profile.
+const profileKey = "profile"
+
+var clientFields = []field[Client]{
+	{key: profileKey, env: envProfile, flag: "profile", usage: "use the [servers.NAME] profile of the config file",
+		bind: func(c *Client) value { return stringValue{&c.Profile} }},
+	{key: "server", env: "HOIST_SERVER", flag: "server", usage: "server address: host:port, tcp://, tls://host:port, unix:///path or ssh://[user@]host[:port]",
+		bind: func(c *Client) value { return stringValue{&c.Server} }},
+	{key: "token", env: "HOIST_TOKEN", flag: "token", usage: "access token (prefer token-file or token-command: flags are visible to other users)",
+		bind: func(c *Client) value { return secretValue{&c.Token} }},
+	{key: "token_file", env: "HOIST_TOKEN_FILE", flag: "token-file", usage: "read the access token from this file, afresh for every connection",
+		bind: func(c *Client) value { return stringValue{&c.TokenFile} }},
+	{key: "token_command", env: "HOIST_TOKEN_COMMAND", flag: "token-command", usage: "run this shell command for the access token (its standard output)",
+		bind: func(c *Client) value { return stringValue{&c.TokenCommand} }},
+	{key: "tags", env: "HOIST_TAGS", flag: "tag", usage: "tag every upload with these (repeatable; commas separate several)",
+		bind: func(c *Client) value { return listValue{&c.Tags} }},
+	{key: "chunk_size", env: "HOIST_CHUNK_SIZE", flag: "chunk-size", usage: "chunk size to ask the server for",
+		bind: func(c *Client) value { return sizeValue[int]{&c.ChunkSize} }},
+	{key: "window.chunks", env: "HOIST_WINDOW_CHUNKS", flag: "window-chunks", usage: "most unacknowledged chunks in flight",
+		bind: func(c *Client) value { return intValue{&c.Window.Chunks} }},
+	{key: "window.bytes", env: "HOIST_WINDOW_BYTES", flag: "window-bytes", usage: "most unacknowledged bytes in flight",
+		bind: func(c *Client) value { return sizeValue[int64]{&c.Window.Bytes} }},
+	{key: "retry.base", env: "HOIST_RETRY_BASE", flag: "retry-base", usage: "first reconnect delay; it doubles, with jitter, after each failure",
+		bind: func(c *Client) value { return durationValue{&c.Retry.Base} }},
+	{key: "retry.cap", env: "HOIST_RETRY_CAP", flag: "retry-cap", usage: "longest reconnect delay",
+		bind: func(c *Client) value { return durationValue{&c.Retry.Cap} }},
+	{key: "retry.attempts", env: "HOIST_RETRY_ATTEMPTS", flag: "retry-attempts", usage: "connection attempts without progress before giving up; 0 retries forever",
+		bind: func(c *Client) value { return intValue{&c.Retry.Attempts} }},
+	{key: "ca_file", env: "HOIST_CA_FILE", flag: "ca-file", usage: "PEM certificates to trust for tls:// servers instead of the system's",
+		bind: func(c *Client) value { return stringValue{&c.CAFile} }},
+	{key: "read_timeout", env: "HOIST_READ_TIMEOUT", flag: "read-timeout", usage: "longest wait for the server to answer",
+		bind: func(c *Client) value { return durationValue{&c.ReadTimeout} }},
+	{key: "ui.start_dir", env: "HOIST_START_DIR", flag: "start-dir", usage: "directory the file browser opens in", group: groupUI,
+		bind: func(c *Client) value { return stringValue{&c.UI.StartDir} }},
+	{key: "ui.show_hidden", env: "HOIST_SHOW_HIDDEN", flag: "show-hidden", usage: "list hidden files in the browser", group: groupUI,
+		bind: func(c *Client) value { return boolValue{&c.UI.ShowHidden} }},
+	{key: "ui.color", env: "HOIST_COLOR", flag: "color", usage: "colour: auto, always or never (NO_COLOR set means never)", group: groupUI,
+		bind: func(c *Client) value { return choiceValue{&c.UI.Color, []string{"auto", "always", "never"}} }},
+}
+
+var serverFields = []field[Server]{
+	{key: "serve.listen", env: "HOIST_LISTEN", flag: "listen", usage: "TCP addresses to listen on (repeatable; commas separate several; empty for none)", group: groupServer,
+		bind: func(s *Server) value { return listValue{&s.Listen} }},
+	{key: "serve.unix", env: "HOIST_UNIX", flag: "unix", usage: "also listen on this Unix socket", group: groupServer,
+		bind: func(s *Server) value { return stringValue{&s.Unix} }},
+	{key: "serve.tls_cert", env: "HOIST_TLS_CERT", flag: "tls-cert", usage: "PEM certificate chain; with tls-key, TCP listeners speak TLS", group: groupServer,
+		bind: func(s *Server) value { return stringValue{&s.TLSCert} }},
+	{key: "serve.tls_key", env: "HOIST_TLS_KEY", flag: "tls-key", usage: "PEM private key of tls-cert", group: groupServer,
+		bind: func(s *Server) value { return stringValue{&s.TLSKey} }},
+	{key: "serve.root", env: "HOIST_ROOT", flag: "root", usage: "data directory: stored files, metadata and the generated signing key", group: groupServer,
+		bind: func(s *Server) value { return stringValue{&s.Root} }},
+	{key: "serve.chaos", env: "HOIST_CHAOS", flag: "chaos", usage: "misbehave on purpose to exercise clients (a testing aid); empty is off", group: groupServer,
+		bind: func(s *Server) value { return stringValue{&s.Chaos} }},
+	{key: "serve.jwt.secret_file", env: "HOIST_JWT_SECRET_FILE", flag: "jwt-secret-file", usage: "HS256 secret to verify tokens with (default: one generated in the data directory)", group: groupServer,
+		bind: func(s *Server) value { return stringValue{&s.JWT.SecretFile} }},
+	{key: "serve.jwt.public_key_file", env: "HOIST_JWT_PUBLIC_KEY_FILE", flag: "jwt-public-key-file", usage: "PEM Ed25519 (EdDSA) or RSA (RS256) public key to verify tokens with", group: groupServer,
+		bind: func(s *Server) value { return stringValue{&s.JWT.PublicKeyFile} }},
+	{key: "serve.jwt.issuer", env: "HOIST_JWT_ISSUER", flag: "jwt-issuer", usage: "require this iss claim", group: groupServer,
+		bind: func(s *Server) value { return stringValue{&s.JWT.Issuer} }},
+	{key: "serve.jwt.audience", env: "HOIST_JWT_AUDIENCE", flag: "jwt-audience", usage: "require this aud claim", group: groupServer,
+		bind: func(s *Server) value { return stringValue{&s.JWT.Audience} }},
+	{key: "serve.jwt.leeway", env: "HOIST_JWT_LEEWAY", flag: "jwt-leeway", usage: "clock skew allowed when checking exp and nbf", group: groupServer,
+		bind: func(s *Server) value { return durationValue{&s.JWT.Leeway} }},
+	{key: "serve.limits.max_file_size", env: "HOIST_MAX_FILE_SIZE", flag: "max-file-size", usage: "largest file accepted", group: groupServer,
+		bind: func(s *Server) value { return sizeValue[int64]{&s.Limits.MaxFileSize} }},
+	{key: "serve.limits.quota", env: "HOIST_QUOTA", flag: "quota", usage: "bytes each user may store; 0 is unlimited", group: groupServer,
+		bind: func(s *Server) value { return sizeValue[int64]{&s.Limits.Quota} }},
+	{key: "serve.limits.max_connections", env: "HOIST_MAX_CONNECTIONS", flag: "max-connections", usage: "most simultaneous connections", group: groupServer,
+		bind: func(s *Server) value { return intValue{&s.Limits.MaxConnections} }},
+	{key: "serve.limits.max_files", env: "HOIST_MAX_FILES", flag: "max-files", usage: "most files in one upload", group: groupServer,
+		bind: func(s *Server) value { return intValue{&s.Limits.MaxFiles} }},
+	{key: "serve.limits.max_tags", env: "HOIST_MAX_TAGS", flag: "max-tags", usage: "most tags on one upload", group: groupServer,
+		bind: func(s *Server) value { return intValue{&s.Limits.MaxTags} }},
+	{key: "serve.limits.max_tag_length", env: "HOIST_MAX_TAG_LENGTH", flag: "max-tag-length", usage: "longest tag, in bytes", group: groupServer,
+		bind: func(s *Server) value { return intValue{&s.Limits.MaxTagLength} }},
+	{key: "serve.limits.max_chunk_size", env: "HOIST_MAX_CHUNK_SIZE", flag: "max-chunk-size", usage: "largest chunk size granted to a client", group: groupServer,
+		bind: func(s *Server) value { return sizeValue[int]{&s.Limits.MaxChunkSize} }},
+	{key: "serve.limits.idle_timeout", env: "HOIST_IDLE_TIMEOUT", flag: "idle-timeout", usage: "close connections silent for this long", group: groupServer,
+		bind: func(s *Server) value { return durationValue{&s.Limits.IdleTimeout} }},
+	{key: "serve.limits.frame_timeout", env: "HOIST_FRAME_TIMEOUT", flag: "frame-timeout", usage: "longest time to receive one frame once it has started", group: groupServer,
+		bind: func(s *Server) value { return durationValue{&s.Limits.FrameTimeout} }},
+	{key: "serve.limits.partial_expiry", env: "HOIST_PARTIAL_EXPIRY", flag: "partial-expiry", usage: "purge unfinished uploads untouched for this long", group: groupServer,
+		bind: func(s *Server) value { return durationValue{&s.Limits.PartialExpiry} }},
+}
+
+// DefaultClient returns the client settings used where nothing else is set.
+func DefaultClient() Client {
+	return Client{
+		Server:      "127.0.0.1:7800",
+		ChunkSize:   1 << 20,
+		Window:      Window{Chunks: 256, Bytes: 64 << 20},
+		Retry:       Retry{Base: 250 * time.Millisecond, Cap: 30 * time.Second},
+		ReadTimeout: 30 * time.Second,
+		UI:          UI{StartDir: ".", Color: "auto"},
+	}
+}
+
+// DefaultServer returns the server settings used where nothing else is set.
+// The data directory is $XDG_DATA_HOME/hoist, else ~/.local/share/hoist;
+// getenv reads the environment (os.Getenv).
+func DefaultServer(getenv func(string) string) Server {
+	return Server{
+		Listen: []string{"127.0.0.1:7800"},
+		Root:   xdgPath(getenv, "XDG_DATA_HOME", ".local/share", "hoist"),
+		JWT:    JWT{Leeway: 30 * time.Second},
+		Limits: Limits{
+			MaxFileSize:    64 << 30,
+			MaxConnections: 256,
+			MaxFiles:       1000,
+			MaxTags:        32,
+			MaxTagLength:   64,
+			MaxChunkSize:   4 << 20,
+			IdleTimeout:    5 * time.Minute,
+			FrameTimeout:   30 * time.Second,
+			PartialExpiry:  7 * 24 * time.Hour,
+		},
+	}
+}
+
+// DefaultPath returns the config file read when --config is not given:
+// $XDG_CONFIG_HOME/hoist/config.toml, else ~/.config/hoist/config.toml.
+func DefaultPath(getenv func(string) string) string {
+	return xdgPath(getenv, "XDG_CONFIG_HOME", ".config", "hoist/config.toml")
+}
+
+// xdgPath returns name inside the XDG base directory named by variable, else
+// inside fallback under the home directory (the spec ignores relative
+// values), or "" if there is no home directory either.
+func xdgPath(getenv func(string) string, variable, fallback, name string) string {
+	if dir := getenv(variable); filepath.IsAbs(dir) {
+		return filepath.Join(dir, name)
+	}
+	home := getenv("HOME")
+	if home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return ""
+		}
+	}
+	return filepath.Join(home, fallback, name)
+}
