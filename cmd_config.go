@@ -58,9 +58,13 @@ func configCommand(args []string, stdout, stderr io.Writer, getenv func(string) 
 		fs.Usage()
 		return fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
 	}
-	client, csrc, cerr := config.LoadClient(fs, getenv)
-	server, ssrc, serr := config.LoadServer(fs, getenv)
-	if err := errors.Join(cerr, serr); err != nil {
+	// Both read the same file: stop at the first to report its errors once.
+	client, csrc, err := config.LoadClient(fs, getenv)
+	if err != nil {
+		return err
+	}
+	server, ssrc, err := config.LoadServer(fs, getenv)
+	if err != nil {
 		return err
 	}
 
