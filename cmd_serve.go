@@ -2,10 +2,380 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hoist-dev/hoist/config"
+	"github.com/hoist-dev/hoist/transfer/auth"
+	"github.com/hoist-dev/hoist/transfer/server"
 )
 
-// runServe is a placeholder until the serve command lands.
+const serveHelp = `Usage: hoist serve [flags]
+
+Runs the storage server. It listens on TCP (optionally TLS) and/or a Unix
+socket, or serves one session over stdin/stdout with --stdio (what clients
+run through ssh). Completed files land in DIR/users/USER/. Each listener is
+announced on stderr as one line, "hoist: listening on tcp://HOST:PORT" (or
+tls://, unix://), once it accepts connections. SIGINT or SIGTERM stops it
+gracefully: no new connections, chunks already received are made durable
+and acknowledged, then it exits.
+
+Tokens are checked against an HS256 secret, an Ed25519 or an RSA public key.
+With no key configured, a random HS256 secret is created in DIR/jwt-secret
+(mode 0600); 'hoist token --root DIR' mints tokens with it.
+
+Examples:
+  hoist serve --listen 127.0.0.1:7800 --root /srv/hoist
+  hoist serve --listen :7800 --tls-cert cert.pem --tls-key key.pem --root /srv/hoist
+  hoist serve --unix /run/hoist.sock --quota 10GiB --max-file-size 2GiB
+  ssh host hoist serve --stdio        (what a client's ssh:// address runs)
+
+Flags:
+`
+
+// runServe parses the flags of `hoist serve` and runs the server until ctx
+// is done.
 func runServe(ctx context.Context, args []string) error {
-	return errors.New("serve: not implemented yet")
+	cfg, err := parseServeFlags(args, os.Stderr)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, os.Stdin, os.Stdout, os.Stderr)
 }
+
+// listFlag is a repeatable string flag; commas separate several values.
+type listFlag struct {
+	vals *[]string
+	set  bool
+}
+
+func (l *listFlag) String() string {
+	if l.vals == nil {
+		return ""
+	}
+	return strings.Join(*l.vals, ",")
+}
+
+func (l *listFlag) Set(s string) error {
+	if !l.set {
+		*l.vals, l.set = nil, true
+	}
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			*l.vals = append(*l.vals, v)
+		}
+	}
+	return nil
+}
+
+// sizeFlag is a byte size flag: 1048576, 512KiB, 10MB, 2GiB, 1T.
+type sizeFlag struct{ v *int64 }
+
+func (s sizeFlag) String() string {
+	if s.v == nil {
+		return "0"
+	}
+	return formatSize(*s.v)
+}
+
+func (s sizeFlag) Set(text string) error {
+	n, err := parseSize(text)
+	if err != nil {
+		return err
+	}
+	*s.v = n
+	return nil
+}
+
+// parseServeFlags turns the command line into the server settings, on top
+// of the defaults.
+func parseServeFlags(args []string, stderr io.Writer) (config.Server, error) {
+	cfg := defaultServerConfig()
+	fs := flag.NewFlagSet("hoist serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, serveHelp)
+		fs.PrintDefaults()
+	}
+	fs.Var(&listFlag{vals: &cfg.Listen}, "listen", "TCP `address` to listen on (repeatable, or comma-separated; default 127.0.0.1:7800 unless --unix or --stdio is given)")
+	fs.StringVar(&cfg.Unix, "unix", "", "listen on the Unix socket at `path` too")
+	fs.BoolVar(&cfg.Stdio, "stdio", false, "serve one session over stdin/stdout, then exit (logs go to stderr)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate chain `file`; with --tls-key, TCP listeners speak TLS")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key `file` of --tls-cert")
+	fs.StringVar(&cfg.Root, "root", cfg.Root, "data `directory`: stored files, metadata, generated secret")
+	fs.StringVar(&cfg.JWT.SecretFile, "jwt-secret-file", "", "HS256 secret `file` to verify tokens with (default: DIR/jwt-secret, generated)")
+	fs.StringVar(&cfg.JWT.PublicKeyFile, "jwt-public-key", "", "PEM Ed25519 (EdDSA) or RSA (RS256) public key `file` to verify tokens with")
+	fs.StringVar(&cfg.JWT.Issuer, "jwt-issuer", "", "require this iss claim")
+	fs.StringVar(&cfg.JWT.Audience, "jwt-audience", "", "require this aud claim")
+	fs.DurationVar(&cfg.JWT.Leeway, "jwt-leeway", cfg.JWT.Leeway, "clock skew allowed on exp, nbf and iat")
+	fs.Var(sizeFlag{&cfg.Limits.MaxFileSize}, "max-file-size", "largest file accepted (e.g. 64GiB)")
+	fs.Var(sizeFlag{&cfg.Limits.Quota}, "quota", "bytes each user may hold, completed plus unfinished uploads; 0 means no quota")
+	fs.IntVar(&cfg.Limits.MaxConnections, "max-connections", cfg.Limits.MaxConnections, "most simultaneous connections; more are answered busy")
+	fs.IntVar(&cfg.Limits.MaxFiles, "max-files", cfg.Limits.MaxFiles, "most files in one upload")
+	fs.IntVar(&cfg.Limits.MaxTags, "max-tags", cfg.Limits.MaxTags, "most tags on one upload")
+	fs.IntVar(&cfg.Limits.MaxTagLength, "max-tag-length", cfg.Limits.MaxTagLength, "longest tag, in bytes")
+	chunk := int64(cfg.Limits.MaxChunkSize)
+	fs.Var(sizeFlag{&chunk}, "max-chunk-size", "largest chunk size granted to a client")
+	fs.DurationVar(&cfg.Limits.IdleTimeout, "idle-timeout", cfg.Limits.IdleTimeout, "close connections that send nothing for this long")
+	fs.DurationVar(&cfg.Limits.FrameTimeout, "frame-timeout", cfg.Limits.FrameTimeout, "longest time to receive one frame once it has started")
+	fs.DurationVar(&cfg.Limits.PartialExpiry, "partial-expiry", cfg.Limits.PartialExpiry, "forget unfinished uploads untouched for this long, deleting their data")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, exitError{0}
+		}
+		return cfg, exitError{2}
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "hoist serve: unexpected argument %q\n", fs.Arg(0))
+		return cfg, exitError{2}
+	}
+	if chunk > int64(server.MaxChunkSizeLimit) {
+		return cfg, fmt.Errorf("--max-chunk-size %s is over %s, the most one frame can carry", formatSize(chunk), formatSize(server.MaxChunkSizeLimit))
+	}
+	cfg.Limits.MaxChunkSize = int(chunk)
+	if len(cfg.Listen) == 1 && cfg.Listen[0] == defaultListen && (cfg.Unix != "" || cfg.Stdio) && !fs.Lookup("listen").Value.(*listFlag).set {
+		cfg.Listen = nil
+	}
+	return cfg, nil
+}
+
+const defaultListen = "127.0.0.1:7800"
+
+// defaultServerConfig is what `hoist serve` runs with when no flag says
+// otherwise.
+func defaultServerConfig() config.Server {
+	return config.Server{
+		Listen: []string{defaultListen},
+		Root:   defaultDataDir(),
+		JWT:    config.JWT{Leeway: auth.DefaultLeeway},
+		Limits: config.Limits{
+			MaxFileSize:    server.DefaultMaxFileSize,
+			MaxConnections: server.DefaultMaxConnections,
+			MaxFiles:       server.DefaultMaxFiles,
+			MaxTags:        server.DefaultMaxTags,
+			MaxTagLength:   server.DefaultMaxTagLength,
+			MaxChunkSize:   server.DefaultMaxChunkSize,
+			IdleTimeout:    server.DefaultIdleTimeout,
+			FrameTimeout:   server.DefaultFrameTimeout,
+			PartialExpiry:  server.DefaultPartialExpiry,
+		},
+	}
+}
+
+// defaultDataDir is $XDG_DATA_HOME/hoist, else ~/.local/share/hoist.
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "hoist")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(".", "hoist-data")
+	}
+	return filepath.Join(home, ".local", "share", "hoist")
+}
+
+// serverOptions maps the settings to the server's options: the one place
+// where config meets transfer/server.
+func serverOptions(cfg config.Server, log *slog.Logger) (server.Options, error) {
+	if cfg.Root == "" {
+		return server.Options{}, errors.New("no data directory: pass --root DIR")
+	}
+	v, err := auth.LoadVerifier(
+		auth.KeyConfig{SecretFile: cfg.JWT.SecretFile, PublicKeyFile: cfg.JWT.PublicKeyFile, DataDir: cfg.Root},
+		auth.VerifyOptions{Issuer: cfg.JWT.Issuer, Audience: cfg.JWT.Audience, Leeway: cfg.JWT.Leeway},
+	)
+	if err != nil {
+		return server.Options{}, err
+	}
+	l := cfg.Limits
+	return server.Options{
+		Root:     cfg.Root,
+		Verifier: v,
+		Logger:   log,
+		Limits: server.Limits{
+			MaxFileSize:    l.MaxFileSize,
+			Quota:          l.Quota,
+			MaxConnections: l.MaxConnections,
+			MaxFiles:       l.MaxFiles,
+			MaxTags:        l.MaxTags,
+			MaxTagLength:   l.MaxTagLength,
+			MaxChunkSize:   l.MaxChunkSize,
+			IdleTimeout:    l.IdleTimeout,
+			FrameTimeout:   l.FrameTimeout,
+			PartialExpiry:  l.PartialExpiry,
+		},
+	}, nil
+}
+
+// shutdownTimeout bounds the graceful part of stopping.
+const shutdownTimeout = 30 * time.Second
+
+// serve runs the server described by cfg until ctx is done (or, with
+// Stdio, until the session ends).
+func serve(ctx context.Context, cfg config.Server, stdin, stdout *os.File, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if len(cfg.Listen) == 0 && cfg.Unix == "" && !cfg.Stdio {
+		return errors.New("nothing to serve: give --listen, --unix or --stdio")
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return errors.New("TLS needs both --tls-cert and --tls-key")
+	}
+	opts, err := serverOptions(cfg, log)
+	if err != nil {
+		return err
+	}
+	listeners, urls, err := listen(cfg)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(opts)
+	if err != nil {
+		for _, ln := range listeners {
+			ln.Close()
+		}
+		return err
+	}
+	log.Info("hoist server starting", "version", version, "root", cfg.Root, "listeners", urls, "stdio", cfg.Stdio)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, len(listeners)+1)
+	for i, ln := range listeners {
+		fmt.Fprintf(stderr, "hoist: listening on %s\n", urls[i])
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, server.ErrServerClosed) && ctx.Err() == nil {
+				errc <- fmt.Errorf("serving %s: %w", ln.Addr(), err)
+			}
+		}()
+	}
+	if cfg.Stdio {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, restore := stdioConn(stdin, stdout)
+			defer restore()
+			srv.ServeConn(ctx, conn)
+			errc <- nil // the session is over: stop
+		}()
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: finishing chunks in flight")
+	case runErr = <-errc:
+	}
+	sctx, stop := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer stop()
+	err = srv.Shutdown(sctx)
+	cancel()
+	wg.Wait()
+	if err != nil {
+		return errors.Join(runErr, fmt.Errorf("shutdown: %w", err))
+	}
+	log.Info("server stopped")
+	return runErr
+}
+
+// listen opens every configured listener and returns them with the URLs
+// to announce.
+func listen(cfg config.Server) ([]net.Listener, []string, error) {
+	var (
+		lns  []net.Listener
+		urls []string
+	)
+	fail := func(err error) ([]net.Listener, []string, error) {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		return nil, nil, err
+	}
+	var tlsCfg *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fail(fmt.Errorf("loading TLS certificate: %w", err))
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	for _, addr := range cfg.Listen {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fail(fmt.Errorf("listening on %s: %w", addr, err))
+		}
+		scheme := "tcp"
+		if tlsCfg != nil {
+			ln, scheme = tls.NewListener(ln, tlsCfg), "tls"
+		}
+		lns = append(lns, ln)
+		urls = append(urls, scheme+"://"+ln.Addr().String())
+	}
+	if cfg.Unix != "" {
+		removeStaleSocket(cfg.Unix)
+		ln, err := net.Listen("unix", cfg.Unix)
+		if err != nil {
+			return fail(fmt.Errorf("listening on %s: %w", cfg.Unix, err))
+		}
+		lns = append(lns, ln)
+		urls = append(urls, "unix://"+cfg.Unix)
+	}
+	return lns, urls, nil
+}
+
+// removeStaleSocket removes a socket file left by a server that died, but
+// not one a live server answers on, and nothing that is not a socket.
+func removeStaleSocket(path string) {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&os.ModeSocket == 0 {
+		return
+	}
+	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+		c.Close()
+		return
+	}
+	os.Remove(path)
+}
+
+// stdioConn joins stdin and stdout into one connection. Where stdin is a
+// pipe or socket it is switched to non-blocking mode so that read
+// deadlines (idle and frame timeouts) work; restore undoes that.
+func stdioConn(stdin, stdout *os.File) (io.ReadWriteCloser, func()) {
+	in := stdin
+	restore := func() {}
+	fd := int(stdin.Fd())
+	if fi, err := stdin.Stat(); err == nil && fi.Mode()&(os.ModeNamedPipe|os.ModeSocket) != 0 {
+		if syscall.SetNonblock(fd, true) == nil {
+			in = os.NewFile(uintptr(fd), "stdin")
+			restore = func() { syscall.SetNonblock(fd, false) }
+		}
+	}
+	return &pipeConn{in: in, out: stdout}, restore
+}
+
+// pipeConn is a connection made of two files.
+type pipeConn struct {
+	in, out *os.File
+}
+
+func (c *pipeConn) Read(p []byte) (int, error)  { return c.in.Read(p) }
+func (c *pipeConn) Write(p []byte) (int, error) { return c.out.Write(p) }
+
+func (c *pipeConn) Close() error {
+	return errors.Join(c.in.Close(), c.out.Close())
+}
+
+// SetReadDeadline works when stdin is in non-blocking mode.
+func (c *pipeConn) SetReadDeadline(t time.Time) error { return c.in.SetReadDeadline(t) }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // File is a completed file.
@@ -157,7 +158,7 @@ func OpenCatalog(dir string, wait time.Duration) (*Catalog, error) {
 	if err == nil {
 		return &Catalog{db: db}, nil
 	}
-	if !errors.Is(err, bbolt.ErrTimeout) {
+	if !errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
 	snap := filepath.Join(dir, CatalogFile)

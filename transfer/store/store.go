@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // File names inside the data directory.
@@ -87,7 +88,7 @@ func Open(dir string, lockTimeout time.Duration) (*BoltStore, error) {
 	db, err := bbolt.Open(filepath.Join(dir, DBFile), 0o600, &bbolt.Options{Timeout: lockTimeout, FreelistType: bbolt.FreelistMapType})
 	if err != nil {
 		root.Close()
-		if errors.Is(err, bbolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("%w: %s", ErrLocked, filepath.Join(dir, DBFile))
 		}
 		return nil, fmt.Errorf("opening %s: %w", filepath.Join(dir, DBFile), err)
