@@ -414,7 +414,7 @@ func TestFlagHelpShowsDefaultsAndVariables(t *testing.T) {
 	RegisterClientFlags(fs)
 	RegisterServerFlags(fs) // --config is registered once
 	fs.PrintDefaults()
-	for _, want := range []string{"-chunk-size value", "(default 1MiB)", "env HOIST_CHUNK_SIZE", "-config string", "(default 127.0.0.1:7800)", "-max-file-size", "(default 64GiB)"} {
+	for _, want := range []string{"-chunk-size size", "(default 1MiB)", "env HOIST_CHUNK_SIZE", "-config string", "(default 127.0.0.1:7800)", "-max-file-size", "(default 64GiB)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("flag help lacks %q:\n%s", want, out.String())
 		}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -78,7 +79,7 @@ func WriteReference(w io.Writer) error {
 
 func writeReference[T any](w io.Writer, fields []field[T], defaults *T) {
 	for _, f := range fields {
-		fmt.Fprintf(w, "  %s  %s  --%s\n      %s", f.key, f.env, f.flag, f.usage)
+		fmt.Fprintf(w, "  %s  %s  --%s\n      %s", f.key, f.env, f.flag, strings.ReplaceAll(f.usage, "`", ""))
 		if def := plain(f.bind(defaults)); def != "" {
 			fmt.Fprintf(w, " (default %s)", def)
 		}
