@@ -7,7 +7,10 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"net"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -215,4 +218,65 @@ func allChunks(size uint64, cs int) []uint64 {
 		out = append(out, k)
 	}
 	return out
+}
+
+// snapshot records every file under root with its content hash, to prove
+// that a refused request wrote nothing.
+func snapshot(t testing.TB, root string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			out[rel] = "symlink:" + target
+		case d.IsDir():
+			out[rel] = "dir"
+		default:
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			out[rel] = sha(b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// assertUnchanged fails if root differs from before.
+func assertUnchanged(t testing.TB, root string, before map[string]string) {
+	t.Helper()
+	after := snapshot(t, root)
+	for p, h := range after {
+		if before[p] != h {
+			t.Errorf("%s was written (before %q, after %q)", p, before[p], h)
+		}
+	}
+	for p := range before {
+		if _, ok := after[p]; !ok {
+			t.Errorf("%s was removed", p)
+		}
+	}
+}
+
+// expectError asserts that r is an Error with code.
+func expectError(t testing.TB, r *wire.Response, code wire.Code) {
+	t.Helper()
+	if r.OK() {
+		t.Fatalf("got Ok, want Error %s", code)
+	}
+	if r.Code != code {
+		t.Fatalf("got Error %s (%s), want %s", r.Code, r.Reason, code)
+	}
+	if r.Reason == "" {
+		t.Fatalf("Error %s without a reason", code)
+	}
 }

@@ -150,6 +150,10 @@ func New(opts Options) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("cleaning partial data: %w", err)
 	}
+	if err := st.WriteCatalog(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -337,9 +341,6 @@ func (s *Server) catalogChanged() {
 // catalogWriter refreshes catalog.db after completions, at most about every
 // 200ms, so that `hoist ls` sees new files while the server runs.
 func (s *Server) catalogWriter(ctx context.Context) {
-	if err := s.store.WriteCatalog(); err != nil {
-		s.log.Warn("catalog not refreshed", "err", err)
-	}
 	for {
 		select {
 		case <-ctx.Done():

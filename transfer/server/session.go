@@ -49,8 +49,9 @@ type session struct {
 	readerDone chan struct{} // the reader stopped
 	committed  chan struct{} // ... and every chunk it took is committed
 
-	up       *upload // reader goroutine only
-	transfer wire.Transfer
+	up          *upload // reader goroutine only
+	transfer    wire.Transfer
+	rawTransfer wire.Transfer
 
 	chunks, bytes atomic.Int64
 }

@@ -13,11 +13,16 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // it to the committer; the Ok goes out once the chunk is durable. Every
 // check comes before anything is written.
 func (s *session) handleTransfer(payload []byte, raw bool) {
-	t := &s.transfer
+	// Two Transfers: a TRANSFER-RAW's Data aliases the frame buffer, and
+	// DecodeTransfer decodes base64 into the Data it is given, so sharing
+	// one would decode into the payload being parsed.
+	var t *wire.Transfer
 	var err error
 	if raw {
+		t = &s.rawTransfer
 		err = wire.DecodeRawTransfer(payload, t)
 	} else {
+		t = &s.transfer
 		err = wire.DecodeTransfer(payload, t)
 	}
 	if err != nil {
