@@ -423,6 +423,11 @@ func (s *session) handle(r *wire.Response) error {
 	f := u.files[fl.ref.file]
 	if err := r.Err(); err != nil {
 		if !errors.Is(err, wire.ErrCorrupt) {
+			// The session ends over this answer; the chunk is no longer in
+			// flight, and goes again (if still missing) on the next one.
+			if f.state != FileFailed && f.chunkState(fl.ref.index) == ChunkInFlight {
+				s.retry(f, fl.ref, err.Error())
+			}
 			return fmt.Errorf("chunk %d of %s: %w", fl.ref.index, f.name, err)
 		}
 		s.corrupt[fl.ref]++
