@@ -8,11 +8,11 @@ import (
 )
 
 // The reasons sent with injected errors, so that a user reading them knows the
-// server failed on purpose.
+// server failed on purpose (and a test can tell injected faults apart).
 const (
-	reasonAuthBusy = "chaos: refusing this authentication on purpose, try again shortly"
-	reasonBusy     = "chaos: pretending to be busy, reconnect shortly"
-	reasonCorrupt  = "chaos: pretending the chunk arrived damaged, nothing stored, resend it"
+	ReasonAuthBusy = "chaos: refusing this authentication on purpose, try again shortly"
+	ReasonBusy     = "chaos: pretending to be busy, reconnect shortly"
+	ReasonCorrupt  = "chaos: pretending the chunk arrived damaged, nothing stored, resend it"
 )
 
 // chunkKey names one chunk of an upload's files.
@@ -35,7 +35,7 @@ func (c *Conn) Authenticate() error {
 		return nil
 	}
 	c.faults.injected(AuthBusy, c.id)
-	return &wire.Error{Code: wire.CodeBusy, Reason: reasonAuthBusy}
+	return &wire.Error{Code: wire.CodeBusy, Reason: ReasonAuthBusy}
 }
 
 // BeforeStore is consulted for every TRANSFER before its chunk is stored,
@@ -65,10 +65,10 @@ func (c *Conn) BeforeStore(file int, index uint64) error {
 	switch kind {
 	case Busy:
 		c.faults.injected(Busy, c.id, "file", file, "chunk", index)
-		return &wire.Error{Code: wire.CodeBusy, Reason: reasonBusy}
+		return &wire.Error{Code: wire.CodeBusy, Reason: ReasonBusy}
 	case Corrupt:
 		c.faults.injected(Corrupt, c.id, "file", file, "chunk", index)
-		return &wire.Error{Code: wire.CodeCorrupt, Reason: reasonCorrupt}
+		return &wire.Error{Code: wire.CodeCorrupt, Reason: ReasonCorrupt}
 	}
 	return nil
 }
