@@ -18,6 +18,7 @@ import (
 
 	"github.com/hoist-dev/hoist/config"
 	"github.com/hoist-dev/hoist/transfer/auth"
+	"github.com/hoist-dev/hoist/transfer/chaos"
 	"github.com/hoist-dev/hoist/transfer/server"
 )
 
@@ -40,6 +41,20 @@ Examples:
   hoist serve --listen :7800 --tls-cert cert.pem --tls-key key.pem --root /srv/hoist
   hoist serve --unix /run/hoist.sock --quota 10GiB --max-file-size 2GiB
   ssh host hoist serve --stdio        (what a client's ssh:// address runs)
+  hoist serve --chaos demo            (fail on purpose, to watch clients retry)
+
+--chaos SPEC is a testing aid that makes the server misbehave on purpose,
+each fault at its own rate, in comma-separated terms:
+  auth-busy=0.2     refuse an AUTHENTICATION with busy
+  busy=0.05         answer a TRANSFER busy, storing nothing
+  corrupt=5%        answer a TRANSFER corrupt, storing nothing
+  drop=0.01         cut the connection part-way through a TRANSFER
+  stall=0.01:5s     stop reading part-way through a TRANSFER for 5s, then hang up
+  delay=0.1:200ms   hold back the Ok to a durable chunk for 200ms
+  seed=42           make the same decisions run after run
+or "demo" (` + chaos.DemoSpec + `),
+optionally followed by overrides ("demo,seed=7"). Nothing acknowledged is
+ever lost to it; it is logged loudly at start and never meant for real data.
 
 Flags:
 `
@@ -130,6 +145,7 @@ func parseServeFlags(args []string, stderr io.Writer) (config.Server, error) {
 	fs.DurationVar(&cfg.Limits.IdleTimeout, "idle-timeout", cfg.Limits.IdleTimeout, "close connections that send nothing for this long")
 	fs.DurationVar(&cfg.Limits.FrameTimeout, "frame-timeout", cfg.Limits.FrameTimeout, "longest time to receive one frame once it has started")
 	fs.DurationVar(&cfg.Limits.PartialExpiry, "partial-expiry", cfg.Limits.PartialExpiry, "forget unfinished uploads untouched for this long, deleting their data")
+	fs.StringVar(&cfg.Chaos, "chaos", "", "misbehave on purpose as `spec` says, to exercise clients (a testing aid; see above); empty is off")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return cfg, exitError{0}
@@ -198,11 +214,16 @@ func serverOptions(cfg config.Server, log *slog.Logger) (server.Options, error) 
 	if err != nil {
 		return server.Options{}, err
 	}
+	faults, err := chaosFaults(cfg.Chaos, log)
+	if err != nil {
+		return server.Options{}, err
+	}
 	l := cfg.Limits
 	return server.Options{
 		Root:     cfg.Root,
 		Verifier: v,
 		Logger:   log,
+		Faults:   faults,
 		Limits: server.Limits{
 			MaxFileSize:    l.MaxFileSize,
 			Quota:          l.Quota,
@@ -216,6 +237,17 @@ func serverOptions(cfg config.Server, log *slog.Logger) (server.Options, error) 
 			PartialExpiry:  l.PartialExpiry,
 		},
 	}, nil
+}
+
+// chaosFaults returns the fault injector for spec, or nil (not a nil
+// *chaos.Faults) when spec injects nothing. chaos.New logs loudly that
+// chaos is on.
+func chaosFaults(spec string, log *slog.Logger) (server.Faults, error) {
+	s, err := chaos.Parse(spec)
+	if err != nil || !s.Enabled() {
+		return nil, err
+	}
+	return chaos.New(s, log), nil
 }
 
 // shutdownTimeout bounds the graceful part of stopping.
@@ -285,6 +317,9 @@ func serve(ctx context.Context, cfg config.Server, stdin, stdout *os.File, stder
 	wg.Wait()
 	if err != nil {
 		return errors.Join(runErr, fmt.Errorf("shutdown: %w", err))
+	}
+	if f, ok := opts.Faults.(*chaos.Faults); ok {
+		log.Warn("CHAOS MODE: faults injected", "counts", f.Counts().String())
 	}
 	log.Info("server stopped")
 	return runErr

@@ -233,27 +233,21 @@ func (c *Conn) RemoteAddr() net.Addr {
 	return streamAddr{}
 }
 
-type deadliner interface {
-	SetDeadline(time.Time) error
-	SetReadDeadline(time.Time) error
-	SetWriteDeadline(time.Time) error
-}
-
 // SetDeadline sets the wrapped connection's deadlines; a stall honours the
 // read deadline too.
 func (c *Conn) SetDeadline(t time.Time) error {
 	c.noteReadDeadline(t)
-	if d, ok := c.rw.(deadliner); ok {
+	if d, ok := c.rw.(interface{ SetDeadline(time.Time) error }); ok {
 		return d.SetDeadline(t)
 	}
-	return os.ErrNoDeadline
+	return errors.Join(c.SetReadDeadline(t), c.SetWriteDeadline(t))
 }
 
 // SetReadDeadline sets the wrapped connection's read deadline; a stall
 // honours it too.
 func (c *Conn) SetReadDeadline(t time.Time) error {
 	c.noteReadDeadline(t)
-	if d, ok := c.rw.(deadliner); ok {
+	if d, ok := c.rw.(interface{ SetReadDeadline(time.Time) error }); ok {
 		return d.SetReadDeadline(t)
 	}
 	return os.ErrNoDeadline
@@ -261,7 +255,7 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 
 // SetWriteDeadline sets the wrapped connection's write deadline.
 func (c *Conn) SetWriteDeadline(t time.Time) error {
-	if d, ok := c.rw.(deadliner); ok {
+	if d, ok := c.rw.(interface{ SetWriteDeadline(time.Time) error }); ok {
 		return d.SetWriteDeadline(t)
 	}
 	return os.ErrNoDeadline

@@ -222,3 +222,31 @@ func TestLogsLoudlyAtStart(t *testing.T) {
 		t.Fatal("a spec without a seed did not get one")
 	}
 }
+
+func TestReadDeadlineAloneShowsThrough(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	cc := New(MustParse("busy=0.5,seed=1"), quiet).Wrap(pipeStream{r})
+	defer cc.Close()
+	if err := cc.SetReadDeadline(time.Now().Add(-time.Second)); err != nil {
+		t.Fatalf("SetReadDeadline on a stream that has one: %v", err)
+	}
+	if _, err := cc.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read past the deadline: %v", err)
+	}
+	if err := cc.SetWriteDeadline(time.Time{}); !errors.Is(err, os.ErrNoDeadline) {
+		t.Fatalf("SetWriteDeadline on a stream without one: %v", err)
+	}
+}
+
+// pipeStream has Read, Write, Close and SetReadDeadline only, like the
+// stdin/stdout pair of hoist serve --stdio.
+type pipeStream struct{ f *os.File }
+
+func (p pipeStream) Read(b []byte) (int, error)        { return p.f.Read(b) }
+func (p pipeStream) Write(b []byte) (int, error)       { return p.f.Write(b) }
+func (p pipeStream) Close() error                      { return p.f.Close() }
+func (p pipeStream) SetReadDeadline(t time.Time) error { return p.f.SetReadDeadline(t) }
