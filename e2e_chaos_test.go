@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hoist-dev/hoist/transfer/chaos"
+	"github.com/hoist-dev/hoist/transfer/client"
+)
+
+// chaosTally is what an engine's events said about the faults it met.
+type chaosTally struct {
+	authBusy, busy, lost, corruptResends int
+	lostBecause                          []string
+	droppedChunkEvents                   uint64
+}
+
+// tallyChaos reads events until upload fid reaches a final state.
+func tallyChaos(events <-chan client.Event, fid string) chaosTally {
+	var tl chaosTally
+	for ev := range events {
+		if ev.UploadFID() != fid {
+			continue
+		}
+		switch e := ev.(type) {
+		case *client.SessionEvent:
+			if e.State == client.StateBackingOff {
+				switch msg := fmt.Sprint(e.Err); {
+				case strings.Contains(msg, chaos.ReasonAuthBusy):
+					tl.authBusy++
+				case strings.Contains(msg, chaos.ReasonBusy):
+					tl.busy++
+				default:
+					tl.lost++
+					tl.lostBecause = append(tl.lostBecause, msg)
+				}
+			}
+			if e.State.Final() {
+				return tl
+			}
+		case *client.ChunkEvent:
+			if e.Action == client.ChunkResent && strings.Contains(e.Reason, chaos.ReasonCorrupt) {
+				tl.corruptResends++
+			}
+		case *client.ProgressEvent:
+			tl.droppedChunkEvents = e.DroppedChunkEvents
+		}
+	}
+	return tl
+}
+
+// chaosCountsRE matches the line `hoist serve --chaos` logs when it stops.
+var chaosCountsRE = regexp.MustCompile(`CHAOS MODE: faults injected" counts="([^"]*)"`)
+
+// parseChaosCounts reads "auth-busy=1 busy=2 ..." back into counts by kind.
+func parseChaosCounts(t *testing.T, stderr string) map[string]int {
+	t.Helper()
+	m := chaosCountsRE.FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("hoist serve logged no fault counts at exit:\n%s", stderr)
+	}
+	counts := make(map[string]int)
+	for _, kv := range strings.Fields(m[1]) {
+		k, v, _ := strings.Cut(kv, "=")
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatalf("bad count %q in %q", kv, m[1])
+		}
+		counts[k] = n
+	}
+	return counts
+}
+
+// writeRandomFile writes size pseudo-random bytes and returns the sha256.
+func writeRandomFile(t *testing.T, path string, size int64, seed byte) string {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.CopyN(io.MultiWriter(f, h), rand.NewChaCha8([32]byte{seed}), size); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TestServeChaos runs the real `hoist serve --chaos` and uploads through
+// it: the upload completes, `hoist ls` shows every file with the local
+// sha256, it warned loudly at start, and the counts it logs at exit are
+// what the client met.
+func TestServeChaos(t *testing.T) {
+	const spec = "auth-busy=0.3,busy=0.03,corrupt=0.06,drop=0.03,stall=0.015:10s,delay=0.05:20ms,seed=7"
+	p := startServer(t, t.TempDir(), "--chaos", spec)
+	if !strings.Contains(p.Stderr(), "level=WARN msg=\"CHAOS MODE: this server fails on purpose") {
+		t.Fatalf("hoist serve --chaos did not warn at start:\n%s", p.Stderr())
+	}
+
+	dir := t.TempDir()
+	want := map[string]string{
+		"one.bin": writeRandomFile(t, filepath.Join(dir, "one.bin"), 16<<20, 1),
+		"two.bin": writeRandomFile(t, filepath.Join(dir, "two.bin"), 2<<20+5, 2),
+	}
+	eng, err := client.New(client.Options{
+		Server:      p.URL,
+		Token:       client.StaticToken(mintToken(t, p.Root, "carol")),
+		ChunkSize:   128 << 10,
+		Window:      client.Window{Chunks: 16, Bytes: 2 << 20},
+		Retry:       client.RetryPolicy{Base: 20 * time.Millisecond, Cap: 200 * time.Millisecond},
+		ReadTimeout: 3 * time.Second,
+		JournalDir:  t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	fid, err := eng.Start(client.Spec{
+		Files: []client.LocalFile{{Path: filepath.Join(dir, "one.bin"), Name: "one.bin"}, {Path: filepath.Join(dir, "two.bin"), Name: "two.bin"}},
+		Tags:  []string{"chaos-e2e"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tallied := make(chan chaosTally, 1)
+	go func() { tallied <- tallyChaos(eng.Events(), fid) }()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := eng.Wait(ctx, fid); err != nil {
+		t.Fatalf("upload through hoist serve --chaos failed: %v", err)
+	}
+	tl := <-tallied
+
+	ls := runHoist(t, "ls", "--root", p.Root, "--user", "carol", "--json")
+	listed := make(map[string]string)
+	for _, line := range strings.Split(strings.TrimSpace(ls), "\n") {
+		var f struct{ Name, SHA256 string }
+		if err := json.Unmarshal([]byte(line), &f); err != nil {
+			t.Fatalf("hoist ls --json printed %q: %v", line, err)
+		}
+		listed[f.Name] = f.SHA256
+	}
+	if !maps.Equal(listed, want) {
+		t.Errorf("hoist ls lists %v, want the local files' sha256 %v", listed, want)
+	}
+	if err := p.Terminate(); err != nil {
+		t.Fatalf("hoist serve --chaos did not stop cleanly: %v", err)
+	}
+	got := parseChaosCounts(t, p.Stderr())
+	t.Logf("hoist serve injected %v; client saw auth-busy=%d busy=%d lost=%d corrupt=%d", got, tl.authBusy, tl.busy, tl.lost, tl.corruptResends)
+	if tl.droppedChunkEvents != 0 {
+		t.Fatalf("the engine dropped %d chunk events: corrupt resends cannot be counted", tl.droppedChunkEvents)
+	}
+	for _, k := range []string{"auth-busy", "busy", "corrupt", "drop", "delay"} {
+		if got[k] == 0 {
+			t.Errorf("no %s fault was injected: the test does not exercise it", k)
+		}
+	}
+	if got["auth-busy"] != tl.authBusy || got["busy"] != tl.busy || got["corrupt"] != tl.corruptResends || got["drop"]+got["stall"] != tl.lost {
+		t.Errorf("hoist serve counted %v; the client saw auth-busy=%d busy=%d corrupt=%d drop+stall=%d (%q)",
+			got, tl.authBusy, tl.busy, tl.corruptResends, tl.lost, tl.lostBecause)
+	}
+}
