@@ -64,7 +64,7 @@ var clientFields = []field[Client]{
 		bind: func(c *Client) value { return intValue{&c.Retry.Attempts} }},
 	{key: "ca_file", env: "HOIST_CA_FILE", flag: "ca-file", usage: "trust the PEM certificates in this `file` for tls:// servers instead of the system's",
 		bind: func(c *Client) value { return stringValue{&c.CAFile} }},
-	{key: "read_timeout", env: "HOIST_READ_TIMEOUT", flag: "read-timeout", usage: "longest `time` to wait for the server to answer",
+	{key: "read_timeout", env: "HOIST_READ_TIMEOUT", flag: "read-timeout", usage: "longest `duration` to wait for the server to answer",
 		bind: func(c *Client) value { return durationValue{&c.ReadTimeout} }},
 	{key: "ui.start_dir", env: "HOIST_START_DIR", flag: "start-dir", usage: "`directory` the file browser opens in", group: groupUI,
 		bind: func(c *Client) value { return stringValue{&c.UI.StartDir} }},
@@ -75,7 +75,7 @@ var clientFields = []field[Client]{
 }
 
 var serverFields = []field[Server]{
-	{key: "serve.listen", env: "HOIST_LISTEN", flag: "listen", usage: "TCP `address` to listen on (repeatable; commas separate several; empty for none)", group: groupServer,
+	{key: "serve.listen", env: "HOIST_LISTEN", flag: "listen", usage: "TCP `address` to listen on (repeatable; commas separate several; empty for none; the default applies only without --unix and --stdio)", group: groupServer,
 		bind: func(s *Server) value { return listValue{&s.Listen} }},
 	{key: "serve.unix", env: "HOIST_UNIX", flag: "unix", usage: "listen on the Unix socket at `path` too", group: groupServer,
 		bind: func(s *Server) value { return stringValue{&s.Unix} }},
@@ -111,11 +111,11 @@ var serverFields = []field[Server]{
 		bind: func(s *Server) value { return intValue{&s.Limits.MaxTagLength} }},
 	{key: "serve.limits.max_chunk_size", env: "HOIST_MAX_CHUNK_SIZE", flag: "max-chunk-size", usage: "largest chunk `size` granted to a client", group: groupServer,
 		bind: func(s *Server) value { return sizeValue[int]{&s.Limits.MaxChunkSize} }},
-	{key: "serve.limits.idle_timeout", env: "HOIST_IDLE_TIMEOUT", flag: "idle-timeout", usage: "close connections that send nothing for this `long`", group: groupServer,
+	{key: "serve.limits.idle_timeout", env: "HOIST_IDLE_TIMEOUT", flag: "idle-timeout", usage: "close connections that send nothing for this `duration`", group: groupServer,
 		bind: func(s *Server) value { return durationValue{&s.Limits.IdleTimeout} }},
-	{key: "serve.limits.frame_timeout", env: "HOIST_FRAME_TIMEOUT", flag: "frame-timeout", usage: "longest `time` to receive one frame once it has started", group: groupServer,
+	{key: "serve.limits.frame_timeout", env: "HOIST_FRAME_TIMEOUT", flag: "frame-timeout", usage: "longest `duration` to receive one frame once it has started", group: groupServer,
 		bind: func(s *Server) value { return durationValue{&s.Limits.FrameTimeout} }},
-	{key: "serve.limits.partial_expiry", env: "HOIST_PARTIAL_EXPIRY", flag: "partial-expiry", usage: "forget unfinished uploads untouched for this `long`, deleting their data", group: groupServer,
+	{key: "serve.limits.partial_expiry", env: "HOIST_PARTIAL_EXPIRY", flag: "partial-expiry", usage: "forget unfinished uploads untouched for this `duration`, deleting their data", group: groupServer,
 		bind: func(s *Server) value { return durationValue{&s.Limits.PartialExpiry} }},
 }
 
