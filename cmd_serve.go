@@ -11,7 +11,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -56,6 +55,9 @@ or "demo" (` + chaos.DemoSpec + `),
 optionally followed by overrides ("demo,seed=7"). Nothing acknowledged is
 ever lost to it; it is logged loudly at start and never meant for real data.
 
+Every flag but --stdio can also be set in the [serve] table of the config
+file or with a HOIST_* variable: see 'hoist config --help'.
+
 Flags:
 `
 
@@ -69,124 +71,41 @@ func runServe(ctx context.Context, args []string) error {
 	return serve(ctx, cfg, os.Stdin, os.Stdout, os.Stderr)
 }
 
-// listFlag is a repeatable string flag; commas separate several values.
-type listFlag struct {
-	vals *[]string
-	set  bool
-}
-
-func (l *listFlag) String() string {
-	if l.vals == nil {
-		return ""
-	}
-	return strings.Join(*l.vals, ",")
-}
-
-func (l *listFlag) Set(s string) error {
-	if !l.set {
-		*l.vals, l.set = nil, true
-	}
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			*l.vals = append(*l.vals, v)
-		}
-	}
-	return nil
-}
-
-// sizeFlag is a byte size flag: 1048576, 512KiB, 10MB, 2GiB, 1T.
-type sizeFlag struct{ v *int64 }
-
-func (s sizeFlag) String() string {
-	if s.v == nil {
-		return "0"
-	}
-	return formatSize(*s.v)
-}
-
-func (s sizeFlag) Set(text string) error {
-	n, err := parseSize(text)
-	if err != nil {
-		return err
-	}
-	*s.v = n
-	return nil
-}
-
 // parseServeFlags turns the command line into the server settings, on top
-// of the defaults.
+// of the config file, HOIST_* variables and the defaults (see config).
 func parseServeFlags(args []string, stderr io.Writer) (config.Server, error) {
-	cfg := defaultServerConfig()
 	fs := flag.NewFlagSet("hoist serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, serveHelp)
 		fs.PrintDefaults()
 	}
-	fs.Var(&listFlag{vals: &cfg.Listen}, "listen", "TCP `address` to listen on (repeatable, or comma-separated; default 127.0.0.1:7800 unless --unix or --stdio is given)")
-	fs.StringVar(&cfg.Unix, "unix", "", "listen on the Unix socket at `path` too")
-	fs.BoolVar(&cfg.Stdio, "stdio", false, "serve one session over stdin/stdout, then exit (logs go to stderr)")
-	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate chain `file`; with --tls-key, TCP listeners speak TLS")
-	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key `file` of --tls-cert")
-	fs.StringVar(&cfg.Root, "root", cfg.Root, "data `directory`: stored files, metadata, generated secret")
-	fs.StringVar(&cfg.JWT.SecretFile, "jwt-secret-file", "", "HS256 secret `file` to verify tokens with (default: DIR/jwt-secret, generated)")
-	fs.StringVar(&cfg.JWT.PublicKeyFile, "jwt-public-key", "", "PEM Ed25519 (EdDSA) or RSA (RS256) public key `file` to verify tokens with")
-	fs.StringVar(&cfg.JWT.Issuer, "jwt-issuer", "", "require this iss claim")
-	fs.StringVar(&cfg.JWT.Audience, "jwt-audience", "", "require this aud claim")
-	fs.DurationVar(&cfg.JWT.Leeway, "jwt-leeway", cfg.JWT.Leeway, "clock skew allowed on exp, nbf and iat")
-	fs.Var(sizeFlag{&cfg.Limits.MaxFileSize}, "max-file-size", "largest file accepted (e.g. 64GiB)")
-	fs.Var(sizeFlag{&cfg.Limits.Quota}, "quota", "bytes each user may hold, completed plus unfinished uploads; 0 means no quota")
-	fs.IntVar(&cfg.Limits.MaxConnections, "max-connections", cfg.Limits.MaxConnections, "most simultaneous connections; more are answered busy")
-	fs.IntVar(&cfg.Limits.MaxFiles, "max-files", cfg.Limits.MaxFiles, "most files in one upload")
-	fs.IntVar(&cfg.Limits.MaxTags, "max-tags", cfg.Limits.MaxTags, "most tags on one upload")
-	fs.IntVar(&cfg.Limits.MaxTagLength, "max-tag-length", cfg.Limits.MaxTagLength, "longest tag, in bytes")
-	chunk := int64(cfg.Limits.MaxChunkSize)
-	fs.Var(sizeFlag{&chunk}, "max-chunk-size", "largest chunk size granted to a client")
-	fs.DurationVar(&cfg.Limits.IdleTimeout, "idle-timeout", cfg.Limits.IdleTimeout, "close connections that send nothing for this long")
-	fs.DurationVar(&cfg.Limits.FrameTimeout, "frame-timeout", cfg.Limits.FrameTimeout, "longest time to receive one frame once it has started")
-	fs.DurationVar(&cfg.Limits.PartialExpiry, "partial-expiry", cfg.Limits.PartialExpiry, "forget unfinished uploads untouched for this long, deleting their data")
-	fs.StringVar(&cfg.Chaos, "chaos", "", "misbehave on purpose as `spec` says, to exercise clients (a testing aid; see above); empty is off")
+	config.RegisterServerFlags(fs)
+	stdio := fs.Bool("stdio", false, "serve one session over stdin/stdout, then exit (logs go to stderr)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return cfg, exitError{0}
+			return config.Server{}, exitError{0}
 		}
-		return cfg, exitError{2}
+		return config.Server{}, exitError{2}
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "hoist serve: unexpected argument %q\n", fs.Arg(0))
-		return cfg, exitError{2}
+		return config.Server{}, exitError{2}
 	}
-	if chunk > int64(server.MaxChunkSizeLimit) {
-		return cfg, fmt.Errorf("--max-chunk-size %s is over %s, the most one frame can carry", formatSize(chunk), formatSize(server.MaxChunkSizeLimit))
+	cfg, src, err := config.LoadServer(fs, os.Getenv)
+	if err != nil {
+		return cfg, err
 	}
-	cfg.Limits.MaxChunkSize = int(chunk)
-	if len(cfg.Listen) == 1 && cfg.Listen[0] == defaultListen && (cfg.Unix != "" || cfg.Stdio) && !fs.Lookup("listen").Value.(*listFlag).set {
+	cfg.Stdio = *stdio
+	if cfg.Limits.MaxChunkSize > server.MaxChunkSizeLimit {
+		return cfg, fmt.Errorf("max chunk size %s (%s) is over %s, the most one frame can carry",
+			formatSize(int64(cfg.Limits.MaxChunkSize)), src.Of("serve.limits.max_chunk_size"), formatSize(server.MaxChunkSizeLimit))
+	}
+	// The default TCP address applies only when nothing else is asked for.
+	if (cfg.Unix != "" || cfg.Stdio) && src.Of("serve.listen").Kind == config.SourceDefault {
 		cfg.Listen = nil
 	}
 	return cfg, nil
-}
-
-const defaultListen = "127.0.0.1:7800"
-
-// defaultServerConfig is what `hoist serve` runs with when no flag says
-// otherwise.
-func defaultServerConfig() config.Server {
-	return config.Server{
-		Listen: []string{defaultListen},
-		Root:   defaultDataDir(),
-		JWT:    config.JWT{Leeway: auth.DefaultLeeway},
-		Limits: config.Limits{
-			MaxFileSize:    server.DefaultMaxFileSize,
-			MaxConnections: server.DefaultMaxConnections,
-			MaxFiles:       server.DefaultMaxFiles,
-			MaxTags:        server.DefaultMaxTags,
-			MaxTagLength:   server.DefaultMaxTagLength,
-			MaxChunkSize:   server.DefaultMaxChunkSize,
-			IdleTimeout:    server.DefaultIdleTimeout,
-			FrameTimeout:   server.DefaultFrameTimeout,
-			PartialExpiry:  server.DefaultPartialExpiry,
-		},
-	}
 }
 
 // defaultDataDir is $XDG_DATA_HOME/hoist, else ~/.local/share/hoist.
