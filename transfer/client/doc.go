@@ -18,8 +18,9 @@
 //
 // # Failures
 //
-//   - A chunk answered "corrupt", or unanswered for Options.ReadTimeout on a
-//     live connection, is sent again (ChunkResent, with the reason).
+//   - A chunk answered "corrupt", or unanswered for half of
+//     Options.ReadTimeout on a connection that answers others, is sent
+//     again (ChunkResent, with the reason).
 //   - A dropped or reset connection, a read or write that runs into its
 //     deadline (a blackholed link), "busy" and "internal" end the session;
 //     the upload reconnects after an exponential backoff with full jitter

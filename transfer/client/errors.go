@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -63,8 +64,11 @@ func classify(err error) errorKind {
 	var we *wire.Error
 	var pe *permanentError
 	var ee *exec.Error
+	var ce *tls.CertificateVerificationError
 	switch {
-	case errors.As(err, &pe), errors.As(err, &ee), errors.Is(err, context.Canceled):
+	case errors.As(err, &pe), errors.As(err, &ee), errors.As(err, &ce), errors.Is(err, context.Canceled):
+		// Retrying cannot fix a permanent error, a missing ssh binary or a
+		// certificate that does not verify.
 		return kindStop
 	case errors.As(err, &we):
 		switch {

@@ -49,8 +49,8 @@ type Options struct {
 	// Retry is the reconnect policy.
 	Retry RetryPolicy
 	// ReadTimeout bounds each wait for the server while a request is
-	// outstanding, each write, and the dial. A chunk unanswered this long
-	// on a live connection is resent.
+	// outstanding, each write, and the dial. A chunk unanswered for half of
+	// it on a connection that answers others is resent.
 	ReadTimeout time.Duration
 	// CAFile is a PEM bundle trusted for tls:// servers; empty means the
 	// system roots.

@@ -12,10 +12,10 @@ import (
 	"github.com/hoist-dev/hoist/transfer/wire"
 )
 
-// testPeer is a minimal in-memory protocol peer for the few behaviours a
-// correct server never shows on purpose: answering a chunk "corrupt",
-// swallowing an answer, reporting a wrong sha256, being busy. Everything
-// else is tested against the real server.
+// testPeer is a minimal in-memory protocol peer for the two behaviours a
+// correct server never shows and its fault seam cannot produce:
+// swallowing one answer while answering others, and reporting a wrong
+// sha256. Everything else is tested against the real server.
 type testPeer struct {
 	t         *testing.T
 	ln        net.Listener
@@ -23,11 +23,8 @@ type testPeer struct {
 	raw       bool
 	// act decides how to answer the n-th arrival (from 1) of a chunk.
 	act func(file int, index uint64, n int) peerAction
-	// authErr, when set, answers the n-th authentication (from 1).
-	authErr func(n int) *wire.Error
 
 	mu     sync.Mutex
-	auths  int
 	files  []wire.FileInfo
 	data   [][]byte
 	held   [][]bool
@@ -41,9 +38,7 @@ type peerAction int
 
 const (
 	peerOK       peerAction = iota
-	peerCorrupt             // answer "corrupt", store nothing
 	peerSilent              // store nothing, answer nothing
-	peerBusy                // answer "busy" and hang up
 	peerWrongSHA            // store, but report a wrong digest on completion
 )
 
@@ -115,8 +110,7 @@ func (p *testPeer) serve(c net.Conn) {
 	if err != nil {
 		return
 	}
-	ok, stop := p.authenticate(a)
-	if answer(ok) != nil || stop {
+	if answer(p.authenticate(a)) != nil {
 		return
 	}
 	for {
@@ -136,22 +130,15 @@ func (p *testPeer) serve(c net.Conn) {
 		if err != nil {
 			return
 		}
-		resp, hangUp := p.transfer(&tr)
-		if resp != nil && answer(resp) != nil || hangUp {
+		if resp := p.transfer(&tr); resp != nil && answer(resp) != nil {
 			return
 		}
 	}
 }
 
-func (p *testPeer) authenticate(a *wire.Authentication) (resp *wire.Response, stop bool) {
+func (p *testPeer) authenticate(a *wire.Authentication) *wire.Response {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.auths++
-	if p.authErr != nil {
-		if e := p.authErr(p.auths); e != nil {
-			return wire.ErrorResponse(a.MessageID, e), true
-		}
-	}
 	if p.files == nil {
 		p.files = a.Files
 		for _, f := range a.Files {
@@ -159,7 +146,7 @@ func (p *testPeer) authenticate(a *wire.Authentication) (resp *wire.Response, st
 			p.held = append(p.held, make([]bool, wire.ChunkCount(f.Size, p.chunkSize)))
 		}
 	}
-	resp = wire.OKResponse(a.MessageID)
+	resp := wire.OKResponse(a.MessageID)
 	resp.ChunkSize = p.chunkSize
 	if p.raw {
 		resp.Extensions = []string{wire.ExtensionRawTransfer}
@@ -182,7 +169,7 @@ func (p *testPeer) authenticate(a *wire.Authentication) (resp *wire.Response, st
 		}
 		resp.Missing = append(resp.Missing, missing)
 	}
-	return resp, false
+	return resp
 }
 
 func (p *testPeer) digest(i int) string {
@@ -190,7 +177,7 @@ func (p *testPeer) digest(i int) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (p *testPeer) transfer(tr *wire.Transfer) (resp *wire.Response, hangUp bool) {
+func (p *testPeer) transfer(tr *wire.Transfer) (resp *wire.Response) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	ref := chunkRef{tr.File, tr.Index}
@@ -199,30 +186,25 @@ func (p *testPeer) transfer(tr *wire.Transfer) (resp *wire.Response, hangUp bool
 	if p.act != nil {
 		act = p.act(tr.File, tr.Index, p.seen[ref])
 	}
-	switch act {
-	case peerSilent:
-		return nil, false
-	case peerBusy:
-		return wire.ErrorResponse(tr.MessageID, wire.Errorf(wire.CodeBusy, "test peer is busy")), true
-	case peerCorrupt:
-		return wire.ErrorResponse(tr.MessageID, wire.Errorf(wire.CodeCorrupt, "crc32c mismatch")), false
+	if act == peerSilent {
+		return nil
 	}
 	if tr.CRC32C == nil || *tr.CRC32C != crc32.Checksum(tr.Data, crc32.MakeTable(crc32.Castagnoli)) {
-		return wire.ErrorResponse(tr.MessageID, wire.Errorf(wire.CodeCorrupt, "crc32c mismatch")), false
+		return wire.ErrorResponse(tr.MessageID, wire.Errorf(wire.CodeCorrupt, "crc32c mismatch"))
 	}
 	off, n := wire.ChunkBounds(p.files[tr.File].Size, p.chunkSize, tr.Index)
 	if n != len(tr.Data) {
-		return wire.ErrorResponse(tr.MessageID, wire.Errorf(wire.CodeBadRequest, "wrong length")), false
+		return wire.ErrorResponse(tr.MessageID, wire.Errorf(wire.CodeBadRequest, "wrong length"))
 	}
 	copy(p.data[tr.File][off:], tr.Data)
 	resp = wire.OKResponse(tr.MessageID)
 	if p.held[tr.File][tr.Index] {
-		return resp, false
+		return resp
 	}
 	p.held[tr.File][tr.Index] = true
 	for _, h := range p.held[tr.File] {
 		if !h {
-			return resp, false
+			return resp
 		}
 	}
 	resp.File = &tr.File
@@ -230,7 +212,7 @@ func (p *testPeer) transfer(tr *wire.Transfer) (resp *wire.Response, hangUp bool
 	if act == peerWrongSHA {
 		resp.SHA256 = hex.EncodeToString(make([]byte, 32))
 	}
-	return resp, false
+	return resp
 }
 
 // arrivals reports how often the peer received chunk ref.

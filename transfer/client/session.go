@@ -470,16 +470,19 @@ func (s *session) retry(f *upFile, ref chunkRef, reason string) {
 	s.queue.resend(ref)
 }
 
-// expire gives up on chunks unanswered for the read timeout on a connection
-// that is otherwise alive: they are queued again.
+// expire gives up on chunks unanswered for half the read timeout on a
+// connection that is otherwise alive, and queues them again. (A connection
+// silent for the whole read timeout is stalled and ends the session; half
+// makes sure a single lost answer is noticed first.)
 func (s *session) expire(now time.Time) error {
+	limit := s.timeout / 2
 	for len(s.order) > 0 {
 		fl := s.order[0]
 		if fl.answered || fl.stale {
 			s.order = s.order[1:]
 			continue
 		}
-		if now.Sub(fl.stamp.sentAt) < s.timeout {
+		if now.Sub(fl.stamp.sentAt) < limit {
 			break
 		}
 		s.order = s.order[1:]
@@ -489,11 +492,11 @@ func (s *session) expire(now time.Time) error {
 		s.inflightBytes -= int64(fl.n)
 		f := s.u.files[fl.ref.file]
 		if f.state != FileFailed && f.chunkState(fl.ref.index) == ChunkInFlight {
-			s.retry(f, fl.ref, fmt.Sprintf("no answer within %v", s.timeout))
+			s.retry(f, fl.ref, fmt.Sprintf("no answer within %v", limit))
 		}
 	}
 	if s.stale > s.win.maxChunks {
-		return fmt.Errorf("%d chunks unanswered for %v: the connection looks broken", s.stale, s.timeout)
+		return fmt.Errorf("%d chunks unanswered for %v: the connection looks broken", s.stale, limit)
 	}
 	return nil
 }
@@ -505,13 +508,19 @@ func (s *session) abandon(cause error) {
 	if cause != nil && !errors.Is(cause, errPaused) {
 		reason = "connection lost: " + cause.Error()
 	}
-	for _, fl := range s.pending {
-		f := s.u.files[fl.ref.file]
-		if f.state != FileFailed && f.chunkState(fl.ref.index) == ChunkInFlight {
-			f.inFlight--
-			f.setChunkState(fl.ref.index, ChunkRetrying)
-			s.u.retryReason[fl.ref] = reason
+	// Whatever was in flight is not any more: every chunk marked so goes
+	// again on the next session if the server still misses it.
+	for _, f := range s.u.files {
+		if f.state == FileFailed {
+			continue
 		}
+		for i := range f.cells {
+			if f.chunkState(uint64(i)) == ChunkInFlight {
+				f.setChunkState(uint64(i), ChunkRetrying)
+				s.u.retryReason[chunkRef{f.index, uint64(i)}] = reason
+			}
+		}
+		f.inFlight = 0
 	}
 	s.u.dirty = true
 }

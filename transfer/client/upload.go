@@ -264,7 +264,7 @@ func (u *upload) outcome() error {
 	for _, f := range u.files {
 		switch {
 		case f.state == FileFailed:
-			errs = append(errs, fmt.Errorf("%s: %w", f.name, f.err))
+			errs = append(errs, f.err) // names the file
 		case f.state != FileVerified:
 			return nil
 		}
@@ -304,6 +304,12 @@ func (u *upload) verify(f *upFile) {
 		f.fail(fmt.Errorf("%s: %w: the server stored %s, the local file is %s", f.path, ErrChecksumMismatch, f.serverSHA, f.localSHA))
 		return
 	}
+	// The digests describe the file as it was when the upload started; a
+	// file that changed since then is not what the user has now.
+	if err := f.checkUnchanged(); err != nil {
+		f.fail(err)
+		return
+	}
 	f.state = FileVerified
 }
 
@@ -322,8 +328,12 @@ func (u *upload) failFile(f *upFile, err error) {
 // for, even when asked again.
 func (u *upload) failUndigested() {
 	for _, f := range u.files {
-		if !f.terminal() {
+		switch {
+		case f.terminal():
+		case f.allHeld():
 			u.failFile(f, fmt.Errorf("%s: %w: the server holds every chunk but reports no sha256", f.path, ErrProtocol))
+		default:
+			u.failFile(f, fmt.Errorf("%s: %d of %d chunks neither held by the server nor sent (a bug in hoist)", f.path, f.chunks-f.ackedChunks, f.chunks))
 		}
 	}
 }
