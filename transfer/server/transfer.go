@@ -96,7 +96,8 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 		if err != nil {
 			u.mu.Unlock()
 			s.log.Error("storing chunk", "file", t.File, "index", t.Index, "err", err)
-			s.replyErr(id, wire.Errorf(wire.CodeInternal, "cannot store chunk %d of file %d; try again later", t.Index, t.File))
+			s.replyErr(id, wire.Errorf(wire.CodeInternal, "cannot store chunk %d of file %d; reconnect and try again later", t.Index, t.File))
+			s.stopReading()
 			return
 		}
 		fs.pending.Set(t.Index)
