@@ -8,49 +8,32 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 )
 
-// The version stamped into the binary that versionedHoist builds, as a
-// release build does.
-const (
-	stampVersion = "1.2.3"
-	stampCommit  = "abc"
-	stampDate    = "2026-01-01"
-)
-
-var versioned struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// versionedHoist builds the hoist binary once per test run, with version,
-// commit and date set through -ldflags as .goreleaser.yaml does.
-func versionedHoist(t *testing.T) string {
-	t.Helper()
-	versioned.once.Do(func() {
-		dir, err := os.MkdirTemp("", "hoist-versioned-")
-		if err != nil {
-			versioned.err = err
-			return
-		}
-		versioned.path = filepath.Join(dir, "hoist")
-		ldflags := "-X main.version=" + stampVersion + " -X main.commit=" + stampCommit + " -X main.date=" + stampDate
-		out, err := exec.Command("go", "build", "-ldflags", ldflags, "-o", versioned.path, ".").CombinedOutput()
-		if err != nil {
-			versioned.err = errors.New("go build: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if versioned.err != nil {
-		t.Fatal(versioned.err)
+// TestVersion builds the binary as a release does, with version, commit and
+// date set through -ldflags, and asks it for its version.
+func TestVersion(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "hoist")
+	args := []string{"build", "-ldflags", "-X main.version=1.2.3 -X main.commit=abc -X main.date=2026-01-01", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race") // as hoistBinary builds: only the link step is new
 	}
-	return versioned.path
+	if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	want := "hoist 1.2.3 (commit abc, built 2026-01-01)\n"
+	for _, arg := range []string{"--version", "version"} {
+		out, errOut, code := hoistRun(t, bin, nil, arg)
+		if code != 0 || out != want {
+			t.Errorf("hoist %s: exit %d, stdout %q, stderr %q; want %q", arg, code, out, errOut, want)
+		}
+	}
 }
 
-// hoistRun runs the binary with args in an environment holding only env
-// (and PATH), and returns its stdout, stderr and exit code.
+// hoistRun runs the binary bin with args in an environment holding only env
+// and PATH, so that the machine's HOIST_* variables and config file stay
+// out of the test, and returns its stdout, stderr and exit code.
 func hoistRun(t *testing.T, bin string, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
@@ -68,22 +51,11 @@ func hoistRun(t *testing.T, bin string, env []string, args ...string) (stdout, s
 	return out.String(), errOut.String(), code
 }
 
-func TestVersion(t *testing.T) {
-	bin := versionedHoist(t)
-	want := "hoist 1.2.3 (commit abc, built 2026-01-01)\n"
-	for _, arg := range []string{"--version", "version"} {
-		out, errOut, code := hoistRun(t, bin, nil, arg)
-		if code != 0 || out != want {
-			t.Errorf("hoist %s: exit %d, stdout %q, stderr %q; want %q", arg, code, out, errOut, want)
-		}
-	}
-}
-
 // TestConfigCommand drives `hoist config` as a user would: write the
 // example, change a setting in it, and look at the effective settings with
 // a variable and a flag on top.
 func TestConfigCommand(t *testing.T) {
-	bin := versionedHoist(t)
+	bin := hoistBinary(t)
 	home := t.TempDir()
 	env := []string{"HOME=" + home}
 	path := filepath.Join(home, ".config", "hoist", "config.toml")
@@ -136,7 +108,7 @@ func TestConfigCommand(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	bin := versionedHoist(t)
+	bin := hoistBinary(t)
 	home := t.TempDir()
 	path := filepath.Join(home, "bad.toml")
 	if err := os.WriteFile(path, []byte("server = \"a:1\"\n\n[serve.limits]\nmax_fille = 10\nquota = true\n"), 0o600); err != nil {
