@@ -1,6 +1,6 @@
 #!/bin/sh
 # Makes systemd see the unit. A fresh install leaves the service stopped, so
-# that nothing listens before the operator has read /etc/hoist/hoist.env; an
+# that nothing listens before the operator has read /etc/hoist/config.toml; an
 # upgrade restarts the service if it was running.
 #
 # Arguments: deb "configure" [OLD_VERSION]; rpm 1 (install) or 2 (upgrade).
@@ -22,7 +22,7 @@ fi
 if [ "$upgrade" = no ]; then
 	cat <<'MSG'
 hoist is installed. To run the server:
-  edit /etc/hoist/hoist.env, then: systemctl enable --now hoist
+  edit /etc/hoist/config.toml, then: systemctl enable --now hoist
 Mint a token with:
   sudo -u hoist hoist token --root /var/lib/hoist --sub NAME --ttl 24h
 MSG
