@@ -9,7 +9,7 @@ import (
 
 // Limits bound what clients may do. Zero fields take the defaults below.
 type Limits struct {
-	// MaxFileSize is the largest file accepted, in bytes (default 1 TiB).
+	// MaxFileSize is the largest file accepted, in bytes (default 64 GiB).
 	MaxFileSize int64
 	// Quota is the bytes a user may hold in completed files plus unfinished
 	// uploads; 0 means no quota.
@@ -34,7 +34,7 @@ type Limits struct {
 	MaxPending int
 	// IdleTimeout closes a connection that starts no frame for this long
 	// (default 5 minutes); FrameTimeout bounds reading one frame once it has
-	// started, and writing answers (default 1 minute).
+	// started, and writing answers (default 30 seconds).
 	IdleTimeout  time.Duration
 	FrameTimeout time.Duration
 	// PartialExpiry is how long an upload may go untouched before it is
@@ -44,7 +44,7 @@ type Limits struct {
 
 // Defaults.
 const (
-	DefaultMaxFileSize    = 1 << 40
+	DefaultMaxFileSize    = 64 << 30
 	DefaultMaxConnections = 256
 	DefaultMaxFiles       = 1000
 	DefaultMaxTags        = 32
@@ -53,7 +53,7 @@ const (
 	DefaultMaxChunks      = 1 << 26
 	DefaultMaxPending     = 4096
 	DefaultIdleTimeout    = 5 * time.Minute
-	DefaultFrameTimeout   = time.Minute
+	DefaultFrameTimeout   = 30 * time.Second
 	DefaultPartialExpiry  = 7 * 24 * time.Hour
 )
 
