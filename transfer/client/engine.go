@@ -243,7 +243,9 @@ func (e *Engine) Cancel(fid string) error {
 	u.canceled.Store(true)
 	u.cancel()
 	<-u.done
-	return nil
+	// An upload that had already failed keeps its journal entry until the
+	// user gives it up, which is now.
+	return e.journal.remove(fid)
 }
 
 // Wait blocks until the upload fid ends or ctx is done. It returns nil only

@@ -232,13 +232,15 @@ func (s *session) loop(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if s.inflight == 0 && (s.draining || !more) {
+		if s.inflight == 0 {
 			if s.draining {
 				return errPaused
 			}
-			return nil
+			if _, left := s.queue.peek(); !left {
+				return nil
+			}
 		}
-		var poll <-chan time.Time // fires at once when there is more to send
+		var poll <-chan time.Time // fires at once when a burst left more to send
 		if more {
 			poll = closedTimeChan
 		}
@@ -283,7 +285,8 @@ var closedTimeChan = func() <-chan time.Time {
 const maxBurst = 4 << 20
 
 // fill writes chunks while the window allows, up to maxBurst bytes, then
-// flushes. more reports chunks left to send.
+// flushes. more reports that it stopped at the burst limit with chunks left
+// that the window would allow now.
 func (s *session) fill() (more bool, err error) {
 	u := s.u
 	burst := 0
@@ -299,7 +302,7 @@ func (s *session) fill() (more bool, err error) {
 		}
 		_, n := wire.ChunkBounds(f.size, u.chunkSize, ref.index)
 		if !s.win.allows(s.inflight, s.inflightBytes, n) {
-			return true, s.flush()
+			return false, s.flush()
 		}
 		s.queue.pop()
 		if err := s.send(f, ref, n); err != nil {
@@ -310,8 +313,8 @@ func (s *session) fill() (more bool, err error) {
 	if err := s.flush(); err != nil {
 		return false, err
 	}
-	_, more = s.queue.peek()
-	return more && !s.draining, nil
+	_, left := s.queue.peek()
+	return left && burst >= maxBurst, nil
 }
 
 func (s *session) flush() error {
