@@ -228,6 +228,9 @@ func (srv *Server) loadOrCreate(req *store.Upload) (*upload, error) {
 			srv.log.Error("undoing upload", "fid", req.FID, "err", derr)
 		}
 		srv.store.RemovePartials(req.FID)
+		if errors.Is(err, store.ErrNoSpace) {
+			return nil, wire.Errorf(wire.CodeInternal, "the server has no disk space for %d bytes now; try again later", req.TotalSize())
+		}
 		return nil, wire.Errorf(wire.CodeInternal, "cannot create the upload's files")
 	}
 	srv.log.Info("upload created", "fid", req.FID, "user", req.Owner, "files", len(req.Files), "bytes", req.TotalSize(), "chunk_size", req.ChunkSize, "tags", req.Tags)

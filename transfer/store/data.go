@@ -14,6 +14,9 @@ import (
 	"github.com/google/uuid"
 )
 
+// ErrNoSpace: the disk has no room for an upload's files.
+var ErrNoSpace = errors.New("no space left for the upload's files")
+
 // ErrUnsafeArea: a user's directory is not a plain directory (for example a
 // planted symbolic link); the server refuses to store anything there.
 var ErrUnsafeArea = errors.New("user directory is not a plain directory")
@@ -22,8 +25,9 @@ func partialPath(fid uuid.UUID, file int) string {
 	return path.Join(partialDir, fid.String(), strconv.Itoa(file))
 }
 
-// CreatePartials creates the partial files of upload u, each truncated to
-// its size, and makes their directory entries durable. Files that exist are
+// CreatePartials creates the partial files of upload u, each with its
+// final size and its disk space reserved (ErrNoSpace if there is not
+// enough), and makes their directory entries durable. Files that exist are
 // left as they are.
 func (s *BoltStore) CreatePartials(u *Upload) error {
 	dir := path.Join(partialDir, u.FID.String())
@@ -45,7 +49,7 @@ func (s *BoltStore) CreatePartials(u *Upload) error {
 		if err != nil {
 			return fmt.Errorf("creating %s: %w", p, err)
 		}
-		err = f.Truncate(int64(fi.Size))
+		err = allocate(f, int64(fi.Size))
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
