@@ -3,9 +3,319 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/hoist-dev/hoist/config"
+	"github.com/hoist-dev/hoist/transfer/client"
 )
 
-// runSend is a placeholder until the send command lands.
+const sendHelp = `Usage: hoist send [flags] PATH...
+       hoist send --resume [flags] [FID...]
+       hoist send --discard FID...
+
+Uploads files, and directories recursively, to a hoist server as ONE upload,
+then checks every file's sha256 against the server's. Each file is stored
+under its base name; two files with the same base name in one upload are
+refused (upload them separately). Dropped connections, resets and server
+restarts are retried with backoff; only chunks the server does not hold yet
+travel again.
+
+An upload is journaled in $XDG_STATE_HOME/hoist/uploads (else
+~/.local/state/hoist/uploads) until it is verified. If hoist is interrupted
+or killed, 'hoist send --resume' continues every unfinished upload (or the
+given fids), sending only what is missing; 'hoist send --discard FID' gives
+one up.
+
+On a terminal, progress is one updating line; otherwise plain lines at most
+every 2 seconds plus every state change; with --json, one JSON event per line
+(type "session", "chunk" or "progress"). The exit status is 0 only when every
+file is verified.
+
+Examples:
+  hoist send --server tcp://files.example:7800 --token-file ~/.hoist.jwt --tag photos ~/Pictures/2024
+  hoist send --server ssh://alice@files.example --token-file ~/.hoist.jwt report.pdf
+  hoist send --resume --token-file ~/.hoist.jwt
+
+Every connection flag can also be set in the config file or with a HOIST_*
+variable: see 'hoist config --help'.
+
+Flags:
+`
+
+// sendSettings is everything `hoist send` runs with.
+type sendSettings struct {
+	client        config.Client
+	json          bool
+	resume        bool
+	discard       bool
+	sshCommand    string
+	remoteCommand string
+	args          []string
+}
+
+// runSend uploads, resumes or discards, as the flags say.
 func runSend(ctx context.Context, args []string) error {
-	return errors.New("send: not implemented yet")
+	s, err := parseSendFlags(args, os.Stderr)
+	if err != nil {
+		return err
+	}
+	opts, err := engineOptions(s)
+	if err != nil {
+		return err
+	}
+	e, err := client.New(opts)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	if s.discard {
+		return discard(e, s.args)
+	}
+	var fids []string
+	if s.resume {
+		fids, err = resumeUploads(e, s.args, os.Stderr)
+	} else {
+		var fid string
+		fid, err = startUpload(e, s.client.Tags, s.args)
+		fids = []string{fid}
+	}
+	if err != nil || len(fids) == 0 {
+		return err
+	}
+	return watch(ctx, e, fids, newReporter(s.json, os.Stdout))
+}
+
+// parseSendFlags reads the command line on top of the config file, HOIST_*
+// variables and defaults (config.LoadClient).
+func parseSendFlags(args []string, stderr io.Writer) (sendSettings, error) {
+	var s sendSettings
+	fs := flag.NewFlagSet("hoist send", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, sendHelp)
+		fs.PrintDefaults()
+	}
+	config.RegisterClientFlags(fs)
+	fs.BoolVar(&s.json, "json", false, "print one JSON event per line instead of progress")
+	fs.BoolVar(&s.resume, "resume", false, "continue unfinished uploads from the journal: all, or the given fids")
+	fs.BoolVar(&s.discard, "discard", false, "give up the given unfinished uploads: forget them in the journal")
+	fs.StringVar(&s.sshCommand, "ssh-command", os.Getenv("HOIST_SSH_COMMAND"),
+		"ssh `command` and its options for ssh:// servers, split at spaces (default \"ssh\"; env HOIST_SSH_COMMAND)")
+	fs.StringVar(&s.remoteCommand, "remote-command", orDefault(os.Getenv("HOIST_REMOTE_COMMAND"), client.DefaultRemoteCommand),
+		"`command` run on the ssh host; it must serve the protocol on stdin/stdout (env HOIST_REMOTE_COMMAND)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return s, exitError{0}
+		}
+		return s, exitError{2}
+	}
+	s.args = fs.Args()
+	usage := func(msg string) (sendSettings, error) {
+		fmt.Fprintf(stderr, "hoist send: %s\n", msg)
+		return s, exitError{2}
+	}
+	switch {
+	case s.resume && s.discard:
+		return usage("--resume and --discard exclude each other")
+	case s.discard && len(s.args) == 0:
+		return usage("--discard needs the fids to give up (see 'hoist send --resume' for the unfinished ones)")
+	case !s.resume && !s.discard && len(s.args) == 0:
+		return usage("nothing to upload: give files or directories (or --resume)")
+	}
+	c, _, err := config.LoadClient(fs, os.Getenv)
+	if err != nil {
+		return s, err
+	}
+	s.client = c
+	return s, nil
+}
+
+func orDefault(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+// engineOptions maps the settings to the engine's options: the one place
+// where config meets the transfer engine.
+func engineOptions(s sendSettings) (client.Options, error) {
+	c := s.client
+	var tok client.TokenSource
+	if !s.discard {
+		src, err := config.NewTokenSource(c)
+		if err != nil {
+			return client.Options{}, err
+		}
+		tok = src
+	} else {
+		tok = client.StaticToken("unused") // discarding talks to no server
+	}
+	return client.Options{
+		Server:        c.Server,
+		Token:         tok,
+		ChunkSize:     c.ChunkSize,
+		Window:        client.Window{Chunks: c.Window.Chunks, Bytes: c.Window.Bytes},
+		Retry:         client.RetryPolicy{Base: c.Retry.Base, Cap: c.Retry.Cap, Attempts: c.Retry.Attempts},
+		ReadTimeout:   c.ReadTimeout,
+		CAFile:        c.CAFile,
+		SSHCommand:    strings.Fields(s.sshCommand),
+		RemoteCommand: s.remoteCommand,
+	}, nil
+}
+
+// startUpload starts one upload of every file under paths.
+func startUpload(e *client.Engine, tags, paths []string) (string, error) {
+	files, err := collectFiles(paths)
+	if err != nil {
+		return "", err
+	}
+	return e.Start(client.Spec{Files: files, Tags: tags})
+}
+
+// collectFiles expands paths into the regular files to upload: files as
+// given, directories recursively (symlinks to files are followed, symlinks
+// to directories are not). Each is named by its base name; a name taken
+// twice is an error naming both paths.
+func collectFiles(paths []string) ([]client.LocalFile, error) {
+	var files []client.LocalFile
+	byName := map[string]string{}
+	add := func(path string) error {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return err
+		}
+		name := filepath.Base(abs)
+		if other, dup := byName[name]; dup {
+			if other == abs {
+				return nil // the same file given twice
+			}
+			return fmt.Errorf("%s and %s would both be stored as %q: upload them separately", other, abs, name)
+		}
+		byName[name] = abs
+		files = append(files, client.LocalFile{Path: abs, Name: name})
+		return nil
+	}
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			if !fi.Mode().IsRegular() {
+				return nil, fmt.Errorf("%s is not a regular file or a directory", p)
+			}
+			if err := add(p); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				return nil
+			}
+			fi, err := os.Stat(path) // follows a symlink
+			if err != nil {
+				return err
+			}
+			if !fi.Mode().IsRegular() {
+				return nil // sockets, devices, symlinks to directories
+			}
+			return add(path)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no files under %s", strings.Join(paths, ", "))
+	}
+	return files, nil
+}
+
+// resumeUploads resumes the unfinished uploads, or those whose fid starts
+// with one of prefixes. Uploads that cannot resume are reported on stderr.
+func resumeUploads(e *client.Engine, prefixes []string, stderr io.Writer) ([]string, error) {
+	entries, err := e.Unfinished()
+	if err != nil {
+		fmt.Fprintf(stderr, "hoist send: some journal entries are unreadable: %v\n", err)
+	}
+	var fids, failed []string
+	for _, en := range entries {
+		if len(prefixes) > 0 && !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(en.FID, p) }) {
+			continue
+		}
+		if err := e.ResumeJournal(en); err != nil {
+			fmt.Fprintf(stderr, "hoist send: %v (give it up with 'hoist send --discard %s')\n", err, en.FID)
+			failed = append(failed, en.FID)
+			continue
+		}
+		fids = append(fids, en.FID)
+	}
+	switch {
+	case len(fids) == 0 && len(failed) > 0:
+		return nil, exitError{1}
+	case len(fids) == 0 && len(prefixes) > 0:
+		return nil, fmt.Errorf("no unfinished upload matches %s", strings.Join(prefixes, ", "))
+	case len(fids) == 0:
+		fmt.Fprintln(stderr, "hoist send: nothing to resume")
+	}
+	return fids, nil
+}
+
+// discard gives up the journaled uploads named by fids.
+func discard(e *client.Engine, fids []string) error {
+	var errs []error
+	for _, fid := range fids {
+		if err := e.Cancel(fid); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Printf("discarded %s\n", fid)
+	}
+	return errors.Join(errs...)
+}
+
+// watch reports the events of the uploads fids until each has ended, and
+// returns an error unless every file of every upload verified.
+func watch(ctx context.Context, e *client.Engine, fids []string, r reporter) error {
+	pending := map[string]bool{}
+	for _, fid := range fids {
+		pending[fid] = true
+	}
+	for len(pending) > 0 {
+		select {
+		case ev := <-e.Events():
+			r.event(ev)
+			if s, ok := ev.(*client.SessionEvent); ok && s.State.Final() {
+				delete(pending, s.FID)
+			}
+		case <-ctx.Done():
+			e.Close()
+			r.interrupted()
+			return fmt.Errorf("interrupted: %d upload(s) kept in the journal; continue with 'hoist send --resume'", len(pending))
+		}
+	}
+	r.close()
+	var errs []string
+	for _, fid := range fids {
+		if err := e.Wait(ctx, fid); err != nil {
+			errs = append(errs, clean(fmt.Sprintf("upload %s: %v", fid, err)))
+		}
+	}
+	if len(errs) > 0 {
+		// Cleaned: the reasons name local files and quote the server.
+		return errors.New(strings.Join(errs, "\n"))
+	}
+	return nil
 }

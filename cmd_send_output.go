@@ -1,0 +1,319 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/term"
+
+	"github.com/hoist-dev/hoist/transfer/client"
+)
+
+// reporter shows the engine's events to the person (or program) running
+// `hoist send`.
+type reporter interface {
+	event(client.Event)
+	// interrupted is called when the user stops hoist before the end.
+	interrupted()
+	// close is called once every upload has ended.
+	close()
+}
+
+// newReporter picks the output: JSON lines, a live line on a terminal, or
+// plain rate-limited lines.
+func newReporter(jsonLines bool, out *os.File) reporter {
+	switch {
+	case jsonLines:
+		return &jsonReporter{enc: json.NewEncoder(out)}
+	case term.IsTerminal(int(out.Fd())):
+		return &textReporter{w: out, live: true, every: 100 * time.Millisecond, width: func() int {
+			w, _, err := term.GetSize(int(out.Fd()))
+			if err != nil || w <= 0 {
+				return 80
+			}
+			return w
+		}}
+	}
+	return &textReporter{w: out, every: 2 * time.Second}
+}
+
+// textReporter prints lines for people. Notable events (reconnects, files
+// verified or failed, the end) get a line of their own; progress is one
+// line rewritten in place on a terminal (live), or a plain line at most
+// every 'every' otherwise. Text from files and servers is cleaned of
+// control characters.
+type textReporter struct {
+	w     io.Writer
+	live  bool
+	every time.Duration
+	width func() int
+
+	uploads   map[string]*uploadView
+	lastShown time.Time
+	status    bool // a live status line is on screen
+}
+
+// uploadView is what the reporter remembers of one upload.
+type uploadView struct {
+	fid     string
+	started time.Time
+	last    *client.ProgressEvent
+	files   []client.FileState
+	state   client.State
+}
+
+func (r *textReporter) view(fid string) *uploadView {
+	if r.uploads == nil {
+		r.uploads = map[string]*uploadView{}
+	}
+	v := r.uploads[fid]
+	if v == nil {
+		v = &uploadView{fid: fid, started: time.Now()}
+		r.uploads[fid] = v
+	}
+	return v
+}
+
+func (r *textReporter) event(ev client.Event) {
+	v := r.view(ev.UploadFID())
+	switch ev := ev.(type) {
+	case *client.ProgressEvent:
+		r.progress(v, ev)
+	case *client.SessionEvent:
+		r.session(v, ev)
+	}
+}
+
+func (r *textReporter) progress(v *uploadView, ev *client.ProgressEvent) {
+	if v.last == nil {
+		var size uint64
+		for _, f := range ev.Files {
+			size += f.Size
+		}
+		r.line("upload %s: %d file(s), %s", v.fid, len(ev.Files), formatSize(int64(size)))
+		v.files = make([]client.FileState, len(ev.Files))
+	}
+	v.last = ev
+	for i, f := range ev.Files {
+		if f.State == v.files[i] {
+			continue
+		}
+		v.files[i] = f.State
+		switch f.State {
+		case client.FileVerified:
+			r.line("  verified %s  %s  sha256 %s", clean(f.Name), formatSize(int64(f.Size)), f.SHA256)
+		case client.FileFailed:
+			r.line("  FAILED %s: %s", clean(f.Name), clean(fmt.Sprint(f.Err)))
+		}
+	}
+	if time.Since(r.lastShown) >= r.every {
+		r.showStatus()
+	}
+}
+
+func (r *textReporter) session(v *uploadView, ev *client.SessionEvent) {
+	v.state = ev.State
+	short := v.fid[:min(8, len(v.fid))]
+	switch ev.State {
+	case client.StateBackingOff:
+		r.line("%s: %s; retrying in %v (attempt %d)", short, clean(fmt.Sprint(ev.Err)),
+			max(time.Until(ev.RetryAt), 0).Round(time.Millisecond), ev.Attempt)
+	case client.StatePaused:
+		r.line("%s: paused", short)
+	case client.StateDone:
+		elapsed := time.Since(v.started)
+		var size uint64
+		if v.last != nil {
+			for _, f := range v.last.Files {
+				size += f.Size
+			}
+		}
+		r.line("%s: done, %d file(s) verified, %s in %v (%s/s)", short, len(v.files), formatSize(int64(size)),
+			elapsed.Round(time.Millisecond), formatSize(int64(float64(size)/max(elapsed.Seconds(), 1e-3))))
+	case client.StateFailed:
+		r.line("%s: failed: %s", short, clean(fmt.Sprint(ev.Err)))
+	case client.StateCanceled:
+		r.line("%s: canceled", short)
+	case client.StateSending:
+		if ev.Attempt > 1 && !r.live {
+			r.line("%s: sending again (attempt %d)", short, ev.Attempt)
+		}
+	}
+	if r.live {
+		r.showStatus()
+	}
+}
+
+// showStatus prints the progress of the running uploads.
+func (r *textReporter) showStatus() {
+	r.lastShown = time.Now()
+	var parts []string
+	for _, v := range r.uploads {
+		if v.last == nil || v.state.Final() {
+			continue
+		}
+		parts = append(parts, statusOf(v))
+	}
+	if len(parts) == 0 {
+		r.clearStatus()
+		return
+	}
+	s := strings.Join(parts, " | ")
+	if !r.live {
+		fmt.Fprintln(r.w, s)
+		return
+	}
+	if w := r.width(); len(s) >= w {
+		s = s[:max(w-1, 0)]
+	}
+	fmt.Fprintf(r.w, "\r\x1b[K%s", s)
+	r.status = true
+}
+
+// statusOf is one upload's progress: "1b2c3d4e 45.2% 5.4MiB/12MiB 3.2MiB/s 1/3 files sending".
+func statusOf(v *uploadView) string {
+	var size, acked uint64
+	verified := 0
+	for _, f := range v.last.Files {
+		size += f.Size
+		acked += f.AckedBytes
+		if f.State == client.FileVerified {
+			verified++
+		}
+	}
+	pct := 100.0
+	if size > 0 {
+		pct = 100 * float64(acked) / float64(size)
+	}
+	return fmt.Sprintf("%s %5.1f%% %s/%s %s/s %d/%d files %v", v.fid[:min(8, len(v.fid))], pct,
+		formatSize(int64(acked)), formatSize(int64(size)), formatSize(int64(v.last.Rate)),
+		verified, len(v.last.Files), v.state)
+}
+
+// line prints a line of its own, above the live status line.
+func (r *textReporter) line(format string, args ...any) {
+	r.clearStatus()
+	fmt.Fprintf(r.w, format+"\n", args...)
+}
+
+func (r *textReporter) clearStatus() {
+	if r.status {
+		fmt.Fprint(r.w, "\r\x1b[K")
+		r.status = false
+	}
+}
+
+func (r *textReporter) interrupted() {
+	r.line("interrupted: unfinished uploads stay in the journal ('hoist send --resume' continues them)")
+}
+
+func (r *textReporter) close() { r.clearStatus() }
+
+// clean replaces control characters (a file name may hold escape
+// sequences or newlines) with visible escapes.
+func clean(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, c := range s {
+		if unicode.IsControl(c) {
+			fmt.Fprintf(&b, "\\x%02x", c)
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// jsonReporter prints every event as one JSON object per line.
+type jsonReporter struct {
+	enc *json.Encoder
+}
+
+// The JSON shapes of events, with "type" telling them apart.
+type (
+	jsonSession struct {
+		Type    string     `json:"type"` // "session"
+		FID     string     `json:"fid"`
+		Time    time.Time  `json:"time"`
+		State   string     `json:"state"`
+		Attempt int        `json:"attempt,omitempty"`
+		RetryAt *time.Time `json:"retry_at,omitempty"`
+		Error   string     `json:"error,omitempty"`
+	}
+	jsonChunk struct {
+		Type   string    `json:"type"` // "chunk"
+		FID    string    `json:"fid"`
+		Time   time.Time `json:"time"`
+		File   int       `json:"file"`
+		Index  uint64    `json:"index"`
+		Size   int       `json:"size"`
+		Action string    `json:"action"` // sent, acknowledged, resent
+		Reason string    `json:"reason,omitempty"`
+	}
+	jsonProgress struct {
+		Type               string     `json:"type"` // "progress"
+		FID                string     `json:"fid"`
+		Time               time.Time  `json:"time"`
+		State              string     `json:"state"`
+		WireBytes          uint64     `json:"wire_bytes"`
+		Rate               float64    `json:"rate"`
+		WindowBytes        int64      `json:"window_bytes"`
+		DroppedChunkEvents uint64     `json:"dropped_chunk_events"`
+		Files              []jsonFile `json:"files"`
+	}
+	jsonFile struct {
+		Index       int    `json:"index"`
+		Name        string `json:"name"`
+		Path        string `json:"path"`
+		Size        uint64 `json:"size"`
+		ChunkSize   int    `json:"chunk_size"`
+		Chunks      uint64 `json:"chunks"`
+		AckedChunks uint64 `json:"acked_chunks"`
+		AckedBytes  uint64 `json:"acked_bytes"`
+		InFlight    int    `json:"in_flight"`
+		Retries     int    `json:"retries"`
+		State       string `json:"state"`
+		SHA256      string `json:"sha256,omitempty"`
+		Error       string `json:"error,omitempty"`
+	}
+)
+
+func (r *jsonReporter) event(ev client.Event) {
+	switch ev := ev.(type) {
+	case *client.SessionEvent:
+		j := jsonSession{Type: "session", FID: ev.FID, Time: ev.At, State: ev.State.String(), Attempt: ev.Attempt}
+		if !ev.RetryAt.IsZero() {
+			j.RetryAt = &ev.RetryAt
+		}
+		if ev.Err != nil {
+			j.Error = ev.Err.Error()
+		}
+		r.enc.Encode(j)
+	case *client.ChunkEvent:
+		r.enc.Encode(jsonChunk{Type: "chunk", FID: ev.FID, Time: ev.At, File: ev.File, Index: ev.Index,
+			Size: ev.Size, Action: ev.Action.String(), Reason: ev.Reason})
+	case *client.ProgressEvent:
+		j := jsonProgress{Type: "progress", FID: ev.FID, Time: ev.At, State: ev.State.String(),
+			WireBytes: ev.WireBytes, Rate: ev.Rate, WindowBytes: ev.WindowBytes, DroppedChunkEvents: ev.DroppedChunkEvents}
+		for _, f := range ev.Files {
+			jf := jsonFile{Index: f.Index, Name: f.Name, Path: f.Path, Size: f.Size, ChunkSize: f.ChunkSize,
+				Chunks: f.Chunks, AckedChunks: f.AckedChunks, AckedBytes: f.AckedBytes, InFlight: f.InFlight,
+				Retries: f.Retries, State: f.State.String(), SHA256: f.SHA256}
+			if f.Err != nil {
+				jf.Error = f.Err.Error()
+			}
+			j.Files = append(j.Files, jf)
+		}
+		r.enc.Encode(j)
+	}
+}
+
+func (r *jsonReporter) interrupted() {}
+func (r *jsonReporter) close()       {}

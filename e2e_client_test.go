@@ -1,0 +1,558 @@
+package main
+
+// End-to-end tests of `hoist send` as a real process against a real
+// `hoist serve` process (and, for ssh://, a real sshd).
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// sendEvent is one line of `hoist send --json`, all event types in one.
+type sendEvent struct {
+	Type    string `json:"type"`
+	FID     string `json:"fid"`
+	State   string `json:"state"`
+	Attempt int    `json:"attempt"`
+	Error   string `json:"error"`
+	// chunk
+	File   int    `json:"file"`
+	Index  uint64 `json:"index"`
+	Size   int    `json:"size"`
+	Action string `json:"action"`
+	Reason string `json:"reason"`
+	// progress
+	WireBytes          uint64 `json:"wire_bytes"`
+	DroppedChunkEvents uint64 `json:"dropped_chunk_events"`
+	Files              []struct {
+		Size       uint64 `json:"size"`
+		AckedBytes uint64 `json:"acked_bytes"`
+		State      string `json:"state"`
+		SHA256     string `json:"sha256"`
+	} `json:"files"`
+}
+
+type chunkKey struct {
+	file  int
+	index uint64
+}
+
+// sendProc is a running `hoist send --json`, its events parsed as they come.
+type sendProc struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	stderr *syncBuffer
+	done   chan struct{} // stdout fully read
+	exited chan struct{}
+	err    error
+
+	mu      sync.Mutex
+	events  []sendEvent
+	changed chan struct{}
+}
+
+func startSend(t *testing.T, env []string, args ...string) *sendProc {
+	t.Helper()
+	cmd := exec.Command(hoistBinary(t), append([]string{"send", "--json"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &sendProc{t: t, cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{}), exited: make(chan struct{}), changed: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(p.done)
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var ev sendEvent
+			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+				continue // a line cut by SIGKILL
+			}
+			p.mu.Lock()
+			p.events = append(p.events, ev)
+			close(p.changed)
+			p.changed = make(chan struct{})
+			p.mu.Unlock()
+		}
+	}()
+	go func() {
+		<-p.done
+		p.err = cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-p.exited
+		if t.Failed() {
+			t.Logf("hoist send stderr:\n%s", p.stderr.String())
+		}
+	})
+	return p
+}
+
+// waitFor waits until cond holds for the events so far.
+func (p *sendProc) waitFor(what string, cond func([]sendEvent) bool) {
+	p.t.Helper()
+	deadline := time.After(90 * time.Second)
+	for {
+		p.mu.Lock()
+		ok, changed := cond(p.events), p.changed
+		p.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-changed:
+		case <-p.exited:
+			p.t.Fatalf("hoist send exited (%v) while waiting for %s\nstderr:\n%s", p.err, what, p.stderr.String())
+		case <-deadline:
+			p.t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// wait waits for the process to exit and returns its error.
+func (p *sendProc) wait() error {
+	p.t.Helper()
+	select {
+	case <-p.exited:
+		return p.err
+	case <-time.After(2 * time.Minute):
+		p.t.Fatal("hoist send did not finish within two minutes")
+		return nil
+	}
+}
+
+func (p *sendProc) snapshot() []sendEvent {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]sendEvent(nil), p.events...)
+}
+
+// ackedBytes is the acknowledged bytes in the latest progress event.
+func ackedBytes(evs []sendEvent) uint64 {
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Type == "progress" {
+			var n uint64
+			for _, f := range evs[i].Files {
+				n += f.AckedBytes
+			}
+			return n
+		}
+	}
+	return 0
+}
+
+func countState(evs []sendEvent, state string) int {
+	n := 0
+	for _, ev := range evs {
+		if ev.Type == "session" && ev.State == state {
+			n++
+		}
+	}
+	return n
+}
+
+// chunks returns the chunks with the given action.
+func chunks(evs []sendEvent, action string) map[chunkKey]int {
+	m := map[chunkKey]int{}
+	for _, ev := range evs {
+		if ev.Type == "chunk" && ev.Action == action {
+			m[chunkKey{ev.File, ev.Index}]++
+		}
+	}
+	return m
+}
+
+// checkEvents asserts what every event sequence must satisfy: progress
+// never goes back, never exceeds the size, no chunk event was dropped, and
+// a done upload ends with every file verified at its full size.
+func checkEvents(t *testing.T, evs []sendEvent) {
+	t.Helper()
+	var acked []uint64
+	var wire uint64
+	for i, ev := range evs {
+		switch ev.Type {
+		case "progress":
+			if ev.DroppedChunkEvents != 0 {
+				t.Errorf("event %d: %d chunk events dropped", i, ev.DroppedChunkEvents)
+			}
+			if ev.WireBytes < wire {
+				t.Errorf("event %d: wire bytes went back", i)
+			}
+			wire = ev.WireBytes
+			if acked == nil {
+				acked = make([]uint64, len(ev.Files))
+			}
+			for k, f := range ev.Files {
+				if f.AckedBytes > f.Size || f.AckedBytes < acked[k] {
+					t.Errorf("event %d: file %d acknowledged %d of %d bytes, %d before", i, k, f.AckedBytes, f.Size, acked[k])
+				}
+				acked[k] = f.AckedBytes
+			}
+		case "session":
+			if ev.State != "done" {
+				continue
+			}
+			for k := len(evs[:i]) - 1; k >= 0; k-- {
+				if evs[k].Type != "progress" {
+					continue
+				}
+				for n, f := range evs[k].Files {
+					if f.State != "verified" || f.AckedBytes != f.Size || len(f.SHA256) != 64 {
+						t.Errorf("done, but file %d is %s with %d of %d bytes", n, f.State, f.AckedBytes, f.Size)
+					}
+				}
+				break
+			}
+		}
+	}
+}
+
+// randomFile writes n seeded pseudo-random bytes.
+func randomFile(t *testing.T, dir, name string, n int, seed uint64) (string, []byte) {
+	t.Helper()
+	data := make([]byte, n)
+	r := rand.New(rand.NewPCG(seed, 7))
+	for i := range data {
+		data[i] = byte(r.Uint32())
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, data
+}
+
+// storedFile returns the content of the completed file name of user in
+// the server's data directory, via `hoist ls --json`.
+func storedFile(t *testing.T, root, user, name string) []byte {
+	t.Helper()
+	out := runHoist(t, "ls", "--root", root, "--user", user, "--json")
+	for line := range strings.Lines(out) {
+		var rec struct{ Name, Path, SHA256 string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("hoist ls --json: %v", err)
+		}
+		if rec.Name == name {
+			b, err := os.ReadFile(filepath.Join(root, rec.Path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+	}
+	t.Fatalf("hoist ls shows no %q for %s:\n%s", name, user, out)
+	return nil
+}
+
+func writeToken(t *testing.T, root string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(path, []byte(mintToken(t, root, "alice")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// sendFlags are the flags every test upload uses: small chunks and a small
+// window so that a few MB take many round trips, fast retries.
+func sendFlags(server, tokenFile string) []string {
+	return []string{"--server", server, "--token-file", tokenFile, "--chunk-size", "16KiB",
+		"--window-chunks", "4", "--retry-base", "50ms", "--retry-cap", "500ms", "--read-timeout", "10s"}
+}
+
+func TestSendSurvivesServerKill(t *testing.T) {
+	root := t.TempDir()
+	// Every Ok is held back a little, so the upload is still running when
+	// the server dies.
+	srv := startServer(t, root, "--chaos", "delay=1:3ms")
+	path, data := randomFile(t, t.TempDir(), "big.bin", 6<<20, 1)
+	env := []string{"XDG_STATE_HOME=" + t.TempDir()}
+	p := startSend(t, env, append(sendFlags(srv.URL, writeToken(t, root)), path)...)
+
+	p.waitFor("a quarter acknowledged", func(evs []sendEvent) bool { return ackedBytes(evs) >= uint64(len(data))/4 })
+	srv.Kill()
+	p.waitFor("a reconnect attempt", func(evs []sendEvent) bool { return countState(evs, "backing off") > 0 })
+	before := ackedBytes(p.snapshot())
+	srv.Restart()
+	if err := p.wait(); err != nil {
+		t.Fatalf("hoist send: %v\nstderr:\n%s", err, p.stderr.String())
+	}
+	evs := p.snapshot()
+	checkEvents(t, evs)
+	if !bytes.Equal(storedFile(t, root, "alice", "big.bin"), data) {
+		t.Fatal("stored file differs from the local one")
+	}
+	t.Logf("server killed with %d of %d bytes acknowledged; %d reconnect attempts; %d chunks resent",
+		before, len(data), countState(evs, "backing off"), len(chunks(evs, "resent")))
+}
+
+func TestSendKilledThenResumeSendsOnlyWhatIsMissing(t *testing.T) {
+	root := t.TempDir()
+	srv := startServer(t, root, "--chaos", "delay=1:3ms")
+	path, data := randomFile(t, t.TempDir(), "big.bin", 6<<20, 2)
+	tokenFile := writeToken(t, root)
+	env := []string{"XDG_STATE_HOME=" + t.TempDir()}
+
+	first := startSend(t, env, append(sendFlags(srv.URL, tokenFile), path)...)
+	first.waitFor("a third acknowledged", func(evs []sendEvent) bool { return ackedBytes(evs) >= uint64(len(data))/3 })
+	first.cmd.Process.Signal(syscall.SIGKILL)
+	first.wait()
+	run1 := first.snapshot()
+	checkEvents(t, run1)
+	acked := chunks(run1, "acknowledged")
+
+	second := startSend(t, env, "--resume", "--token-file", tokenFile)
+	if err := second.wait(); err != nil {
+		t.Fatalf("hoist send --resume: %v\nstderr:\n%s", err, second.stderr.String())
+	}
+	run2 := second.snapshot()
+	checkEvents(t, run2)
+	if countState(run2, "done") != 1 {
+		t.Fatalf("resume did not finish the upload: %d done events", countState(run2, "done"))
+	}
+	if run1[0].FID != run2[0].FID {
+		t.Fatalf("resumed fid %s, started %s", run2[0].FID, run1[0].FID)
+	}
+	sent := chunks(run2, "sent")
+	for k := range chunks(run2, "resent") {
+		sent[k]++
+	}
+	again := 0
+	for k := range acked {
+		if sent[k] > 0 {
+			again++
+		}
+	}
+	total := (len(data) + 16<<10 - 1) / (16 << 10)
+	t.Logf("killed after %d of %d chunks were acknowledged; the resume sent %d chunks, %d of them acknowledged before",
+		len(acked), total, len(sent), again)
+	if again != 0 {
+		t.Fatalf("%d acknowledged chunks were sent again", again)
+	}
+	// Chunks in flight when the client died may have reached the server
+	// without their Ok being printed: at most one window (--window-chunks 4).
+	if missing := total - len(acked) - len(sent); missing < 0 || missing > 4 {
+		t.Fatalf("%d acknowledged + %d resumed chunks leave %d of %d unexplained", len(acked), len(sent), missing, total)
+	}
+	if !bytes.Equal(storedFile(t, root, "alice", "big.bin"), data) {
+		t.Fatal("stored file differs from the local one")
+	}
+	if out, _, _ := tryHoist(t, env, "send", "--resume", "--token-file", tokenFile); strings.TrimSpace(out) != "" {
+		t.Fatalf("a second resume found work: %q", out)
+	}
+}
+
+func TestSendOverSSH(t *testing.T) {
+	root := t.TempDir()
+	bin := hoistBinary(t)
+	sshd := startSSHD(t)
+	path, data := randomFile(t, t.TempDir(), "via-ssh.bin", 3<<20, 3)
+	tokenFile := writeToken(t, root)
+	args := []string{"send", "--server", fmt.Sprintf("ssh://%s@127.0.0.1:%d", sshd.user, sshd.port),
+		"--ssh-command", sshd.clientCommand(),
+		"--remote-command", bin + " serve --stdio --root " + root,
+		"--token-file", tokenFile, "--chunk-size", "64KiB", "--tag", "ssh", path}
+	out, errOut, err := tryHoist(t, []string{"XDG_STATE_HOME=" + t.TempDir()}, args...)
+	if err != nil {
+		t.Fatalf("hoist send over ssh: %v\nstdout:\n%s\nstderr:\n%s\nsshd:\n%s", err, out, errOut, sshd.log.String())
+	}
+	if !bytes.Equal(storedFile(t, root, "alice", "via-ssh.bin"), data) {
+		t.Fatal("stored file differs from the local one")
+	}
+	if !strings.Contains(out, "verified via-ssh.bin") || strings.ContainsAny(out, "\r\x1b") {
+		t.Fatalf("plain output should name the verified file and hold no control characters:\n%q", out)
+	}
+	t.Logf("output:\n%s", out)
+}
+
+// sshdProc is a private sshd on a loopback port that lets the current user
+// in with a generated key.
+type sshdProc struct {
+	dir  string
+	user string
+	port int
+	log  *syncBuffer
+}
+
+func startSSHD(t *testing.T) *sshdProc {
+	t.Helper()
+	const sshdPath = "/usr/sbin/sshd"
+	if _, err := os.Stat(sshdPath); err != nil {
+		t.Fatalf("this test needs a real sshd at %s (apt-get install openssh-server; .ci/run does): %v", sshdPath, err)
+	}
+	u, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, k := range []string{"host_key", "user_key"} {
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, k)).CombinedOutput(); err != nil {
+			t.Fatalf("ssh-keygen: %v\n%s", err, out)
+		}
+	}
+	pub, err := os.ReadFile(filepath.Join(dir, "user_key.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), pub, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// sshd refuses to start without its privilege separation directory.
+	if os.Geteuid() == 0 {
+		os.MkdirAll("/run/sshd", 0o755)
+	}
+	s := &sshdProc{dir: dir, user: u.Username, log: &syncBuffer{}}
+	for attempt := 0; ; attempt++ {
+		s.port = freePort(t)
+		config := fmt.Sprintf(`Port %d
+ListenAddress 127.0.0.1
+HostKey %s
+AuthorizedKeysFile %s
+PidFile none
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+LogLevel VERBOSE
+`, s.port, filepath.Join(dir, "host_key"), filepath.Join(dir, "authorized_keys"))
+		cfgPath := filepath.Join(dir, "sshd_config")
+		if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(sshdPath, "-D", "-e", "-f", cfgPath)
+		cmd.Stderr = s.log
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("starting sshd: %v", err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			<-exited
+		})
+		if waitListening(s.port, exited) {
+			return s
+		}
+		if attempt == 2 {
+			t.Fatalf("sshd did not start:\n%s", s.log.String())
+		}
+	}
+}
+
+// clientCommand is the ssh client for this sshd: its key, no host key
+// checks, no user configuration.
+func (s *sshdProc) clientCommand() string {
+	return strings.Join([]string{"ssh", "-F", "/dev/null", "-i", filepath.Join(s.dir, "user_key"),
+		"-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+		"-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"}, " ")
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// waitListening waits until something accepts on port, or exited closes.
+func waitListening(port int, exited <-chan struct{}) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		select {
+		case <-exited:
+			return false
+		default:
+		}
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			c.Close()
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
+}
+
+func TestSendQuotaFailsAtOnceWithTheReason(t *testing.T) {
+	root := t.TempDir()
+	srv := startServer(t, root, "--quota", "1MiB")
+	path, _ := randomFile(t, t.TempDir(), "big.bin", 2<<20, 4)
+	out, errOut, err := tryHoist(t, []string{"XDG_STATE_HOME=" + t.TempDir()},
+		append(append([]string{"send"}, sendFlags(srv.URL, writeToken(t, root))...), "--retry-attempts", "0", path)...)
+	if err == nil {
+		t.Fatalf("hoist send succeeded over quota:\n%s", out)
+	}
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit %v, want status 1", err)
+	}
+	if !strings.Contains(errOut, "quota") || strings.Contains(out, "retrying") {
+		t.Fatalf("want the quota reason and no retry\nstdout:\n%s\nstderr:\n%s", out, errOut)
+	}
+}
+
+func TestSendPlainOutputAndDirectories(t *testing.T) {
+	root := t.TempDir()
+	srv := startServer(t, root)
+	dir := t.TempDir()
+	randomFile(t, dir, "one.bin", 100<<10, 5)
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	randomFile(t, filepath.Join(dir, "sub"), "two.bin", 200<<10, 6)
+	randomFile(t, dir, "empty", 0, 7)
+	env := []string{"XDG_STATE_HOME=" + t.TempDir()}
+	flags := append([]string{"send"}, sendFlags(srv.URL, writeToken(t, root))...)
+	out, errOut, err := tryHoist(t, env, append(flags, "--tag", "x", dir)...)
+	if err != nil {
+		t.Fatalf("hoist send: %v\n%s\n%s", err, out, errOut)
+	}
+	for _, want := range []string{"3 file(s)", "verified one.bin", "verified two.bin", "verified empty", "done, 3 file(s) verified"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.ContainsAny(out, "\r\x1b") {
+		t.Errorf("plain output holds control characters:\n%q", out)
+	}
+	t.Logf("output:\n%s", out)
+
+	// Two files that would share a name are refused before anything is sent.
+	other := t.TempDir()
+	randomFile(t, other, "one.bin", 10, 8)
+	_, errOut, err = tryHoist(t, env, append(flags, dir, filepath.Join(other, "one.bin"))...)
+	if err == nil || !strings.Contains(errOut, `would both be stored as "one.bin"`) {
+		t.Fatalf("duplicate names: %v\n%s", err, errOut)
+	}
+
+	// A name the server refuses fails with its reason, and no terminal
+	// escape from the name reaches the output.
+	randomFile(t, other, "odd\x1b[31mname", 10, 9)
+	out, errOut, err = tryHoist(t, env, append(flags, filepath.Join(other, "odd\x1b[31mname"))...)
+	if err == nil || !strings.Contains(errOut, "bad-request") || strings.Contains(out+errOut, "\x1b") {
+		t.Fatalf("odd name: %v\nstdout %q\nstderr %q", err, out, errOut)
+	}
+}
