@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"crypto/rand"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -112,5 +111,4 @@ func rawCopy(b *testing.B, data []byte) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(len(data))/1e6/time.Since(start).Seconds(), "MB/s")
-	_ = fmt.Sprint()
 }
