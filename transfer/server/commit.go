@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"os"
 	"sync"
 
@@ -15,6 +16,7 @@ type chunkJob struct {
 	file  int
 	index uint64
 	id    string
+	f     *os.File // the partial file when the round started; nil once complete
 }
 
 // committer is the group commit: one goroutine for the whole server takes
@@ -72,17 +74,18 @@ func (c *committer) round() {
 		return
 	}
 	clear(c.synced)
-	for _, j := range batch {
+	for i := range batch {
+		j := &batch[i]
 		j.u.mu.Lock()
-		f := j.u.files[j.file].f
+		j.f = j.u.files[j.file].f
 		j.u.mu.Unlock()
-		if _, done := c.synced[f]; !done {
-			c.synced[f] = datasync(f)
+		if _, done := c.synced[j.f]; j.f != nil && !done {
+			c.synced[j.f] = datasync(j.f)
 		}
 	}
 	c.marks = c.marks[:0]
 	for _, j := range batch {
-		if c.synced[j.u.files[j.file].f] == nil {
+		if j.f != nil && c.synced[j.f] == nil {
 			c.marks = append(c.marks, store.Mark{FID: j.u.fid, File: uint32(j.file), Index: j.index})
 		}
 	}
@@ -102,8 +105,18 @@ func (c *committer) settle(j *chunkJob, txErr error) {
 	u := j.u
 	u.mu.Lock()
 	fs := u.files[j.file]
-	err := c.synced[fs.f]
-	if err == nil {
+	if fs.done != nil {
+		// The file completed meanwhile (this was a resend of a chunk that
+		// was waiting for its commit): every chunk of it is durable.
+		u.mu.Unlock()
+		j.s.commitDone(reply{id: j.id, chunk: true, file: j.file, index: j.index})
+		return
+	}
+	err := c.synced[j.f]
+	switch {
+	case j.f == nil:
+		err = errors.New("the partial file was closed before its commit")
+	case err == nil:
 		err = txErr
 	}
 	if err != nil {

@@ -162,3 +162,38 @@ func TestTakeOver(t *testing.T) {
 		t.Fatalf("sha256 %q, want %q", sum, sha(f.data))
 	}
 }
+
+// TestDuplicatesInFlight: every chunk sent twice back to back (a client
+// resending before the first answer) is answered Ok twice, the file
+// completes exactly once and verifies.
+func TestDuplicatesInFlight(t *testing.T) {
+	srv := servertest.Start(t)
+	for round := range 5 {
+		f := randomFile(t, "dup", 40*512+round)
+		c := dial(t, srv)
+		r := c.mustAuth(authMsg(srv.Token("alice"), uuid.New(), []file{f}, nil, 512))
+		n := wire.ChunkCount(uint64(len(f.data)), r.ChunkSize)
+		for k := range n {
+			for range 2 {
+				c.sendTransfer(c.chunk(0, k, f.data), k%2 == 0)
+			}
+		}
+		c.flush()
+		completions := 0
+		for range 2 * n {
+			resp := c.recv()
+			if !resp.OK() {
+				t.Fatalf("round %d: %v", round, resp.Err())
+			}
+			if resp.File != nil {
+				completions++
+				if resp.SHA256 != sha(f.data) {
+					t.Fatalf("round %d: sha256 %s", round, resp.SHA256)
+				}
+			}
+		}
+		if completions != 1 {
+			t.Fatalf("round %d: %d completions", round, completions)
+		}
+	}
+}
