@@ -32,6 +32,19 @@ type clientTally struct {
 	resendReasons        map[string]int
 	lostBecause          []string
 	droppedChunkEvents   uint64
+	// unclear lists what the engine said without the plain words a user
+	// needs ("server busy", "checksum rejected by server", ...).
+	unclear []string
+}
+
+// say records msg as unclear unless it contains words.
+func (tl *clientTally) say(msg string, words ...string) {
+	for _, w := range words {
+		if strings.Contains(msg, w) {
+			return
+		}
+	}
+	tl.unclear = append(tl.unclear, fmt.Sprintf("%q lacks %q", msg, words))
 }
 
 // tallyEvents reads the engine's events until the upload fid reaches a final
@@ -48,11 +61,18 @@ func tallyEvents(events <-chan client.Event, fid string) clientTally {
 				switch msg := fmt.Sprint(e.Err); {
 				case strings.Contains(msg, chaos.ReasonAuthBusy):
 					tl.authBusy++
+					tl.say(msg, "authentication refused: server busy")
 				case strings.Contains(msg, chaos.ReasonBusy):
 					tl.busy++
+					tl.say(msg, "server busy")
+					tl.say(msg, "chunk ")
 				default:
 					tl.lost++
 					tl.lostBecause = append(tl.lostBecause, msg)
+					tl.say(msg, "connection dropped", "no answer within 3s")
+				}
+				if e.RetryAt.IsZero() {
+					tl.unclear = append(tl.unclear, "a backoff without the time of the next try")
 				}
 			}
 			if e.State.Final() {
@@ -64,6 +84,7 @@ func tallyEvents(events <-chan client.Event, fid string) clientTally {
 				tl.resendReasons[reason]++
 				if strings.Contains(e.Reason, chaos.ReasonCorrupt) {
 					tl.corruptResends++
+					tl.say(e.Reason, "checksum rejected by server")
 				}
 			}
 		case *client.ProgressEvent:
@@ -159,6 +180,9 @@ func TestUploadUnderChaosCompletesAndCountsMatch(t *testing.T) {
 		if got.Of(k) == 0 {
 			t.Errorf("no %s fault was injected: the test does not exercise it", k)
 		}
+	}
+	for _, u := range tl.unclear {
+		t.Errorf("the engine's words are unclear: %s", u)
 	}
 	if tl.droppedChunkEvents != 0 {
 		t.Fatalf("the engine dropped %d chunk events: the corrupt resends cannot be counted", tl.droppedChunkEvents)

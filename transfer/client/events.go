@@ -79,7 +79,8 @@ type ChunkEvent struct {
 	// Size is the chunk's length in bytes.
 	Size   int
 	Action ChunkAction
-	// Reason explains a resend ("corrupt: crc32c mismatch", "timed out", "connection lost").
+	// Reason explains a resend in words, then the detail: "checksum rejected by
+	// server: ...", "no answer within 15s", "server busy: ...", "connection lost: ...".
 	Reason string
 }
 

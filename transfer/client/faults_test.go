@@ -119,8 +119,8 @@ func TestCorruptChunksAreResentOnTheSameConnection(t *testing.T) {
 		t.Errorf("resent %v, want %v", u.resent, want)
 	}
 	for _, r := range u.reasons {
-		if !strings.Contains(r, "corrupt") {
-			t.Errorf("resend reason %q does not say corrupt", r)
+		if !strings.Contains(r, "checksum rejected by server") {
+			t.Errorf("resend reason %q does not say the server rejected the checksum", r)
 		}
 	}
 	if got := u.last.Files[0].Retries; got != 2 {

@@ -149,7 +149,7 @@ func (s *session) authenticate(token string) (*wire.Response, error) {
 		return nil, err
 	}
 	if err := s.w.Flush(); err != nil {
-		return nil, fmt.Errorf("sending the authentication: %w", err)
+		return nil, s.writeError("sending the authentication", err)
 	}
 	s.c.SetReadDeadline(time.Now().Add(s.timeout))
 	fr, err := s.r.ReadFrame()
@@ -164,7 +164,7 @@ func (s *session) authenticate(token string) (*wire.Response, error) {
 		return nil, protocolErrorf("authentication answered with message-id %q, sent %q", resp.MessageID, a.MessageID)
 	}
 	if err := resp.Err(); err != nil {
-		return nil, fmt.Errorf("authentication refused: %w", err)
+		return nil, fmt.Errorf("authentication refused: %w", refused(err))
 	}
 	return resp, nil
 }
@@ -184,11 +184,24 @@ func decodeResponse(fr wire.Frame) (*wire.Response, error) {
 func (s *session) readError(doing string, err error) error {
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return fmt.Errorf("%s: no answer from the server for %v: %w", doing, s.timeout, err)
+		return fmt.Errorf("%s: no answer within %v: %w", doing, s.timeout, err)
 	case errors.Is(err, io.EOF):
-		return fmt.Errorf("%s: the server closed the connection: %w", doing, io.ErrUnexpectedEOF)
+		return fmt.Errorf("%s: connection dropped by the server: %w", doing, io.ErrUnexpectedEOF)
+	case dropped(err):
+		return fmt.Errorf("%s: connection dropped: %w", doing, err)
 	case errors.Is(err, wire.ErrMessageType), errors.Is(err, wire.ErrFrameTooLarge):
 		return protocolErrorf("%s: %v (is the server a hoist server?)", doing, err)
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+// writeError explains a failed write.
+func (s *session) writeError(doing string, err error) error {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return fmt.Errorf("%s: the server took nothing for %v: %w", doing, s.timeout, err)
+	case dropped(err):
+		return fmt.Errorf("%s: connection dropped: %w", doing, err)
 	}
 	return fmt.Errorf("%s: %w", doing, err)
 }
@@ -323,7 +336,7 @@ func (s *session) flush() error {
 	}
 	s.c.SetWriteDeadline(time.Now().Add(s.timeout))
 	if err := s.w.Flush(); err != nil {
-		return fmt.Errorf("sending chunks: %w", err)
+		return s.writeError("sending chunks", err)
 	}
 	return nil
 }
@@ -367,7 +380,7 @@ func (s *session) send(f *upFile, ref chunkRef, n int) error {
 	s.outstanding.Add(1) // before the frame can reach the server
 	s.c.SetWriteDeadline(now.Add(s.timeout))
 	if err := s.w.WriteFrame(typ, u.frame); err != nil {
-		return fmt.Errorf("sending chunks: %w", err)
+		return s.writeError("sending chunks", err)
 	}
 
 	resend := f.cells[ref.index]&chunkEverSent != 0
@@ -428,14 +441,16 @@ func (s *session) handle(r *wire.Response) error {
 		if !errors.Is(err, wire.ErrCorrupt) {
 			// The session ends over this answer; the chunk is no longer in
 			// flight, and goes again (if still missing) on the next one.
+			err = refused(err)
 			if f.state != FileFailed && f.chunkState(fl.ref.index) == ChunkInFlight {
 				s.retry(f, fl.ref, err.Error())
 			}
 			return fmt.Errorf("chunk %d of %s: %w", fl.ref.index, f.name, err)
 		}
+		err = refused(err)
 		s.corrupt[fl.ref]++
 		if s.corrupt[fl.ref] > maxCorruptInARow {
-			return fmt.Errorf("chunk %d of %s arrived corrupt %d times: %w", fl.ref.index, f.name, s.corrupt[fl.ref], err)
+			return fmt.Errorf("chunk %d of %s, %d times in a row: %w", fl.ref.index, f.name, s.corrupt[fl.ref], err)
 		}
 		if f.state != FileFailed && f.chunkState(fl.ref.index) == ChunkInFlight {
 			s.retry(f, fl.ref, err.Error())
