@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/hoist-dev/hoist/config"
@@ -309,11 +308,11 @@ func removeStaleSocket(path string) {
 func stdioConn(stdin, stdout *os.File) (io.ReadWriteCloser, func()) {
 	in := stdin
 	restore := func() {}
-	fd := int(stdin.Fd())
+	fd := stdin.Fd()
 	if fi, err := stdin.Stat(); err == nil && fi.Mode()&(os.ModeNamedPipe|os.ModeSocket) != 0 {
-		if syscall.SetNonblock(fd, true) == nil {
-			in = os.NewFile(uintptr(fd), "stdin")
-			restore = func() { syscall.SetNonblock(fd, false) }
+		if setNonblock(fd, true) == nil {
+			in = os.NewFile(fd, "stdin")
+			restore = func() { setNonblock(fd, false) }
 		}
 	}
 	return &pipeConn{in: in, out: stdout}, restore
