@@ -1,0 +1,343 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/hoist-dev/hoist/transfer/client"
+)
+
+// handleKey routes a key: an open question first, then the help view, then
+// a component that captures typing, then global keys, then the screen.
+func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+	k := &m.keys
+	m.err, m.notice = nil, ""
+
+	if m.confirm != nil {
+		c := m.confirm
+		switch {
+		case msg.String() == "ctrl+c":
+			return m.quit() // a second ctrl+c does not ask again
+		case key.Matches(msg, k.Yes):
+			m.confirm = nil
+			return c.yes()
+		case key.Matches(msg, k.No):
+			m.confirm = nil
+		}
+		return nil
+	}
+	if m.showHelp {
+		switch {
+		case key.Matches(msg, k.Help), key.Matches(msg, k.Back):
+			m.showHelp = false
+		case key.Matches(msg, k.Quit):
+			return m.requestQuit()
+		case key.Matches(msg, k.Up):
+			m.helpOffset = max(0, m.helpOffset-1)
+		case key.Matches(msg, k.Down):
+			m.helpOffset++
+		}
+		return nil
+	}
+	if msg.String() == "ctrl+c" {
+		return m.requestQuit()
+	}
+	if m.editing {
+		cmd, done := m.tags.update(msg)
+		if done {
+			m.closeTags()
+		}
+		return cmd
+	}
+	if m.screen == screenBrowse && m.browse.capturing() {
+		return m.browse.update(msg)
+	}
+
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.requestQuit()
+	case key.Matches(msg, k.Help):
+		m.showHelp, m.helpOffset = true, 0
+		return nil
+	case key.Matches(msg, k.NextScreen) && m.screen != screenResume:
+		m.screen = (m.screen + 1) % screenResume
+		return nil
+	case key.Matches(msg, k.PrevScreen) && m.screen != screenResume:
+		m.screen = (m.screen + screenResume - 1) % screenResume
+		return nil
+	}
+
+	switch m.screen {
+	case screenBrowse:
+		return m.browseKey(msg)
+	case screenReview:
+		return m.reviewKey(msg)
+	case screenUpload:
+		return m.uploadKey(msg)
+	case screenResume:
+		return m.resumeKey(msg)
+	}
+	return nil
+}
+
+func (m *Model) browseKey(msg tea.KeyMsg) tea.Cmd {
+	k := &m.keys
+	switch {
+	case key.Matches(msg, k.Tags):
+		title := "Tags for the next upload (nothing selected yet)"
+		if n := m.sel.len(); n > 0 {
+			title = fmt.Sprintf("Tags for the selection (%s, %s)", plural(n, "file", "files"), formatBytes(m.sel.size()))
+		}
+		return m.openTags(-1, title, m.pendingTags)
+	case key.Matches(msg, k.Queue):
+		return m.queueSelection()
+	case key.Matches(msg, k.Review):
+		m.screen = screenReview
+		return nil
+	}
+	return m.browse.update(msg)
+}
+
+func (m *Model) reviewKey(msg tea.KeyMsg) tea.Cmd {
+	k := &m.keys
+	switch {
+	case key.Matches(msg, k.Start):
+		return m.startQueued()
+	case key.Matches(msg, k.Tags):
+		if i := m.review.focused(); i >= 0 {
+			return m.openTags(i, fmt.Sprintf("Tags for upload %d", i+1), m.review.queue[i].Tags)
+		}
+		return nil
+	case key.Matches(msg, k.Back):
+		m.screen = screenBrowse
+		return nil
+	}
+	return m.review.update(msg)
+}
+
+func (m *Model) uploadKey(msg tea.KeyMsg) tea.Cmd {
+	k := &m.keys
+	switch {
+	case key.Matches(msg, k.Back):
+		m.screen = screenBrowse
+		return nil
+	case key.Matches(msg, k.Pause):
+		return m.togglePause()
+	case key.Matches(msg, k.Cancel):
+		m.requestCancel()
+		return nil
+	}
+	return m.uploads.update(msg)
+}
+
+func (m *Model) resumeKey(msg tea.KeyMsg) tea.Cmd {
+	k := &m.keys
+	switch {
+	case key.Matches(msg, k.ResumeSelected):
+		return m.resumeChosen()
+	case key.Matches(msg, k.Skip):
+		m.screen = screenBrowse
+		m.notice = "unfinished uploads stay in the journal; they are offered again next time"
+		return nil
+	}
+	return m.resume.update(msg)
+}
+
+// openTags opens the tag editor on tags, for target (-1 = the selection).
+func (m *Model) openTags(target int, title string, tags []string) tea.Cmd {
+	m.editing, m.tagTarget = true, target
+	return m.tags.open(title, tags, mergeTags(m.opts.DefaultTags, m.usedTags))
+}
+
+func (m *Model) closeTags() {
+	m.editing = false
+	if m.tagTarget < 0 {
+		m.pendingTags = m.tags.tags
+	} else {
+		m.review.setTags(m.tagTarget, m.tags.tags)
+	}
+}
+
+// queueSelection turns the selection and its tags into one queued upload.
+func (m *Model) queueSelection() tea.Cmd {
+	files := m.sel.list()
+	if len(files) == 0 {
+		return errorCmd(fmt.Errorf("nothing selected: press space on files (or directories) first"))
+	}
+	if dup := duplicateNames(files); dup != "" {
+		return errorCmd(fmt.Errorf("two selected files are both named %q; the server stores files by name, so queue them as separate uploads", dup))
+	}
+	m.review.add(Upload{Files: files, Tags: slices.Clone(m.pendingTags)})
+	m.sel.clear()
+	m.pendingTags = slices.Clone(m.opts.DefaultTags)
+	m.screen = screenReview
+	m.notice = fmt.Sprintf("queued upload %d: %s; enter starts, esc adds another group", len(m.review.queue), plural(len(files), "file", "files"))
+	return nil
+}
+
+func duplicateNames(files []File) string {
+	seen := make(map[string]bool, len(files))
+	for _, f := range files {
+		if seen[f.Name] {
+			return f.Name
+		}
+		seen[f.Name] = true
+	}
+	return ""
+}
+
+// startQueued starts every queued upload and switches to the Upload screen.
+func (m *Model) startQueued() tea.Cmd {
+	queued := m.review.take()
+	if len(queued) == 0 {
+		return errorCmd(fmt.Errorf("the queue is empty: select files in Browse and press u"))
+	}
+	var cmds []tea.Cmd
+	var tags []string
+	for _, u := range queued {
+		u.FID = m.opts.NewFID()
+		m.uploads.add(u.FID.String(), u)
+		cmds = append(cmds, startUpload(m.up, u))
+		tags = mergeTags(tags, u.Tags)
+	}
+	m.usedTags = mergeTags(tags, m.usedTags)
+	m.screen = screenUpload
+	cmds = append(cmds, saveTagHistory(m.opts.TagHistoryFile, m.usedTags), m.startTicking())
+	return tea.Batch(cmds...)
+}
+
+func startUpload(up Uploader, u Upload) tea.Cmd {
+	return func() tea.Msg {
+		want := u.FID.String()
+		fid, err := up.Start(u)
+		if err == nil && fid != want {
+			err = fmt.Errorf("engine started upload %s as %s", want, fid)
+		}
+		return startedMsg{fid: want, err: err}
+	}
+}
+
+func loadUnfinished(up Uploader) tea.Cmd {
+	return func() tea.Msg {
+		us, err := up.Unfinished()
+		return unfinishedMsg{uploads: us, err: err}
+	}
+}
+
+// offerResume shows the Resume screen when the journal has unfinished
+// uploads and the user has not started anything yet.
+func (m *Model) offerResume(msg unfinishedMsg) tea.Cmd {
+	if msg.err != nil {
+		return errorCmd(fmt.Errorf("cannot read the journal of unfinished uploads: %w", msg.err))
+	}
+	var fresh []Unfinished
+	for _, u := range msg.uploads {
+		if m.uploads.byFID[u.FID] == nil {
+			fresh = append(fresh, u)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	m.resume.set(fresh)
+	if m.screen == screenBrowse && !m.editing && m.sel.len() == 0 {
+		m.screen = screenResume
+	}
+	return nil
+}
+
+// resumeChosen resumes the picked unfinished uploads.
+func (m *Model) resumeChosen() tea.Cmd {
+	chosen := m.resume.chosen()
+	m.resume.set(nil)
+	if len(chosen) == 0 {
+		m.screen = screenBrowse
+		return nil
+	}
+	var cmds []tea.Cmd
+	for _, u := range chosen {
+		m.uploads.add(u.FID, Upload{Files: u.Files, Tags: u.Tags})
+		cmds = append(cmds, resumeUpload(m.up, u.FID))
+	}
+	m.screen = screenUpload
+	return tea.Batch(append(cmds, m.startTicking())...)
+}
+
+func resumeUpload(up Uploader, fid string) tea.Cmd {
+	return func() tea.Msg {
+		return startedMsg{fid: fid, err: up.ResumeUnfinished(fid)}
+	}
+}
+
+// togglePause pauses the focused upload, or resumes it when paused.
+func (m *Model) togglePause() tea.Cmd {
+	t, _ := m.uploads.focused()
+	if t == nil || !t.active() {
+		return errorCmd(fmt.Errorf("nothing to pause: the focused upload is not running"))
+	}
+	fid, paused, up := t.fid, t.state == client.StatePaused, m.up
+	return func() tea.Msg {
+		var err error
+		if paused {
+			err = up.Resume(fid)
+		} else {
+			err = up.Pause(fid)
+		}
+		if err != nil {
+			return ErrorMsg{fmt.Errorf("upload %d: %w", t.num, err)}
+		}
+		return nil
+	}
+}
+
+// requestCancel asks before cancelling the focused upload.
+func (m *Model) requestCancel() {
+	t, _ := m.uploads.focused()
+	if t == nil || !t.active() {
+		m.err = fmt.Errorf("nothing to cancel: the focused upload is not running")
+		return
+	}
+	names := make([]string, len(t.files))
+	for i, f := range t.files {
+		names[i] = f.Name
+	}
+	up, fid := m.up, t.fid
+	m.confirm = &confirmation{
+		prompt: fmt.Sprintf("Cancel upload %d (%s)?\nIt stops for good and will not be offered for resuming.",
+			t.num, truncate(strings.Join(names, ", "), 60)),
+		yes: func() tea.Cmd {
+			return func() tea.Msg {
+				if err := up.Cancel(fid); err != nil {
+					return ErrorMsg{fmt.Errorf("cancel upload %d: %w", t.num, err)}
+				}
+				return noticeMsg(fmt.Sprintf("upload %d canceled", t.num))
+			}
+		},
+	}
+}
+
+// requestQuit quits, asking first while uploads run or wait in the queue.
+func (m *Model) requestQuit() tea.Cmd {
+	var worries []string
+	if n := m.uploads.running(); n > 0 {
+		worries = append(worries, plural(n, "upload is", "uploads are")+" still running; the journal keeps "+
+			map[bool]string{true: "it", false: "them"}[n == 1]+" and hoist offers to resume next time.")
+	}
+	if n := len(m.review.queue); n > 0 {
+		worries = append(worries, plural(n, "queued upload was", "queued uploads were")+" never started and will be forgotten.")
+	}
+	if len(worries) == 0 {
+		return m.quit()
+	}
+	m.confirm = &confirmation{prompt: strings.Join(worries, "\n") + "\n\nQuit hoist?", yes: m.quit}
+	return nil
+}
+
+func (m *Model) quit() tea.Cmd {
+	m.Close()
+	return tea.Quit
+}

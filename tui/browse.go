@@ -1,0 +1,349 @@
+package tui
+
+import (
+	"cmp"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/list"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// sortOrder is how the browser orders entries; directories always come first.
+type sortOrder int
+
+const (
+	sortByName sortOrder = iota
+	sortBySize
+	sortByTime
+	sortOrders
+)
+
+func (s sortOrder) String() string {
+	return [...]string{"name", "size", "newest"}[s]
+}
+
+// browser is the Browse screen: one directory as a bubbles list, with a
+// multi-selection that persists across directories.
+type browser struct {
+	keys   *KeyMap
+	styles *Styles
+	list   list.Model
+	sel    *selection
+	stop   <-chan struct{}
+
+	home       string
+	dir        string
+	entries    []entry
+	showHidden bool
+	sortBy     sortOrder
+
+	// seq numbers directory reads; answers to older reads are dropped.
+	seq     int
+	loading string
+	// focusName is the entry to put the cursor on when the directory loads.
+	focusName string
+}
+
+func newBrowser(keys *KeyMap, styles *Styles, sel *selection, opts Options, stop <-chan struct{}) *browser {
+	d := browseDelegate{styles: styles, sel: sel, now: opts.Now}
+	l := list.New(nil, d, 0, 0)
+	l.SetShowHelp(false)
+	l.SetShowPagination(true)
+	l.SetStatusBarItemName("entry", "entries")
+	l.DisableQuitKeybindings()
+	l.Styles.TitleBar = styles.Heading.Padding(0, 0, 0, 0)
+	l.Styles.Title = styles.Heading
+	l.Styles.StatusBar = styles.Meta.Padding(0, 0, 0, 2)
+	l.Styles.NoItems = styles.Meta.Padding(0, 0, 0, 2)
+	l.Styles.PaginationStyle = styles.Meta.PaddingLeft(2)
+	l.FilterInput.Prompt = "Filter: "
+	l.FilterInput.Cursor.SetMode(cursor.CursorStatic)
+	l.KeyMap = listKeyMap(keys)
+	return &browser{
+		keys:       keys,
+		styles:     styles,
+		list:       l,
+		sel:        sel,
+		stop:       stop,
+		home:       opts.Home,
+		dir:        opts.StartDir,
+		showHidden: opts.ShowHidden,
+	}
+}
+
+// listKeyMap adapts our KeyMap to the list's, leaving the keys the browser
+// handles itself (h/l, arrows sideways, q, ?) to the browser.
+func listKeyMap(k *KeyMap) list.KeyMap {
+	km := list.DefaultKeyMap()
+	km.CursorUp = k.Up
+	km.CursorDown = k.Down
+	km.PrevPage = k.PageUp
+	km.NextPage = k.PageDown
+	km.GoToStart = k.Top
+	km.GoToEnd = k.Bottom
+	km.Filter = k.Filter
+	km.ClearFilter = k.ClearFilter
+	km.ShowFullHelp = key.NewBinding(key.WithDisabled())
+	km.CloseFullHelp = key.NewBinding(key.WithDisabled())
+	km.Quit = key.NewBinding(key.WithDisabled())
+	km.ForceQuit = key.NewBinding(key.WithDisabled())
+	return km
+}
+
+// init starts reading the start directory.
+func (b *browser) init() tea.Cmd { return b.open(b.dir, "") }
+
+// open starts reading dir; focus names the entry to put the cursor on.
+func (b *browser) open(dir, focus string) tea.Cmd {
+	b.seq++
+	b.loading = dir
+	b.focusName = focus
+	return readDir(b.seq, dir)
+}
+
+// SetSize implements component.
+func (b *browser) SetSize(width, height int) { b.list.SetSize(width, height) }
+
+// capturing reports whether keys must go to the filter input.
+func (b *browser) capturing() bool { return b.list.SettingFilter() }
+
+// ShortHelp implements component.
+func (b *browser) ShortHelp() []key.Binding {
+	if b.list.SettingFilter() {
+		return []key.Binding{
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply filter")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		}
+	}
+	k := b.keys
+	bs := []key.Binding{k.Toggle, k.Open, k.Parent, k.Filter}
+	if b.list.IsFiltered() {
+		bs = append(bs, k.ClearFilter)
+	}
+	return append(bs, k.Tags, k.Queue, k.Review, k.Help, k.Quit)
+}
+
+// FullHelp implements component.
+func (b *browser) FullHelp() [][]key.Binding { return b.keys.helpSections()[0].groups }
+
+func (b *browser) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case dirLoadedMsg:
+		return b.loaded(msg)
+	case treeWalkedMsg:
+		return b.walked(msg)
+	case tea.KeyMsg:
+		if !b.list.SettingFilter() {
+			if cmd, handled := b.handleKey(msg); handled {
+				return cmd
+			}
+		}
+	}
+	var cmd tea.Cmd
+	b.list, cmd = b.list.Update(msg)
+	return cmd
+}
+
+func (b *browser) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	k := b.keys
+	cur, haveCur := b.list.SelectedItem().(entry)
+	switch {
+	case key.Matches(msg, k.Open):
+		if haveCur && cur.dir && cur.err == nil {
+			return b.open(cur.path, ""), true
+		}
+		return nil, true
+	case key.Matches(msg, k.Parent):
+		if parent := filepath.Dir(b.dir); parent != b.dir {
+			return b.open(parent, filepath.Base(b.dir)), true
+		}
+		return nil, true
+	case key.Matches(msg, k.Home):
+		if b.home == "" {
+			return errorCmd(fmt.Errorf("no home directory known (is $HOME set?)")), true
+		}
+		return b.open(b.home, ""), true
+	case key.Matches(msg, k.Toggle):
+		if !haveCur {
+			return nil, true
+		}
+		cmd := b.toggle(cur)
+		b.list.CursorDown()
+		return cmd, true
+	case key.Matches(msg, k.SelectAll):
+		return b.selectVisible(), true
+	case key.Matches(msg, k.ClearAll):
+		b.sel.clear()
+		return nil, true
+	case key.Matches(msg, k.Hidden):
+		b.showHidden = !b.showHidden
+		return b.refresh(), true
+	case key.Matches(msg, k.Sort):
+		b.sortBy = (b.sortBy + 1) % sortOrders
+		return b.refresh(), true
+	}
+	return nil, false
+}
+
+// toggle flips e in the selection. A directory is deselected at once when
+// anything below it is selected; otherwise its files are collected in the
+// background.
+func (b *browser) toggle(e entry) tea.Cmd {
+	switch {
+	case e.err != nil:
+		return errorCmd(fmt.Errorf("cannot select %s: %w", e.name, e.err))
+	case e.dir:
+		if b.sel.countUnder(e.path) > 0 {
+			b.sel.removeDir(e.path)
+			return nil
+		}
+		return walkTree(e.path, b.showHidden, b.stop)
+	case !e.regular:
+		return errorCmd(fmt.Errorf("cannot select %s: not a regular file", e.name))
+	case b.sel.has(e.path):
+		b.sel.remove(e.path)
+		return nil
+	}
+	b.sel.add(File{Path: e.path, Name: e.name, Size: e.size})
+	return nil
+}
+
+// selectVisible adds every entry the list shows (after filtering).
+func (b *browser) selectVisible() tea.Cmd {
+	var cmds []tea.Cmd
+	for _, it := range b.list.VisibleItems() {
+		e := it.(entry)
+		switch {
+		case e.err != nil || (!e.dir && !e.regular):
+		case e.dir:
+			if b.sel.countUnder(e.path) == 0 {
+				cmds = append(cmds, walkTree(e.path, b.showHidden, b.stop))
+			}
+		default:
+			b.sel.add(File{Path: e.path, Name: e.name, Size: e.size})
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+func (b *browser) walked(msg treeWalkedMsg) tea.Cmd {
+	if msg.err != nil {
+		return errorCmd(msg.err)
+	}
+	b.sel.addDir(msg.root, msg.files)
+	note := fmt.Sprintf("selected %s from %s", plural(len(msg.files), "file", "files"), filepath.Base(msg.root))
+	if msg.skipped > 0 {
+		note += fmt.Sprintf(" (%d unreadable skipped)", msg.skipped)
+	}
+	return func() tea.Msg { return noticeMsg(note) }
+}
+
+func (b *browser) loaded(msg dirLoadedMsg) tea.Cmd {
+	if msg.seq != b.seq {
+		return nil
+	}
+	b.loading = ""
+	if msg.entries == nil && msg.err != nil {
+		if b.entries == nil {
+			// Nothing shown yet (the start directory failed): show it empty.
+			b.dir = msg.dir
+			b.list.Title = b.displayPath(msg.dir)
+		}
+		return errorCmd(msg.err)
+	}
+	if msg.dir != b.dir {
+		b.list.ResetFilter()
+		b.list.ResetSelected()
+	}
+	b.dir = msg.dir
+	b.entries = msg.entries
+	return tea.Batch(b.refresh(), errorCmd(msg.err))
+}
+
+// refresh rebuilds the list from the directory's entries after a load, a
+// sort change or the hidden toggle, keeping the cursor on the same entry.
+func (b *browser) refresh() tea.Cmd {
+	focus := b.focusName
+	b.focusName = ""
+	if cur, ok := b.list.SelectedItem().(entry); ok && focus == "" {
+		focus = cur.name
+	}
+	shown := make([]entry, 0, len(b.entries))
+	for _, e := range b.entries {
+		if b.showHidden || !e.hidden() {
+			shown = append(shown, e)
+		}
+	}
+	sortEntries(shown, b.sortBy)
+	items := make([]list.Item, len(shown))
+	focusIdx := 0
+	for i, e := range shown {
+		items[i] = e
+		if e.name == focus {
+			focusIdx = i
+		}
+	}
+	b.list.Title = b.displayPath(b.dir)
+	cmd := b.list.SetItems(items)
+	if !b.list.IsFiltered() {
+		b.list.Select(focusIdx)
+	}
+	return cmd
+}
+
+func sortEntries(es []entry, by sortOrder) {
+	slices.SortStableFunc(es, func(a, b entry) int {
+		if a.dir != b.dir {
+			if a.dir {
+				return -1
+			}
+			return 1
+		}
+		switch by {
+		case sortBySize:
+			if c := cmp.Compare(b.size, a.size); c != 0 {
+				return c
+			}
+		case sortByTime:
+			if c := b.modTime.Compare(a.modTime); c != 0 {
+				return c
+			}
+		}
+		return cmp.Or(cmp.Compare(strings.ToLower(a.name), strings.ToLower(b.name)), cmp.Compare(a.name, b.name))
+	})
+}
+
+// displayPath shortens the home directory to "~".
+func (b *browser) displayPath(p string) string { return shortPath(b.home, p) }
+
+// shortPath writes the home directory in p as "~".
+func shortPath(home, p string) string {
+	if home != "" {
+		if p == home {
+			return "~"
+		}
+		if rel, ok := strings.CutPrefix(p, home+string(filepath.Separator)); ok {
+			return "~" + string(filepath.Separator) + rel
+		}
+	}
+	return p
+}
+
+// info is the right-hand side of the browser's header: sort and hidden state.
+func (b *browser) info() string {
+	s := "sort: " + b.sortBy.String()
+	if b.showHidden {
+		s += " · hidden shown"
+	}
+	if b.loading != "" {
+		s = "loading… · " + s
+	}
+	return s
+}
+
+func (b *browser) view() string { return b.list.View() }

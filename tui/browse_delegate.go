@@ -1,0 +1,133 @@
+package tui
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/list"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// browseDelegate renders one directory entry per line:
+//
+//	> [x] name.txt            1.2 KiB  Mar  3 10:04
+//
+// The cursor is a marker and the selection a checkbox, never only a colour.
+// Directories read "[x]" when selected as a whole and "[-]" when some of the
+// files below them are selected.
+type browseDelegate struct {
+	styles *Styles
+	sel    *selection
+	now    func() time.Time
+}
+
+// Checkbox markers.
+const (
+	markNone    = "[ ]"
+	markChecked = "[x]"
+	markPartial = "[-]"
+	markBlocked = "[!]"
+)
+
+// Columns, in cells.
+const (
+	sizeColumn = 10
+	timeColumn = 12
+)
+
+func (d browseDelegate) Height() int                         { return 1 }
+func (d browseDelegate) Spacing() int                        { return 0 }
+func (d browseDelegate) Update(tea.Msg, *list.Model) tea.Cmd { return nil }
+
+func (d browseDelegate) Render(w io.Writer, m list.Model, index int, item list.Item) {
+	e, ok := item.(entry)
+	if !ok {
+		return
+	}
+	width := m.Width()
+	cursor := "  "
+	if index == m.Index() {
+		cursor = d.styles.Cursor.Render("> ")
+	}
+
+	mark := d.mark(e)
+	var meta []string
+	if width >= 40 {
+		meta = append(meta, fmt.Sprintf("%*s", sizeColumn, d.sizeText(e)))
+	}
+	if width >= 60 {
+		meta = append(meta, fmt.Sprintf("%-*s", timeColumn, formatModTime(e.modTime, d.now())))
+	}
+	metaText := strings.Join(meta, "  ")
+
+	nameWidth := width - 2 - lipgloss.Width(mark) - 1 - lipgloss.Width(metaText) - 2
+	name := d.name(e, nameWidth, m.MatchesForItem(index))
+	line := cursor + mark + " " + name
+	pad := max(1, width-lipgloss.Width(line)-lipgloss.Width(metaText))
+	fmt.Fprint(w, truncate(line+strings.Repeat(" ", pad)+d.styles.Meta.Render(metaText), width))
+}
+
+func (d browseDelegate) mark(e entry) string {
+	switch {
+	case e.err != nil:
+		return d.styles.Unreadable.Render(markBlocked)
+	case e.dir && d.sel.wholeDir(e.path):
+		return d.styles.Checked.Render(markChecked)
+	case e.dir && d.sel.countUnder(e.path) > 0:
+		return d.styles.Checked.Render(markPartial)
+	case !e.dir && d.sel.has(e.path):
+		return d.styles.Checked.Render(markChecked)
+	}
+	return markNone
+}
+
+func (d browseDelegate) sizeText(e entry) string {
+	switch {
+	case e.err != nil:
+		return "unreadable"
+	case e.dir:
+		if n := d.sel.countUnder(e.path); n > 0 {
+			return fmt.Sprintf("%d sel", n)
+		}
+		return "dir"
+	case !e.regular:
+		return "special"
+	}
+	return formatBytes(e.size)
+}
+
+// name renders the entry's name with "/" after directories and "@" after
+// links (as ls -F does), the fuzzy matches underlined.
+func (d browseDelegate) name(e entry, width int, matches []int) string {
+	suffix := ""
+	switch {
+	case e.dir:
+		suffix = "/"
+	case e.link:
+		suffix = "@"
+	}
+	name := truncate(e.name, width-len(suffix))
+	base := d.styles.File
+	switch {
+	case e.err != nil:
+		base = d.styles.Unreadable
+	case e.dir:
+		base = d.styles.Dir
+	}
+	var styled string
+	if len(matches) > 0 {
+		in := make([]int, 0, len(matches))
+		for _, i := range matches {
+			if i < len([]rune(name)) {
+				in = append(in, i)
+			}
+		}
+		styled = lipgloss.StyleRunes(name, in, base.Inherit(d.styles.Match), base)
+	} else {
+		styled = base.Render(name)
+	}
+	return styled + base.Render(suffix)
+}

@@ -1,0 +1,175 @@
+package tui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/google/uuid"
+	"github.com/muesli/termenv"
+	"go.uber.org/goleak"
+
+	"github.com/hoist-dev/hoist/transfer/client"
+)
+
+func TestMain(m *testing.M) {
+	// Goldens must not depend on the machine: no colours, UTC.
+	lipgloss.SetColorProfile(termenv.Ascii)
+	time.Local = time.UTC
+	goleak.VerifyTestMain(m,
+		// teatest waits for SIGINT in a goroutine that never ends.
+		goleak.IgnoreTopFunction("github.com/charmbracelet/x/exp/teatest.NewTestModel.func2"),
+		goleak.IgnoreTopFunction("os/signal.signal_recv"),
+	)
+}
+
+// fixedNow is the clock of every test.
+var fixedNow = time.Date(2025, time.March, 14, 15, 9, 26, 0, time.UTC)
+
+// fakeUploader is a scripted stand-in for the transfer engine: goldens need
+// events that arrive exactly as the test says. The real engine is driven by
+// the tmux end-to-end tests in the repository root.
+type fakeUploader struct {
+	events chan client.Event
+
+	mu         sync.Mutex
+	started    []Upload
+	calls      []string
+	unfinished []Unfinished
+	startErr   error
+	closeOnce  sync.Once
+}
+
+var _ Uploader = (*fakeUploader)(nil)
+
+func newFakeUploader(t *testing.T) *fakeUploader {
+	f := &fakeUploader{events: make(chan client.Event, 1024)}
+	t.Cleanup(f.close)
+	return f
+}
+
+func (f *fakeUploader) Start(u Upload) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.started = append(f.started, u)
+	return u.FID.String(), f.startErr
+}
+
+func (f *fakeUploader) Events() <-chan client.Event { return f.events }
+
+func (f *fakeUploader) record(call string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, call)
+	return nil
+}
+
+func (f *fakeUploader) Pause(fid string) error  { return f.record("pause " + fid) }
+func (f *fakeUploader) Resume(fid string) error { return f.record("resume " + fid) }
+func (f *fakeUploader) Cancel(fid string) error { return f.record("cancel " + fid) }
+func (f *fakeUploader) ResumeUnfinished(fid string) error {
+	return f.record("resume-unfinished " + fid)
+}
+
+func (f *fakeUploader) Unfinished() ([]Unfinished, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.unfinished, nil
+}
+
+func (f *fakeUploader) emit(evs ...client.Event) {
+	for _, ev := range evs {
+		f.events <- ev
+	}
+}
+
+func (f *fakeUploader) close() { f.closeOnce.Do(func() { close(f.events) }) }
+
+func (f *fakeUploader) startedUploads() []Upload {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Upload(nil), f.started...)
+}
+
+func (f *fakeUploader) callLog() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+// testFID is the n-th upload id the tests hand out.
+func testFID(n int) uuid.UUID {
+	return uuid.MustParse("00000000-0000-4000-8000-" + strings.Repeat("0", 11) + string(rune('0'+n)))
+}
+
+// testOptions returns options rooted in home with a fixed clock and ids.
+func testOptions(home string) Options {
+	n := 0
+	return Options{
+		Server:   "tcp://127.0.0.1:7800",
+		StartDir: home,
+		Home:     home,
+		Now:      func() time.Time { return fixedNow },
+		NewFID: func() uuid.UUID {
+			n++
+			return testFID(n)
+		},
+		DefaultTags: []string{"hoist"},
+	}
+}
+
+// treeFile is one file of the fixture tree.
+type treeFile struct {
+	path string
+	size int64
+	age  time.Duration
+}
+
+// fixtureTree is the directory tree the tests browse. Sizes are made with
+// sparse files, mtimes are fixed relative to fixedNow.
+var fixtureTree = []treeFile{
+	{"docs/report.pdf", 123456, 48 * time.Hour},
+	{"docs/notes.txt", 2048, 3 * time.Hour},
+	{"docs/old/2019.txt", 512, 6 * 365 * 24 * time.Hour},
+	{"photos/beach.jpg", 3 << 20, 30 * 24 * time.Hour},
+	{"photos/cat.jpg", 1 << 20, 29 * 24 * time.Hour},
+	{"photos/raw/IMG_0001.CR2", 25 << 20, 29 * 24 * time.Hour},
+	{"readme.md", 1100, time.Hour},
+	{"archive.tar", 5 << 20, 400 * 24 * time.Hour},
+	{".bashrc", 300, 24 * time.Hour},
+	{".cache/blob", 10, 24 * time.Hour},
+}
+
+// makeTree creates fixtureTree in a fresh directory and returns its path.
+func makeTree(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	for _, f := range fixtureTree {
+		p := filepath.Join(root, filepath.FromSlash(f.path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Truncate(p, f.size); err != nil {
+			t.Fatal(err)
+		}
+		mt := fixedNow.Add(-f.age)
+		if err := os.Chtimes(p, mt, mt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Directories last, once their contents stopped changing their mtimes.
+	for _, d := range []string{"docs/old", "docs", "photos/raw", "photos", ".cache"} {
+		mt := fixedNow.Add(-7 * 24 * time.Hour)
+		if err := os.Chtimes(filepath.Join(root, d), mt, mt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}

@@ -1,0 +1,212 @@
+package tui
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// component is what every screen offers the root model.
+type component interface {
+	SetSize(width, height int)
+	ShortHelp() []key.Binding
+	FullHelp() [][]key.Binding
+}
+
+var (
+	_ component = (*browser)(nil)
+	_ component = (*tagEditor)(nil)
+	_ component = (*review)(nil)
+	_ component = (*uploadScreen)(nil)
+	_ component = (*resumeOffer)(nil)
+)
+
+// screen names the top-level screens.
+type screen int
+
+const (
+	screenBrowse screen = iota
+	screenReview
+	screenUpload
+	screenResume
+)
+
+// tickInterval paces countdowns and rates while uploads run.
+const tickInterval = time.Second
+
+// Model is the UI's root bubbletea model. It owns the screens, routes keys
+// and messages to them, and does the work that spans screens: queueing the
+// selection, starting uploads, quitting.
+type Model struct {
+	opts   Options
+	keys   KeyMap
+	styles Styles
+	up     Uploader
+
+	// stop ends the background commands (event reader, ticks, tree walks)
+	// when the UI quits.
+	stop     chan struct{}
+	stopOnce sync.Once
+
+	width, height int
+	screen        screen
+	showHelp      bool
+	helpOffset    int
+	// tagTarget is whose tags the open tag editor edits: -1 for the
+	// selection, else a queued upload's index; editing reports whether the
+	// editor is open.
+	editing   bool
+	tagTarget int
+	confirm   *confirmation
+
+	sel         *selection
+	pendingTags []string
+	usedTags    []string
+
+	browse  *browser
+	tags    *tagEditor
+	review  *review
+	uploads *uploadScreen
+	resume  *resumeOffer
+	help    help.Model
+
+	err       error
+	notice    string
+	ticking   bool
+	tickEvery time.Duration
+	listening bool
+}
+
+// New returns the UI's model driving up. Run shows it on the terminal; tests
+// drive it with teatest.
+func New(opts Options, up Uploader) *Model {
+	opts = opts.withDefaults()
+	m := &Model{
+		opts:        opts,
+		keys:        DefaultKeyMap(),
+		styles:      DefaultStyles(),
+		up:          up,
+		stop:        make(chan struct{}),
+		sel:         newSelection(),
+		pendingTags: slices.Clone(opts.DefaultTags),
+		tagTarget:   -1,
+		tickEvery:   tickInterval,
+	}
+	m.browse = newBrowser(&m.keys, &m.styles, m.sel, opts, m.stop)
+	m.tags = newTagEditor(&m.keys, &m.styles)
+	m.review = newReview(&m.keys, &m.styles, opts)
+	m.uploads = newUploadScreen(&m.keys, &m.styles, opts.Now)
+	m.resume = newResumeOffer(&m.keys, &m.styles, opts.Now)
+	m.help = help.New()
+	m.help.Styles = m.styles.Help
+	return m
+}
+
+// Close stops the model's background commands. Run calls it; tests that
+// drive the model themselves should too.
+func (m *Model) Close() { m.stopOnce.Do(func() { close(m.stop) }) }
+
+// Init implements tea.Model: read the start directory, the journal and the
+// tag history, and listen to the engine.
+func (m *Model) Init() tea.Cmd {
+	m.listening = true
+	return tea.Batch(
+		m.browse.init(),
+		loadUnfinished(m.up),
+		loadTagHistory(m.opts.TagHistoryFile),
+		listenEvents(m.up.Events(), m.stop),
+	)
+}
+
+// Update implements tea.Model.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.setSize(msg.Width, msg.Height)
+		return m, nil
+	case tea.KeyMsg:
+		return m, m.handleKey(msg)
+	case ErrorMsg:
+		m.err, m.notice = msg.Err, ""
+		return m, nil
+	case noticeMsg:
+		m.notice = string(msg)
+		return m, nil
+	case eventsMsg:
+		m.uploads.apply(msg.events)
+		var cmd tea.Cmd
+		if msg.src != nil {
+			// Keep reading the stream the batch came from.
+			m.listening = !msg.closed
+			if m.listening {
+				cmd = listenEvents(msg.src, m.stop)
+			}
+		}
+		return m, tea.Batch(cmd, m.startTicking())
+	case tickMsg:
+		m.ticking = false
+		return m, m.startTicking()
+	case startedMsg:
+		if msg.err != nil {
+			m.uploads.startFailed(msg.fid, msg.err)
+			m.err = msg.err
+		}
+		return m, nil
+	case unfinishedMsg:
+		return m, m.offerResume(msg)
+	case tagHistoryMsg:
+		m.usedTags = mergeTags(m.usedTags, msg.tags)
+		return m, nil
+	case dirLoadedMsg, treeWalkedMsg:
+		return m, m.browse.update(msg)
+	}
+	// Anything else (filter results, cursor blinks) belongs to whatever
+	// has the keyboard.
+	if m.editing {
+		cmd, _ := m.tags.update(msg)
+		return m, cmd
+	}
+	return m, m.browse.update(msg)
+}
+
+// startTicking schedules the next tick while uploads run.
+func (m *Model) startTicking() tea.Cmd {
+	if m.ticking || m.uploads.running() == 0 {
+		return nil
+	}
+	m.ticking = true
+	return tick(m.tickEvery, m.stop)
+}
+
+func (m *Model) setSize(width, height int) {
+	m.width, m.height = width, height
+	h := m.contentHeight()
+	m.help.Width = width
+	for _, c := range []component{m.browse, m.tags, m.review, m.uploads, m.resume} {
+		c.SetSize(width, h)
+	}
+}
+
+// contentHeight is what is left for the screen between the header, the
+// status line and the help footer.
+func (m *Model) contentHeight() int { return max(1, m.height-3) }
+
+// active is the component that has the keyboard.
+func (m *Model) active() component {
+	if m.editing {
+		return m.tags
+	}
+	switch m.screen {
+	case screenReview:
+		return m.review
+	case screenUpload:
+		return m.uploads
+	case screenResume:
+		return m.resume
+	}
+	return m.browse
+}

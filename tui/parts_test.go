@@ -1,0 +1,186 @@
+package tui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/hoist-dev/hoist/transfer/client"
+)
+
+func TestCheckTag(t *testing.T) {
+	for _, tc := range []struct {
+		tag string
+		ok  bool
+	}{
+		{"photos", true},
+		{"two words", true},
+		{"ünïcödé-日本", true},
+		{strings.Repeat("x", maxTagBytes), true},
+		{strings.Repeat("é", maxTagBytes/2), true},
+		{"", false},
+		{"a,b", false},
+		{"tab\there", false},
+		{"new\nline", false},
+		{"nul\x00", false},
+		{"zero\u200bwidth", false},
+		{"bad\xffutf8", false},
+		{strings.Repeat("x", maxTagBytes+1), false},
+		{strings.Repeat("é", maxTagBytes/2) + "x", false},
+	} {
+		if err := checkTag(tc.tag); (err == nil) != tc.ok {
+			t.Errorf("checkTag(%q) = %v, want ok=%v", tc.tag, err, tc.ok)
+		}
+	}
+}
+
+func TestAddTagLimits(t *testing.T) {
+	var tags []string
+	var err error
+	for i := range maxTags {
+		if tags, err = addTag(tags, strings.Repeat("t", i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := addTag(tags, "more"); err == nil {
+		t.Fatalf("tag %d accepted", maxTags+1)
+	}
+	if _, err := addTag(tags[:2], "t"); err == nil {
+		t.Fatal("duplicate tag accepted")
+	}
+	base := []string{"a"}
+	grown, _ := addTag(base[:1:1], "b")
+	grown2, _ := addTag(base[:1:1], "c")
+	if grown[1] != "b" || grown2[1] != "c" {
+		t.Fatal("addTag shares the caller's backing array")
+	}
+}
+
+func TestFitChunkMapKeepsTheMostNotableState(t *testing.T) {
+	const (
+		M = client.ChunkMissing
+		F = client.ChunkInFlight
+		H = client.ChunkHeld
+		R = client.ChunkRetrying
+	)
+	cells := []client.ChunkState{H, H, H, M, H, F, R, H, M, M}
+	if got := fitChunkMap(cells, 20); !slices.Equal(got, cells) {
+		t.Fatalf("a map that fits was changed: %v", got)
+	}
+	if got, want := fitChunkMap(cells, 5), []client.ChunkState{H, M, F, R, M}; !slices.Equal(got, want) {
+		t.Fatalf("fit to 5 = %v, want %v", got, want)
+	}
+	if got, want := fitChunkMap(cells, 1), []client.ChunkState{R}; !slices.Equal(got, want) {
+		t.Fatalf("fit to 1 = %v, want %v", got, want)
+	}
+
+	s := DefaultStyles()
+	big := chunkMap(client.MaxMapCells, 500, 20, 3)
+	for _, width := range []int{1, 7, 80, 200} {
+		out := renderChunkMap(&s, big, width, 3)
+		lines := strings.Split(out, "\n")
+		if len(lines) > 3 {
+			t.Errorf("width %d: %d rows", width, len(lines))
+		}
+		for _, l := range lines {
+			if lipgloss.Width(l) > width {
+				t.Errorf("width %d: row of %d cells", width, lipgloss.Width(l))
+			}
+		}
+		if !strings.Contains(out, symResent) {
+			t.Errorf("width %d: the resent chunks vanished from the map", width)
+		}
+	}
+}
+
+func TestRateMeter(t *testing.T) {
+	var r rateMeter
+	t0 := fixedNow
+	if r.perSecond(t0) != 0 {
+		t.Fatal("rate without samples")
+	}
+	for i := range 11 {
+		r.add(t0.Add(time.Duration(i)*time.Second), uint64(i)*1000)
+	}
+	if got := r.perSecond(t0.Add(10 * time.Second)); got != 1000 {
+		t.Fatalf("steady rate = %v, want 1000", got)
+	}
+	if len(r.samples) > 7 {
+		t.Fatalf("%d samples kept for a %s window", len(r.samples), rateWindow)
+	}
+	// No news for a while: the rate decays, then drops to zero.
+	if got := r.perSecond(t0.Add(13 * time.Second)); got >= 1000 || got <= 0 {
+		t.Fatalf("rate 3s after the last sample = %v, want between 0 and 1000", got)
+	}
+	if got := r.perSecond(t0.Add(time.Minute)); got != 0 {
+		t.Fatalf("rate a minute after the last sample = %v, want 0", got)
+	}
+	// A count that goes backwards (a new engine) starts afresh.
+	r.add(t0.Add(11*time.Second), 5)
+	if got := r.perSecond(t0.Add(11 * time.Second)); got != 0 {
+		t.Fatalf("rate after a reset = %v, want 0", got)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	for n, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 3 << 20: "3.0 MiB", 5 << 40: "5.0 TiB"} {
+		if got := formatBytes(n); got != want {
+			t.Errorf("formatBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+	for d, want := range map[time.Duration]string{-time.Second: "0s", 4 * time.Second: "4s", 125 * time.Second: "2m05s", 3780 * time.Second: "1h03m"} {
+		if got := formatDuration(d); got != want {
+			t.Errorf("formatDuration(%s) = %q, want %q", d, got, want)
+		}
+	}
+	if got := spread("left side", "right", 12); got != "left … right" {
+		t.Errorf("spread = %q, want the left side cut", got)
+	}
+	if got := spread("l", "r", 5); got != "l   r" {
+		t.Errorf("spread = %q", got)
+	}
+	if got := scrollWindow(0, 30, 100, 10); got != 21 {
+		t.Errorf("scrollWindow down = %d, want 21", got)
+	}
+	if got := scrollWindow(21, 5, 100, 10); got != 5 {
+		t.Errorf("scrollWindow up = %d, want 5", got)
+	}
+}
+
+func TestSelection(t *testing.T) {
+	s := newSelection()
+	a := File{Path: "/r/d/a", Name: "a", Size: 1}
+	b := File{Path: "/r/d/e/b", Name: "b", Size: 2}
+	c := File{Path: "/r/c", Name: "c", Size: 4}
+	s.addDir("/r/d", []File{a, b})
+	s.add(c)
+	if s.len() != 3 || s.size() != 7 || s.countUnder("/r") != 3 || s.countUnder("/r/d") != 2 {
+		t.Fatalf("counts: len %d size %d under /r %d", s.len(), s.size(), s.countUnder("/r"))
+	}
+	if !s.wholeDir("/r/d") || !s.wholeDir("/r/d/e") || s.wholeDir("/r") {
+		t.Fatal("whole-directory marks wrong")
+	}
+	s.remove(a.Path)
+	if s.wholeDir("/r/d") || !s.wholeDir("/r/d/e") {
+		t.Fatal("deselecting a file did not break its directory's whole mark only")
+	}
+	s.add(a) // picked again: now last
+	if got := s.list(); !slices.Equal(got, []File{b, c, a}) {
+		t.Fatalf("order = %v", got)
+	}
+	s.removeDir("/r/d")
+	if got := s.list(); !slices.Equal(got, []File{c}) || s.countUnder("/r/d") != 0 {
+		t.Fatalf("after removeDir: %v", got)
+	}
+	for i := range 500 {
+		f := File{Path: "/r/many/" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + time.Duration(i).String(), Size: 1}
+		s.add(f)
+		s.remove(f.Path)
+	}
+	if len(s.order) > 2*s.len()+64 || s.len() != 1 {
+		t.Fatalf("order grew to %d for %d files", len(s.order), s.len())
+	}
+}

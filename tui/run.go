@@ -1,0 +1,106 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/google/uuid"
+	"github.com/muesli/termenv"
+)
+
+// Options configure the UI.
+type Options struct {
+	// Server is the server's address, for display.
+	Server string
+	// StartDir is where browsing starts; empty means the working directory.
+	StartDir string
+	// ShowHidden shows dot files from the start.
+	ShowHidden bool
+	// DefaultTags start every upload's tag list and are always suggested.
+	DefaultTags []string
+	// TagHistoryFile remembers tags used before, for suggestions; empty
+	// means no memory between runs.
+	TagHistoryFile string
+	// Color is "auto", "always" or "never". NO_COLOR in the environment
+	// means never.
+	Color string
+	// FPS caps redraws per second; 0 means 15, which a slow SSH link carries.
+	FPS int
+
+	// Home is the home directory for "~"; empty means $HOME.
+	Home string
+	// Now is the clock; nil means time.Now. Tests fix it.
+	Now func() time.Time
+	// NewFID makes upload ids; nil means random UUIDs. Tests fix it.
+	NewFID func() uuid.UUID
+}
+
+// defaultFPS is the redraw cap.
+const defaultFPS = 15
+
+// withDefaults fills in what o leaves empty.
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.NewFID == nil {
+		o.NewFID = uuid.New
+	}
+	if o.Home == "" {
+		o.Home, _ = os.UserHomeDir()
+	}
+	if o.StartDir == "" {
+		o.StartDir, _ = os.Getwd()
+	}
+	if abs, err := filepath.Abs(o.StartDir); err == nil {
+		o.StartDir = abs
+	}
+	if o.FPS <= 0 {
+		o.FPS = defaultFPS
+	}
+	return o
+}
+
+// Run shows the UI on the terminal until the user quits or ctx ends, driving
+// up. It does not close up; uploads still running when the user quits stay
+// in the engine's journal if the caller closes the engine without cancelling
+// them.
+func Run(ctx context.Context, opts Options, up Uploader) error {
+	if up == nil {
+		return errors.New("tui: no uploader")
+	}
+	SetColor(opts.Color)
+	m := New(opts, up)
+	defer m.Close()
+	p := tea.NewProgram(m,
+		tea.WithContext(ctx),
+		tea.WithAltScreen(),
+		tea.WithFPS(m.opts.FPS),
+	)
+	_, err := p.Run()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	return nil
+}
+
+// SetColor applies a colour choice ("auto", "always" or "never") to
+// lipgloss's default renderer. NO_COLOR in the environment wins over
+// everything but "always".
+func SetColor(choice string) {
+	switch {
+	case choice == "never" || (choice != "always" && os.Getenv("NO_COLOR") != ""):
+		lipgloss.SetColorProfile(termenv.Ascii)
+	case choice == "always" && lipgloss.ColorProfile() == termenv.Ascii:
+		lipgloss.SetColorProfile(termenv.ANSI)
+	}
+}

@@ -1,0 +1,269 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/progress"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/hoist-dev/hoist/transfer/client"
+)
+
+// uploadScreen is the Upload screen: every started upload with its files'
+// progress, the focused file's chunk map, an optional event log, and a
+// status bar about the focused upload's connection.
+type uploadScreen struct {
+	keys   *KeyMap
+	styles *Styles
+	now    func() time.Time
+	bar    progress.Model
+
+	uploads []*tracked
+	byFID   map[string]*tracked
+	log     eventLog
+
+	// focus indexes the files of all uploads, in order.
+	focus     int
+	offset    int
+	showLog   bool
+	logScroll int
+
+	width  int
+	height int
+}
+
+func newUploadScreen(keys *KeyMap, styles *Styles, now func() time.Time) *uploadScreen {
+	bar := progress.New(
+		progress.WithoutPercentage(),
+		progress.WithSolidFill(string(colorGreen)),
+		progress.WithFillCharacters([]rune(styles.BarFull)[0], []rune(styles.BarEmpty)[0]),
+		progress.WithColorProfile(lipgloss.ColorProfile()),
+	)
+	return &uploadScreen{keys: keys, styles: styles, now: now, bar: bar, byFID: map[string]*tracked{}}
+}
+
+// SetSize implements component.
+func (u *uploadScreen) SetSize(width, height int) { u.width, u.height = width, height }
+
+// ShortHelp implements component.
+func (u *uploadScreen) ShortHelp() []key.Binding {
+	k := u.keys
+	return []key.Binding{k.Up, k.Down, k.Pause, k.Cancel, k.Log, k.Back, k.Help, k.Quit}
+}
+
+// FullHelp implements component.
+func (u *uploadScreen) FullHelp() [][]key.Binding { return u.keys.helpSections()[3].groups }
+
+// add tracks an upload that is being started.
+func (u *uploadScreen) add(fid string, up Upload) *tracked {
+	t := newTracked(len(u.uploads)+1, fid, up)
+	u.uploads = append(u.uploads, t)
+	u.byFID[fid] = t
+	u.log.add(logLine{at: u.now(), text: fmt.Sprintf("upload %d queued: %s, tags %s (fid %s)",
+		t.num, plural(len(t.files), "file", "files"), tagList(t.tags), fid)})
+	return t
+}
+
+// startFailed marks an upload the engine refused to start.
+func (u *uploadScreen) startFailed(fid string, err error) {
+	if t := u.byFID[fid]; t != nil {
+		t.startErr = err
+		t.lastErr = err.Error()
+		u.log.add(logLine{at: u.now(), level: levelError, text: fmt.Sprintf("upload %d could not start: %v", t.num, err)})
+	}
+}
+
+// running counts the uploads that have not ended.
+func (u *uploadScreen) running() int {
+	n := 0
+	for _, t := range u.uploads {
+		if t.active() {
+			n++
+		}
+	}
+	return n
+}
+
+// apply folds a batch of engine events into the screen's state.
+func (u *uploadScreen) apply(events []client.Event) {
+	for _, ev := range events {
+		t := u.byFID[ev.UploadFID()]
+		if t == nil {
+			continue // an upload this UI did not start or resume
+		}
+		switch ev := ev.(type) {
+		case *client.SessionEvent:
+			u.log.add(t.applySession(ev))
+		case *client.ChunkEvent:
+			if line, ok := t.applyChunk(ev); ok {
+				u.log.add(line)
+			}
+		case *client.ProgressEvent:
+			for _, line := range t.applyProgress(ev) {
+				u.log.add(line)
+			}
+		}
+	}
+}
+
+// focused returns the focused upload and file, if any.
+func (u *uploadScreen) focused() (*tracked, *trackedFile) {
+	i := u.focus
+	for _, t := range u.uploads {
+		if i < len(t.files) {
+			return t, &t.files[i]
+		}
+		i -= len(t.files)
+	}
+	return nil, nil
+}
+
+func (u *uploadScreen) fileCount() int {
+	n := 0
+	for _, t := range u.uploads {
+		n += len(t.files)
+	}
+	return n
+}
+
+func (u *uploadScreen) update(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil
+	}
+	k := u.keys
+	switch {
+	case key.Matches(km, k.Up):
+		u.focus = max(0, u.focus-1)
+	case key.Matches(km, k.Down):
+		u.focus = max(0, min(u.fileCount()-1, u.focus+1))
+	case key.Matches(km, k.Log):
+		u.showLog = !u.showLog
+		u.logScroll = 0
+	case key.Matches(km, k.PageUp):
+		u.logScroll = min(max(0, len(u.log.lines)-1), u.logScroll+5)
+	case key.Matches(km, k.PageDown):
+		u.logScroll = max(0, u.logScroll-5)
+	}
+	return nil
+}
+
+// narrow reports whether the screen is too small for the full layout.
+func (u *uploadScreen) narrow() bool { return u.width < 60 || u.height < 12 }
+
+func (u *uploadScreen) view() string {
+	if len(u.uploads) == 0 {
+		msg := "No uploads yet.\n\nQueue files in Browse (space, then u) and start them in Review (enter)."
+		return fitLines(u.styles.Meta.Width(u.width).Render(msg), u.height)
+	}
+	now := u.now()
+	summary := truncate(u.summary(now), u.width)
+
+	// Budget the lines: summary, then the chunk map and the log, then files.
+	left := u.height - 1
+	var chunkView, logView string
+	if _, f := u.focused(); f != nil && left >= 6 {
+		rows := 4
+		if u.narrow() {
+			rows = 1
+		}
+		chunkView = u.chunkSection(f, rows)
+		left -= lipgloss.Height(chunkView)
+	}
+	if u.showLog {
+		h := max(2, left/2)
+		logView = rule(u.styles, "Event log (pgup/pgdn scroll)", u.width) + "\n" +
+			u.log.render(u.styles, u.width, h-1, u.logScroll)
+		logView = fitLines(logView, h)
+		left -= h
+	}
+	files := u.fileRows(now, max(1, left))
+
+	parts := []string{summary, files}
+	if chunkView != "" {
+		parts = append(parts, chunkView)
+	}
+	if logView != "" {
+		parts = append(parts, logView)
+	}
+	return fitLines(strings.Join(parts, "\n"), u.height)
+}
+
+// summary is the first line: how all uploads are doing together.
+func (u *uploadScreen) summary(now time.Time) string {
+	var acked, total uint64
+	var rate float64
+	files := 0
+	for _, t := range u.uploads {
+		a, s := t.size()
+		acked, total = acked+a, total+s
+		rate += t.rate(now)
+		files += len(t.files)
+	}
+	parts := []string{
+		plural(len(u.uploads), "upload", "uploads"),
+		fmt.Sprintf("%d running", u.running()),
+		plural(files, "file", "files"),
+		fmt.Sprintf("%s of %s (%s)", formatBytes(acked), formatBytes(total), percent(acked, total)),
+		formatRate(rate),
+	}
+	if d, ok := eta(total-acked, rate); ok && u.running() > 0 {
+		parts = append(parts, "ETA "+formatDuration(d))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// chunkSection draws the focused file's chunk map with its legend.
+func (u *uploadScreen) chunkSection(f *trackedFile, rows int) string {
+	s := u.styles
+	title := rule(s, fmt.Sprintf("Chunks of %s (%d)", f.Name, f.Chunks), u.width)
+	if len(f.Map) == 0 {
+		return title + "\n" + s.Meta.Render("no chunk map yet")
+	}
+	width := max(1, u.width)
+	legend := chunkLegend(s)
+	if lipgloss.Width(legend) > width || rows < 2 {
+		legend = ""
+	}
+	if legend != "" {
+		rows--
+		title += "\n" + legend
+	}
+	rows = min(rows, (len(f.Map)+width-1)/width)
+	return title + "\n" + renderChunkMap(s, f.Map, width, rows)
+}
+
+// status is the status bar: the focused upload's connection state, attempt,
+// countdown to the next try, and last error.
+func (u *uploadScreen) status() string {
+	t, _ := u.focused()
+	if t == nil {
+		return ""
+	}
+	parts := []string{fmt.Sprintf("upload %d", t.num), u.sessionWord(t)}
+	if t.attempt > 0 && !t.state.Final() {
+		parts = append(parts, fmt.Sprintf("attempt %d", t.attempt))
+	}
+	if t.state == client.StateBackingOff && !t.retryAt.IsZero() {
+		if d := t.retryAt.Sub(u.now()); d > 0 {
+			parts = append(parts, "next try in "+formatDuration(d))
+		} else {
+			parts = append(parts, "retrying now")
+		}
+	}
+	if t.lastErr != "" {
+		parts = append(parts, "last error: "+t.lastErr)
+	}
+	return strings.Join(parts, " · ")
+}
+
+func percent(n, total uint64) string {
+	if total == 0 {
+		return "100%"
+	}
+	return fmt.Sprintf("%d%%", n*100/total)
+}

@@ -1,0 +1,212 @@
+package tui
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hoist-dev/hoist/transfer/client"
+)
+
+// tracked is what the UI knows of one started upload: the latest snapshot
+// from the engine plus what the UI derives from the event stream (rates,
+// the last error, a log).
+type tracked struct {
+	num   int
+	fid   string
+	tags  []string
+	files []trackedFile
+
+	state   client.State
+	attempt int
+	retryAt time.Time
+	lastErr string
+	// startErr is set when the engine refused to start the upload.
+	startErr error
+	wire     uint64
+}
+
+// trackedFile is one file of a tracked upload.
+type trackedFile struct {
+	client.FileProgress
+	rate rateMeter
+}
+
+func newTracked(num int, fid string, u Upload) *tracked {
+	t := &tracked{num: num, fid: fid, tags: u.Tags, state: client.StateQueued}
+	for i, f := range u.Files {
+		t.files = append(t.files, trackedFile{FileProgress: client.FileProgress{
+			Index: i, Name: f.Name, Path: f.Path, Size: f.Size,
+		}})
+	}
+	return t
+}
+
+// active reports whether the upload still runs (or waits to).
+func (t *tracked) active() bool { return t.startErr == nil && !t.state.Final() }
+
+func (t *tracked) size() (acked, total uint64) {
+	for _, f := range t.files {
+		acked += f.AckedBytes
+		total += f.Size
+	}
+	return acked, total
+}
+
+// rate is the upload's acknowledged bytes per second around now.
+func (t *tracked) rate(now time.Time) float64 {
+	var r float64
+	for i := range t.files {
+		r += t.files[i].rate.perSecond(now)
+	}
+	return r
+}
+
+// applySession records a session event and returns its log line.
+func (t *tracked) applySession(ev *client.SessionEvent) logLine {
+	t.state = ev.State
+	t.attempt = ev.Attempt
+	t.retryAt = ev.RetryAt
+	line := logLine{at: ev.At, level: levelInfo}
+	who := fmt.Sprintf("upload %d", t.num)
+	switch ev.State {
+	case client.StateBackingOff:
+		if ev.Err != nil {
+			t.lastErr = ev.Err.Error()
+		}
+		line.level = levelWarn
+		line.text = fmt.Sprintf("%s backing off until %s: %s", who, ev.RetryAt.Format("15:04:05"), errText(ev.Err, "connection lost"))
+	case client.StateFailed:
+		if ev.Err != nil {
+			t.lastErr = ev.Err.Error()
+		}
+		line.level = levelError
+		line.text = fmt.Sprintf("%s failed: %s", who, errText(ev.Err, "unknown reason"))
+	case client.StateConnecting:
+		line.text = fmt.Sprintf("%s: connecting (attempt %d)", who, max(1, ev.Attempt))
+	case client.StateDone:
+		line.text = fmt.Sprintf("%s done: every file verified", who)
+	default:
+		line.text = fmt.Sprintf("%s: %s", who, ev.State)
+	}
+	return line
+}
+
+// applyChunk records a chunk event; only resends are worth a log line.
+func (t *tracked) applyChunk(ev *client.ChunkEvent) (logLine, bool) {
+	if ev.Action != client.ChunkResent {
+		return logLine{}, false
+	}
+	name := fmt.Sprintf("file %d", ev.File)
+	if ev.File >= 0 && ev.File < len(t.files) {
+		name = t.files[ev.File].Name
+	}
+	return logLine{at: ev.At, level: levelWarn,
+		text: fmt.Sprintf("%s chunk %d resent: %s", name, ev.Index, orDefault(ev.Reason, "no reason given"))}, true
+}
+
+// applyProgress records a snapshot and returns log lines for files that
+// were verified or failed since the last one.
+func (t *tracked) applyProgress(ev *client.ProgressEvent) []logLine {
+	t.state = ev.State
+	t.wire = ev.WireBytes
+	var lines []logLine
+	for _, fp := range ev.Files {
+		if fp.Index < 0 || fp.Index >= len(t.files) {
+			continue
+		}
+		f := &t.files[fp.Index]
+		before := f.State
+		f.FileProgress = fp
+		f.rate.add(ev.At, fp.AckedBytes)
+		if fp.State == before {
+			continue
+		}
+		switch fp.State {
+		case client.FileVerified:
+			lines = append(lines, logLine{at: ev.At, level: levelOK,
+				text: fmt.Sprintf("%s verified: sha256 %s", fp.Name, shortHash(fp.SHA256))})
+		case client.FileFailed:
+			lines = append(lines, logLine{at: ev.At, level: levelError,
+				text: fmt.Sprintf("%s failed: %s", fp.Name, errText(fp.Err, "unknown reason"))})
+		}
+	}
+	return lines
+}
+
+func errText(err error, otherwise string) string {
+	if err == nil {
+		return otherwise
+	}
+	return err.Error()
+}
+
+func orDefault(s, otherwise string) string {
+	if s == "" {
+		return otherwise
+	}
+	return s
+}
+
+func shortHash(h string) string {
+	if len(h) > 16 {
+		return h[:16] + "…"
+	}
+	return h
+}
+
+// rateWindow is how far back the rate looks.
+const rateWindow = 5 * time.Second
+
+// rateMeter derives a transfer rate from (time, acknowledged bytes) samples
+// stamped by the engine, so that rates do not depend on when the UI got
+// round to reading events.
+type rateMeter struct {
+	samples []rateSample
+}
+
+type rateSample struct {
+	at    time.Time
+	bytes uint64
+}
+
+func (r *rateMeter) add(at time.Time, bytes uint64) {
+	if n := len(r.samples); n > 0 && bytes < r.samples[n-1].bytes {
+		r.samples = r.samples[:0] // the engine restarted the count
+	}
+	r.samples = append(r.samples, rateSample{at, bytes})
+	// Keep one sample older than the window as the baseline.
+	cut := 0
+	for cut+1 < len(r.samples) && at.Sub(r.samples[cut+1].at) > rateWindow {
+		cut++
+	}
+	r.samples = r.samples[cut:]
+}
+
+// perSecond is the rate over the window ending now; it decays to zero when
+// no progress arrives.
+func (r *rateMeter) perSecond(now time.Time) float64 {
+	if len(r.samples) < 2 {
+		return 0
+	}
+	first, last := r.samples[0], r.samples[len(r.samples)-1]
+	if now.Before(last.at) {
+		now = last.at
+	}
+	span := now.Sub(first.at)
+	if span <= 0 || now.Sub(last.at) > rateWindow {
+		return 0
+	}
+	return float64(last.bytes-first.bytes) / span.Seconds()
+}
+
+// eta estimates the time left for remaining bytes at rate; ok is false when
+// there is no rate to go by.
+func eta(remaining uint64, rate float64) (time.Duration, bool) {
+	if remaining == 0 {
+		return 0, true
+	}
+	if rate <= 0 {
+		return 0, false
+	}
+	return time.Duration(float64(remaining) / rate * float64(time.Second)), true
+}

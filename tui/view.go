@@ -1,0 +1,198 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// Below these sizes the UI drops decoration to keep what matters.
+const (
+	narrowWidth  = 60
+	narrowHeight = 15
+	minWidth     = 20
+	minHeight    = 5
+)
+
+// View implements tea.Model: a header with the screens and the server, the
+// active screen, a status line and a help footer.
+func (m *Model) View() string {
+	if m.width == 0 || m.height == 0 {
+		return ""
+	}
+	if m.width < minWidth || m.height < minHeight {
+		return truncate(fmt.Sprintf("hoist needs at least %dx%d (this is %dx%d)", minWidth, minHeight, m.width, m.height), m.width)
+	}
+	h := m.contentHeight()
+	var content string
+	switch {
+	case m.confirm != nil:
+		content = m.confirm.view(&m.styles, &m.keys, m.width, h)
+	case m.showHelp:
+		content = m.helpView(h)
+	case m.editing:
+		content = m.tags.view()
+	default:
+		content = m.screenView()
+	}
+	lines := strings.Split(strings.Join([]string{
+		m.header(),
+		fitLines(content, h),
+		m.statusLine(),
+		m.footer(),
+	}, "\n"), "\n")
+	// Whatever a screen drew, never let a line wrap: a wrapped line scrolls
+	// the terminal and garbles every later redraw.
+	for i, l := range lines {
+		if lipgloss.Width(l) > m.width {
+			lines[i] = truncate(l, m.width)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) screenView() string {
+	switch m.screen {
+	case screenReview:
+		return m.review.view()
+	case screenUpload:
+		return m.uploads.view()
+	case screenResume:
+		return m.resume.view()
+	}
+	return m.browse.view()
+}
+
+// header names the screens, the active one in brackets, and the server.
+func (m *Model) header() string {
+	s := &m.styles
+	files, _ := m.review.totals()
+	tabs := []struct {
+		screen screen
+		name   string
+		count  string
+	}{
+		{screenBrowse, "Browse", countText(m.sel.len())},
+		{screenReview, "Review", countText(files)},
+		{screenUpload, "Upload", countText(m.uploads.running())},
+	}
+	if m.screen == screenResume {
+		tabs = append(tabs, struct {
+			screen screen
+			name   string
+			count  string
+		}{screenResume, "Resume", countText(len(m.resume.entries))})
+	}
+	var b strings.Builder
+	b.WriteString(s.Brand.Render("hoist"))
+	for _, t := range tabs {
+		label := t.name + t.count
+		if m.width < narrowWidth && t.screen != m.screen {
+			continue // narrow: only the active screen
+		}
+		if t.screen == m.screen {
+			b.WriteString(" " + s.TabActive.Render("["+label+"]"))
+		} else {
+			b.WriteString(" " + s.Tab.Render(" "+label+" "))
+		}
+	}
+	return spread(b.String(), s.Server.Render(m.opts.Server), m.width)
+}
+
+func countText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" %d", n)
+}
+
+// statusLine shows an error or notice if there is one, else the screen's
+// status.
+func (m *Model) statusLine() string {
+	s := &m.styles
+	switch {
+	case m.err != nil:
+		return s.Error.Render(truncate("✗ error: "+m.err.Error(), m.width))
+	case m.notice != "":
+		return s.Notice.Render(truncate("• "+m.notice, m.width))
+	}
+	switch m.screen {
+	case screenUpload:
+		return s.Status.Render(truncate(m.uploads.status(), m.width))
+	case screenReview:
+		if n := len(m.review.queue); n > 0 {
+			files, bytes := m.review.totals()
+			return truncate(fmt.Sprintf("enter starts %s: %s, %s", plural(n, "upload", "uploads"), plural(files, "file", "files"), formatBytes(bytes)), m.width)
+		}
+		return ""
+	case screenResume:
+		return truncate(fmt.Sprintf("%d of %s picked", len(m.resume.chosen()), plural(len(m.resume.entries), "unfinished upload", "unfinished uploads")), m.width)
+	}
+	left := "nothing selected"
+	if n := m.sel.len(); n > 0 {
+		left = fmt.Sprintf("%s selected (%s)", plural(n, "file", "files"), formatBytes(m.sel.size()))
+	}
+	left += " · tags: " + tagList(m.pendingTags)
+	if n := len(m.review.queue); n > 0 {
+		left += " · " + plural(n, "upload", "uploads") + " queued"
+	}
+	return spread(left, s.Meta.Render(m.browse.info()), m.width)
+}
+
+// footer is the short help of whatever has the keyboard.
+func (m *Model) footer() string {
+	var bindings []key.Binding
+	switch {
+	case m.confirm != nil:
+		bindings = m.confirm.shortHelp(&m.keys)
+	case m.showHelp:
+		bindings = []key.Binding{m.keys.Up, m.keys.Down,
+			key.NewBinding(key.WithKeys("?"), key.WithHelp("?/esc", "close help")), m.keys.Quit}
+	default:
+		bindings = m.active().ShortHelp()
+	}
+	if m.width < narrowWidth || m.height < narrowHeight {
+		bindings = append([]key.Binding{m.keys.Help}, bindings...)
+	}
+	// help truncates with an ellipsis only when one fits; cut what is left.
+	return truncate(m.help.ShortHelpView(bindings), m.width)
+}
+
+// helpView lists every key of every screen, packing the sections side by
+// side as the width allows; up and down scroll it when it is taller than
+// the screen.
+func (m *Model) helpView(height int) string {
+	s := &m.styles
+	full := m.help
+	full.Width = 0
+	var blocks []string
+	for _, sec := range m.keys.helpSections() {
+		body := full.FullHelpView(sec.groups)
+		if lipgloss.Width(body) > m.width {
+			body = m.help.FullHelpView(sec.groups)
+		}
+		blocks = append(blocks, s.Heading.Render(sec.title)+"\n"+body)
+	}
+	var rows []string
+	for len(blocks) > 0 {
+		row, n := blocks[0], 1
+		for ; n < len(blocks); n++ {
+			next := lipgloss.JoinHorizontal(lipgloss.Top, row, "    ", blocks[n])
+			if lipgloss.Width(next) > m.width {
+				break
+			}
+			row = next
+		}
+		rows = append(rows, row)
+		blocks = blocks[n:]
+	}
+	intro := s.Meta.Render(truncate("Select with space, tag with t, queue with u, then start with enter in Review.", m.width))
+	lines := strings.Split(intro+"\n\n"+strings.Join(rows, "\n\n"), "\n")
+	m.helpOffset = max(0, min(m.helpOffset, len(lines)-height))
+	for i, l := range lines {
+		lines[i] = truncate(l, m.width)
+	}
+	return strings.Join(lines[m.helpOffset:min(len(lines), m.helpOffset+height)], "\n")
+}
