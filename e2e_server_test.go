@@ -2,15 +2,23 @@ package main
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"hash/crc32"
 	"io"
+	"math/big"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -42,7 +50,9 @@ func e2eDial(t *testing.T, addr string) *e2eClient {
 }
 
 func (c *e2eClient) recv() (*wire.Response, error) {
-	c.conn.SetReadDeadline(time.Now().Add(time.Minute))
+	if c.conn != nil {
+		c.conn.SetReadDeadline(time.Now().Add(time.Minute))
+	}
 	f, err := c.r.ReadFrame()
 	if err != nil {
 		return nil, err
@@ -338,4 +348,126 @@ func TestE2EGracefulShutdown(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d chunks acknowledged around SIGTERM", len(acked), chunks)
+}
+
+// TestE2EStdio runs `hoist serve --stdio` with pipes, as ssh would: one
+// session over stdin/stdout, logs on stderr only, exit when stdin closes.
+func TestE2EStdio(t *testing.T) {
+	root := t.TempDir()
+	tok := mintToken(t, root, "dave")
+	cmd := exec.Command(hoistBinary(t), "serve", "--stdio", "--root", root)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	c := &e2eClient{t: t, r: wire.NewReader(stdout), w: wire.NewWriter(stdin)}
+	data := randomBytes(50_000)
+	c.auth(tok, uuid.New(), []string{"via-ssh.bin"}, [][]byte{data}, []string{"ssh"}, 4096)
+	for k := range wire.ChunkCount(uint64(len(data)), c.cs) {
+		c.send(0, data, k, k%2 == 1)
+	}
+	c.flush()
+	var sum string
+	for range wire.ChunkCount(uint64(len(data)), c.cs) {
+		r := c.mustRecv()
+		if !r.OK() {
+			t.Fatal(r.Err())
+		}
+		if r.File != nil {
+			sum = r.SHA256
+		}
+	}
+	if sum != hexSHA(data) {
+		t.Fatalf("sha256 %q, want %q", sum, hexSHA(data))
+	}
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("hoist serve --stdio: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "file complete") {
+		t.Fatalf("no log on stderr:\n%s", stderr.String())
+	}
+}
+
+// TestE2EUnixAndTLS serves TLS on TCP and a Unix socket at once.
+func TestE2EUnixAndTLS(t *testing.T) {
+	root := t.TempDir()
+	certFile, keyFile, pool := selfSignedCert(t)
+	sock := filepath.Join(t.TempDir(), "hoist.sock")
+	p := startServer(t, root, "--unix", sock, "--tls-cert", certFile, "--tls-key", keyFile)
+	if !strings.HasPrefix(p.URL, "tls://") || p.Unix != "unix://"+sock {
+		t.Fatalf("announced %q and %q", p.URL, p.Unix)
+	}
+	tok := mintToken(t, root, "erin")
+	tc, err := tls.Dial("tcp", p.Addr, &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uc, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, conn := range []net.Conn{tc, uc} {
+		t.Cleanup(func() { conn.Close() })
+		c := &e2eClient{t: t, conn: conn, r: wire.NewReader(conn), w: wire.NewWriter(conn)}
+		data := randomBytes(10_000 + i)
+		c.auth(tok, uuid.New(), []string{"f.bin"}, [][]byte{data}, nil, 4096)
+		for k := range wire.ChunkCount(uint64(len(data)), c.cs) {
+			c.send(0, data, k, true)
+		}
+		c.flush()
+		var sum string
+		for range wire.ChunkCount(uint64(len(data)), c.cs) {
+			if r := c.mustRecv(); r.File != nil {
+				sum = r.SHA256
+			}
+		}
+		if sum != hexSHA(data) {
+			t.Fatalf("connection %d: sha256 %q", i, sum)
+		}
+	}
+	if err := p.Terminate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// selfSignedCert writes a certificate for 127.0.0.1 and its key.
+func selfSignedCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "hoist test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+	cert, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
 }
