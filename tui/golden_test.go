@@ -232,7 +232,7 @@ func TestGoldenResume(t *testing.T) {
 			Server:  "tcp://127.0.0.1:7800",
 			Files:   []File{{Path: filepath.Join(home, "archive.tar"), Name: "archive.tar", Size: 5 << 20}},
 			Tags:    []string{"backup"},
-			Updated: fixedNow.Add(-26 * time.Hour),
+			Started: fixedNow.Add(-26 * time.Hour),
 		}}
 	})
 	u.waitFor("Unfinished uploads from an earlier run")

@@ -103,8 +103,8 @@ func (r *resumeOffer) view() string {
 			names[j] = f.Name
 		}
 		title := fmt.Sprintf("%s · %s · tags: %s", plural(len(e.Files), "file", "files"), formatBytes(size), tagList(e.Tags))
-		if !e.Updated.IsZero() {
-			title += " · last active " + formatModTime(e.Updated, r.now())
+		if !e.Started.IsZero() {
+			title += " · started " + formatModTime(e.Started, r.now())
 		}
 		lines = append(lines,
 			truncate(marker+box+" "+title, r.width),

@@ -54,7 +54,7 @@ func retryScript(fid string) []client.Event {
 		&client.ChunkEvent{FID: fid, At: at(-5 * time.Second), File: 1, Index: 24, Action: client.ChunkResent, Reason: "corrupt: crc32c mismatch"},
 		&client.ProgressEvent{FID: fid, At: at(-2 * time.Second), State: client.StateSending,
 			Files: []client.FileProgress{notes(client.FileVerified, 1), beach(30, 4, 1, 1)}},
-		&client.SessionEvent{FID: fid, At: at(-time.Second), State: client.StateBackingOff, Attempt: 1,
+		&client.SessionEvent{FID: fid, At: at(-time.Second), State: client.StateBackingOff, Attempt: 2,
 			RetryAt: at(4 * time.Second), Err: errors.New("read tcp 127.0.0.1:51234->127.0.0.1:7800: read: connection reset by peer")},
 	}
 }

@@ -245,15 +245,16 @@ func (u *uploadScreen) status() string {
 		return ""
 	}
 	parts := []string{fmt.Sprintf("upload %d", t.num), u.sessionWord(t)}
-	if t.attempt > 0 && !t.state.Final() {
-		parts = append(parts, fmt.Sprintf("attempt %d", t.attempt))
-	}
-	if t.state == client.StateBackingOff && !t.retryAt.IsZero() {
+	switch {
+	case t.state == client.StateBackingOff && !t.retryAt.IsZero():
+		// The engine numbers the attempt it is waiting to make.
+		next := "retrying now"
 		if d := t.retryAt.Sub(u.now()); d > 0 {
-			parts = append(parts, "next try in "+formatDuration(d))
-		} else {
-			parts = append(parts, "retrying now")
+			next = "next try in " + formatDuration(d)
 		}
+		parts = append(parts, fmt.Sprintf("%s (attempt %d)", next, t.attempt))
+	case t.attempt > 0 && !t.state.Final():
+		parts = append(parts, fmt.Sprintf("attempt %d", t.attempt))
 	}
 	if t.lastErr != "" {
 		parts = append(parts, "last error: "+t.lastErr)

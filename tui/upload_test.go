@@ -34,7 +34,7 @@ func TestUploadScreenFollowsTheEngine(t *testing.T) {
 		"30/48 chunks · 62% · ↻ backing off",
 		"4 in flight · 1 retry · 128.0 KiB/s · ETA 9s",
 		"██████████████████████████████▒▒▒▒!·············",
-		"↻ backing off · attempt 1 · next try in 4s · last error: read tcp",
+		"↻ backing off · next try in 4s (attempt 2) · last error: read tcp",
 	)
 	if d.m.uploads.running() != 1 {
 		t.Fatal("a backing-off upload does not count as running")

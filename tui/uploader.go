@@ -61,6 +61,6 @@ type Unfinished struct {
 	Server string
 	Files  []File
 	Tags   []string
-	// Updated is when the upload last made progress; zero if unknown.
-	Updated time.Time
+	// Started is when the upload was first started; zero if unknown.
+	Started time.Time
 }
