@@ -79,10 +79,11 @@ func (c *committer) round() {
 		j.u.mu.Lock()
 		j.f = j.u.files[j.file].f
 		j.u.mu.Unlock()
-		if _, done := c.synced[j.f]; j.f != nil && !done {
-			c.synced[j.f] = datasync(j.f)
+		if j.f != nil {
+			c.synced[j.f] = nil
 		}
 	}
+	c.syncFiles()
 	c.marks = c.marks[:0]
 	for _, j := range batch {
 		if j.f != nil && c.synced[j.f] == nil {
@@ -96,6 +97,33 @@ func (c *committer) round() {
 	for i := range batch {
 		c.settle(&batch[i], txErr)
 		batch[i] = chunkJob{} // drop references
+	}
+}
+
+// syncManyFiles is the number of files above which one round syncs the
+// whole file system (syncfs) instead of each file: many small files (an
+// upload of a thousand 4 KiB files) would otherwise cost a journal commit
+// each.
+const syncManyFiles = 16
+
+// syncFiles makes the data of every file in c.synced durable, recording
+// the outcome per file.
+func (c *committer) syncFiles() {
+	if len(c.synced) > syncManyFiles {
+		var one *os.File
+		for f := range c.synced {
+			one = f
+			break
+		}
+		if err := syncfs(one); !errors.Is(err, errors.ErrUnsupported) {
+			for f := range c.synced {
+				c.synced[f] = err
+			}
+			return
+		}
+	}
+	for f := range c.synced {
+		c.synced[f] = datasync(f)
 	}
 }
 

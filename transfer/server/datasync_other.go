@@ -2,7 +2,13 @@
 
 package server
 
-import "os"
+import (
+	"errors"
+	"os"
+)
 
 // datasync flushes f to stable storage.
 func datasync(f *os.File) error { return f.Sync() }
+
+// syncfs is not available: callers sync each file.
+func syncfs(*os.File) error { return errors.ErrUnsupported }

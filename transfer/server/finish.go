@@ -71,11 +71,26 @@ func (f *finisher) round() {
 	}
 	recs := make([]*store.File, len(batch))
 	errs := make([]error, len(batch))
-	var ok []*store.File
 	for i, j := range batch {
 		recs[i], errs[i] = f.prepare(j)
+	}
+	// One directory sync per user makes the batch's new names durable.
+	synced := map[string]error{}
+	for i, rec := range recs {
+		if errs[i] != nil {
+			continue
+		}
+		err, done := synced[rec.Owner]
+		if !done {
+			err = f.srv.store.SyncUserDir(rec.Owner)
+			synced[rec.Owner] = err
+		}
+		errs[i] = err
+	}
+	var ok []*store.File
+	for i, rec := range recs {
 		if errs[i] == nil {
-			ok = append(ok, recs[i])
+			ok = append(ok, rec)
 		}
 	}
 	if len(ok) > 0 {

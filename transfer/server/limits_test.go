@@ -170,3 +170,39 @@ func (r *recorder) Fatalf(format string, args ...any) {
 	r.errs <- fmt.Errorf(format, args...)
 	runtime.Goexit()
 }
+
+// TestManySmallFiles: one upload of many small files, every chunk in
+// flight at once (commit rounds then sync the file system once instead of
+// each file), completes and every file verifies.
+func TestManySmallFiles(t *testing.T) {
+	srv := servertest.Start(t)
+	files := make([]file, 200)
+	for i := range files {
+		files[i] = randomFile(t, fmt.Sprintf("small-%03d.txt", i), 4096)
+	}
+	c := dial(t, srv)
+	c.mustAuth(authMsg(srv.Token("alice"), uuid.New(), files, []string{"many"}, 4096))
+	ids := map[string]int{}
+	for i, f := range files {
+		tr := c.chunk(i, 0, f.data)
+		ids[tr.MessageID] = i
+		c.sendTransfer(tr, i%2 == 0)
+	}
+	c.flush()
+	for range files {
+		r := c.recv()
+		i := ids[r.MessageID]
+		if !r.OK() || r.File == nil || *r.File != i || r.SHA256 != sha(files[i].data) {
+			t.Fatalf("file %d: %+v", i, r)
+		}
+	}
+	stored := srv.Files("alice")
+	if len(stored) != len(files) {
+		t.Fatalf("%d files stored", len(stored))
+	}
+	for _, f := range stored {
+		if sha(srv.ReadFile(f)) != f.SHA256 || f.Name != files[f.Index].name {
+			t.Fatalf("%s does not verify", f.Stored)
+		}
+	}
+}

@@ -37,6 +37,7 @@ type Store interface {
 	OpenPartial(fid uuid.UUID, file int) (*os.File, error)
 	MarkHeld(marks []store.Mark, now time.Time) error
 	Publish(fid uuid.UUID, index int, owner, name string) (string, error)
+	SyncUserDir(owner string) error
 	CompleteFiles(files []*store.File) error
 	RemovePartial(fid uuid.UUID, file int) error
 	RemovePartials(fid uuid.UUID) error

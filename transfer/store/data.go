@@ -116,9 +116,10 @@ const maxNumbered = 100
 // directory under name, or, if that name is taken (by any entry, including a
 // symbolic link, which is never followed), under "stem (2).ext",
 // "stem (3).ext", ... and finally "stem (FID8-I).ext". It never overwrites.
-// The directory entry is made durable before Publish returns the stored
-// name. Publishing the same partial file again (after a crash between the
-// link and the metadata update) finds and returns the earlier name.
+// The new directory entry is durable only after SyncUserDir(owner), so
+// that a batch of files needs one directory sync. Publishing the same
+// partial file again (after a crash between the link and the metadata
+// update) finds and returns the earlier name.
 //
 // The partial file stays in place; RemovePartial removes it once the
 // completion is recorded.
@@ -151,12 +152,14 @@ func (s *BoltStore) Publish(fid uuid.UUID, index int, owner, name string) (strin
 		if err != nil {
 			return "", fmt.Errorf("publishing %s for user %s: %w", name, owner, err)
 		}
-		if err := s.syncDir(dir); err != nil {
-			return "", err
-		}
 		return cand, nil
 	}
 	return "", fmt.Errorf("publishing %s for user %s: no free name", name, owner)
+}
+
+// SyncUserDir makes the entries Publish added to owner's directory durable.
+func (s *BoltStore) SyncUserDir(owner string) error {
+	return s.syncDir(path.Join(usersDir, owner))
 }
 
 // candidateName is name for n == 1, "stem (n).ext" up to maxNumbered, then a
