@@ -65,6 +65,16 @@ type uploadView struct {
 	last    *client.ProgressEvent
 	files   []client.FileState
 	state   client.State
+	// resent collects the chunks resent since the last lines about them,
+	// by file and reason, so that a burst (every chunk in flight when a
+	// connection dropped) makes one line.
+	resent      map[resendKey][]uint64
+	resentOrder []resendKey
+}
+
+type resendKey struct {
+	file   int
+	reason string
 }
 
 func (r *textReporter) view(fid string) *uploadView {
@@ -86,7 +96,62 @@ func (r *textReporter) event(ev client.Event) {
 		r.progress(v, ev)
 	case *client.SessionEvent:
 		r.session(v, ev)
+	case *client.ChunkEvent:
+		r.chunk(v, ev)
 	}
+}
+
+// chunk notes a resent chunk; the lines about resends are written with the
+// next status or session line.
+func (r *textReporter) chunk(v *uploadView, ev *client.ChunkEvent) {
+	if ev.Action != client.ChunkResent {
+		return
+	}
+	k := resendKey{file: ev.File, reason: ev.Reason}
+	if v.resent == nil {
+		v.resent = make(map[resendKey][]uint64)
+	}
+	if _, seen := v.resent[k]; !seen {
+		v.resentOrder = append(v.resentOrder, k)
+	}
+	v.resent[k] = append(v.resent[k], ev.Index)
+}
+
+// flushResends writes one line per file and reason about the chunks resent
+// since the last such line: which chunks, and why.
+func (r *textReporter) flushResends(v *uploadView) {
+	for _, k := range v.resentOrder {
+		chunks, name := v.resent[k], fmt.Sprintf("file %d", k.file)
+		if v.last != nil && k.file >= 0 && k.file < len(v.last.Files) {
+			name = v.last.Files[k.file].Name
+		}
+		reason := clean(k.reason)
+		if reason == "" {
+			reason = "no reason given"
+		}
+		if len(chunks) == 1 {
+			r.line("  resent chunk %d of %s: %s", chunks[0], clean(name), reason)
+			continue
+		}
+		r.line("  resent %d chunks of %s (%s): %s", len(chunks), clean(name), chunkList(chunks, 6), reason)
+	}
+	clear(v.resent)
+	v.resentOrder = v.resentOrder[:0]
+}
+
+// chunkList shows at most n chunk indexes: "3, 4, 9 and 12 more".
+func chunkList(chunks []uint64, n int) string {
+	var b strings.Builder
+	for i, c := range chunks[:min(n, len(chunks))] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprint(&b, c)
+	}
+	if more := len(chunks) - n; more > 0 {
+		fmt.Fprintf(&b, " and %d more", more)
+	}
+	return b.String()
 }
 
 func (r *textReporter) progress(v *uploadView, ev *client.ProgressEvent) {
@@ -104,6 +169,9 @@ func (r *textReporter) progress(v *uploadView, ev *client.ProgressEvent) {
 			continue
 		}
 		v.files[i] = f.State
+		if f.State == client.FileVerified || f.State == client.FileFailed {
+			r.flushResends(v) // what happened before it, first
+		}
 		switch f.State {
 		case client.FileVerified:
 			r.line("  verified %s  %s  sha256 %s", clean(f.Name), formatSize(int64(f.Size)), f.SHA256)
@@ -117,6 +185,7 @@ func (r *textReporter) progress(v *uploadView, ev *client.ProgressEvent) {
 }
 
 func (r *textReporter) session(v *uploadView, ev *client.SessionEvent) {
+	r.flushResends(v)
 	v.state = ev.State
 	short := v.fid[:min(8, len(v.fid))]
 	switch ev.State {
@@ -152,6 +221,9 @@ func (r *textReporter) session(v *uploadView, ev *client.SessionEvent) {
 // showStatus prints the progress of the running uploads.
 func (r *textReporter) showStatus() {
 	r.lastShown = time.Now()
+	for _, v := range r.uploads {
+		r.flushResends(v)
+	}
 	var parts []string
 	for _, v := range r.uploads {
 		if v.last == nil || v.state.Final() {
@@ -212,7 +284,12 @@ func (r *textReporter) interrupted() {
 	r.line("interrupted: unfinished uploads stay in the journal ('hoist send --resume' continues them)")
 }
 
-func (r *textReporter) close() { r.clearStatus() }
+func (r *textReporter) close() {
+	for _, v := range r.uploads {
+		r.flushResends(v)
+	}
+	r.clearStatus()
+}
 
 // clean replaces control characters (a file name may hold escape
 // sequences or newlines) with visible escapes.

@@ -43,6 +43,9 @@ func tallyChaos(events <-chan client.Event, fid string) chaosTally {
 					tl.authBusy++
 				case strings.Contains(msg, chaos.ReasonBusy):
 					tl.busy++
+				case strings.Contains(msg, chaos.ReasonCorrupt):
+					// One chunk rejected several times in a row ends the
+					// session; its corrupt answers are counted as resends.
 				default:
 					tl.lost++
 					tl.lostBecause = append(tl.lostBecause, msg)
@@ -172,5 +175,56 @@ func TestServeChaos(t *testing.T) {
 	if got["auth-busy"] != tl.authBusy || got["busy"] != tl.busy || got["corrupt"] != tl.corruptResends || got["drop"]+got["stall"] != tl.lost {
 		t.Errorf("hoist serve counted %v; the client saw auth-busy=%d busy=%d corrupt=%d drop+stall=%d (%q)",
 			got, tl.authBusy, tl.busy, tl.corruptResends, tl.lost, tl.lostBecause)
+	}
+}
+
+// TestSendSaysWhatChaosDid runs `hoist send` (plain lines: stdout is not a
+// terminal) through `hoist serve --chaos` and checks that its output says,
+// in words, which chunks were resent and why, and when the next try comes.
+func TestSendSaysWhatChaosDid(t *testing.T) {
+	p := startServer(t, t.TempDir(), "--chaos", "auth-busy=0.3,busy=0.04,corrupt=0.1,drop=0.03,seed=11")
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte(mintToken(t, p.Root, "dave")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "data.bin")
+	sum := writeRandomFile(t, path, 6<<20, 3)
+
+	stdout, stderr, err := tryHoist(t, []string{"XDG_STATE_HOME=" + filepath.Join(dir, "state")},
+		"send", "--server", p.URL, "--token-file", tokenFile, "--chunk-size", "65536",
+		"--retry-base", "20ms", "--retry-cap", "200ms", "--tag", "chaos", path)
+	if err != nil {
+		t.Fatalf("hoist send through chaos: %v\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
+	}
+	if err := p.Terminate(); err != nil {
+		t.Fatalf("hoist serve --chaos did not stop cleanly: %v", err)
+	}
+	got := parseChaosCounts(t, p.Stderr())
+	t.Logf("hoist serve injected %v; hoist send said:\n%s", got, stdout)
+
+	if !strings.Contains(stdout, "verified data.bin") || !strings.Contains(stdout, sum) {
+		t.Errorf("hoist send did not report data.bin verified with sha256 %s", sum)
+	}
+	if got["corrupt"] == 0 || got["busy"]+got["auth-busy"] == 0 {
+		t.Fatalf("the spec injected too little to check the words: %v", got)
+	}
+	if !regexp.MustCompile(`(?m)^  resent (chunk \d+|\d+ chunks) of data\.bin`).MatchString(stdout) {
+		t.Error("hoist send never said which chunks it resent")
+	}
+	want := map[string]bool{
+		"checksum rejected by server":         got["corrupt"] > 0,
+		"server busy":                         got["busy"] > 0,
+		"authentication refused: server busy": got["auth-busy"] > 0,
+		"connection dropped":                  got["drop"] > 0,
+		"; retrying in ":                      true,
+	}
+	for words, expected := range want {
+		if expected && !strings.Contains(stdout, words) {
+			t.Errorf("hoist send never said %q", words)
+		}
+	}
+	if strings.ContainsFunc(stdout, func(r rune) bool { return r < ' ' && r != '\n' }) {
+		t.Error("hoist send wrote control characters to a non-terminal")
 	}
 }

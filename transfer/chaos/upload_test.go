@@ -66,6 +66,11 @@ func tallyEvents(events <-chan client.Event, fid string) clientTally {
 					tl.busy++
 					tl.say(msg, "server busy")
 					tl.say(msg, "chunk ")
+				case strings.Contains(msg, chaos.ReasonCorrupt):
+					// The engine gives a session up when one chunk is
+					// rejected several times in a row: corrupt answers,
+					// counted as such when the chunk goes again.
+					tl.say(msg, "checksum rejected by server")
 				default:
 					tl.lost++
 					tl.lostBecause = append(tl.lostBecause, msg)

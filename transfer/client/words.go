@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 
 	"github.com/hoist-dev/hoist/transfer/wire"
@@ -14,12 +15,17 @@ import (
 // in plain words, "server busy", "checksum rejected by server", "connection
 // dropped", "no answer within 30s", and give the detail after.
 
-// refusal is a server's Error answer worded for people. errors.Is and
-// errors.As still find the *wire.Error inside.
+// refusal is a server's Error answer worded for people, with the code
+// itself when the words do not say it: "server busy: REASON",
+// "checksum rejected by server (corrupt): REASON". errors.Is and errors.As
+// still find the *wire.Error inside.
 type refusal struct{ err *wire.Error }
 
 func (r *refusal) Error() string {
 	words := refusalWords(r.err.Code)
+	if code := string(r.err.Code); !strings.Contains(words, code) {
+		words += " (" + code + ")" // the exact code, for scripts and operators
+	}
 	if r.err.Reason == "" {
 		return words
 	}

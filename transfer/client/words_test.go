@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -19,16 +20,18 @@ func TestRefusalsReadAsWordsAndStillMatch(t *testing.T) {
 		if !errors.Is(err, &wire.Error{Code: c}) || !errors.As(err, &we) || we.Code != c {
 			t.Errorf("%s: the worded error %q no longer matches its code", c, err)
 		}
-		if want := refusalWords(c) + ": the reason"; err.Error() != want {
-			t.Errorf("%s: %q, want %q", c, err, want)
+		if msg := err.Error(); !strings.HasPrefix(msg, refusalWords(c)) || !strings.Contains(msg, string(c)) || !strings.HasSuffix(msg, ": the reason") {
+			t.Errorf("%s reads %q: want the words, the code and the server's reason", c, msg)
 		}
 		if got := classify(err); got != classify(wire.Errorf(c, "")) {
 			t.Errorf("%s: wording changed how the engine reacts (%v)", c, got)
 		}
 	}
 	for c, want := range map[wire.Code]string{
-		wire.CodeBusy:    "server busy",
-		wire.CodeCorrupt: "checksum rejected by server",
+		wire.CodeBusy:       "server busy",
+		wire.CodeCorrupt:    "checksum rejected by server (corrupt)",
+		wire.CodeBadRequest: "request refused by server (bad-request)",
+		wire.CodeQuota:      "over quota",
 	} {
 		if got := refused(wire.Errorf(c, "")).Error(); got != want {
 			t.Errorf("%s reads %q, want %q", c, got, want)
