@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -111,4 +112,30 @@ func rawCopy(b *testing.B, data []byte) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(len(data))/1e6/time.Since(start).Seconds(), "MB/s")
+}
+
+// BenchmarkManySmallFiles uploads 1,000 files of 4 KiB in one upload,
+// every chunk in flight, and reports files per second (durable).
+func BenchmarkManySmallFiles(b *testing.B) {
+	srv := servertest.Start(b)
+	files := make([]file, 1000)
+	for i := range files {
+		files[i] = randomFile(b, "f"+strconv.Itoa(i), 4096)
+	}
+	for range b.N {
+		c := dial(b, srv)
+		start := time.Now()
+		c.mustAuth(authMsg(srv.Token("bench"), uuid.New(), files, nil, 4096))
+		for i, f := range files {
+			c.sendTransfer(c.chunk(i, 0, f.data), true)
+		}
+		c.flush()
+		for range files {
+			if r := c.recv(); !r.OK() || r.File == nil {
+				b.Fatalf("%+v", r)
+			}
+		}
+		b.ReportMetric(float64(len(files))/time.Since(start).Seconds(), "files/s")
+		c.conn.Close()
+	}
 }

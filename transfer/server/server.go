@@ -231,9 +231,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return err
 		}
 		backoff = 0
-		if !s.admit(ctx, conn, conn.RemoteAddr().String()) {
-			continue
-		}
+		s.admit(ctx, conn)
 	}
 }
 
@@ -251,27 +249,25 @@ func (s *Server) ServeConn(ctx context.Context, conn io.ReadWriteCloser) error {
 	return nil
 }
 
-// admit starts a session for conn, or refuses it with busy when the server
-// is at MaxConnections. It reports false if the server is shutting down.
-func (s *Server) admit(ctx context.Context, conn net.Conn, remote string) bool {
-	sess, err := s.newSession(ctx, conn, remote)
+// admit starts a session for conn, refuses it with busy when the server
+// is at MaxConnections, or closes it when the server is shutting down.
+func (s *Server) admit(ctx context.Context, conn net.Conn) {
+	sess, err := s.newSession(ctx, conn, conn.RemoteAddr().String())
 	switch {
-	case errors.Is(err, ErrServerClosed):
-		conn.Close()
-		return false
 	case errors.Is(err, errTooManyConns):
 		s.conns.Add(1)
 		go func() {
 			defer s.conns.Done()
 			s.refuseBusy(conn)
 		}()
-		return true
+	case err != nil:
+		conn.Close()
+	default:
+		go func() {
+			defer s.conns.Done()
+			sess.run()
+		}()
 	}
-	go func() {
-		defer s.conns.Done()
-		sess.run()
-	}()
-	return true
 }
 
 func (s *Server) isClosing() bool {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -292,22 +293,13 @@ func messageID(payload []byte) string {
 	var m struct {
 		MessageID string `json:"message-id"`
 	}
-	if i := indexNewline(payload); i >= 0 {
+	if i := bytes.IndexByte(payload, '\n'); i >= 0 {
 		payload = payload[:i] // a TRANSFER-RAW header line
 	}
 	if json.Unmarshal(payload, &m) != nil || len(m.MessageID) > MaxMessageID {
 		return ""
 	}
 	return m.MessageID
-}
-
-func indexNewline(p []byte) int {
-	for i, c := range p {
-		if c == '\n' {
-			return i
-		}
-	}
-	return -1
 }
 
 // endSession detaches s from the server and its upload.
