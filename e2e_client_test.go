@@ -368,22 +368,44 @@ func TestSendOverSSH(t *testing.T) {
 	bin := hoistBinary(t)
 	sshd := startSSHD(t)
 	path, data := randomFile(t, t.TempDir(), "via-ssh.bin", 3<<20, 3)
-	tokenFile := writeToken(t, root)
-	args := []string{"send", "--server", fmt.Sprintf("ssh://%s@127.0.0.1:%d", sshd.user, sshd.port),
+	// No hoist server is listening anywhere: the only way in is sshd
+	// running `hoist serve --stdio` for this connection.
+	p := startSend(t, []string{"XDG_STATE_HOME=" + t.TempDir()},
+		"--server", fmt.Sprintf("ssh://%s@127.0.0.1:%d", sshd.user, sshd.port),
 		"--ssh-command", sshd.clientCommand(),
-		"--remote-command", bin + " serve --stdio --root " + root,
-		"--token-file", tokenFile, "--chunk-size", "64KiB", "--tag", "ssh", path}
-	out, errOut, err := tryHoist(t, []string{"XDG_STATE_HOME=" + t.TempDir()}, args...)
-	if err != nil {
-		t.Fatalf("hoist send over ssh: %v\nstdout:\n%s\nstderr:\n%s\nsshd:\n%s", err, out, errOut, sshd.log.String())
+		"--remote-command", bin+" serve --stdio --root "+root,
+		"--token-file", writeToken(t, root), "--chunk-size", "64KiB", "--tag", "ssh", path)
+	if err := p.wait(); err != nil {
+		t.Fatalf("hoist send over ssh: %v\nstderr:\n%s\nsshd:\n%s", err, p.stderr.String(), sshd.log.String())
+	}
+	evs := p.snapshot()
+	checkEvents(t, evs)
+	if countState(evs, "done") != 1 || len(chunks(evs, "acknowledged")) != 48 {
+		t.Fatalf("%d done events, %d chunks acknowledged; want 1 and 48", countState(evs, "done"), len(chunks(evs, "acknowledged")))
 	}
 	if !bytes.Equal(storedFile(t, root, "alice", "via-ssh.bin"), data) {
 		t.Fatal("stored file differs from the local one")
 	}
-	if !strings.Contains(out, "verified via-ssh.bin") || strings.ContainsAny(out, "\r\x1b") {
-		t.Fatalf("plain output should name the verified file and hold no control characters:\n%q", out)
+	if !strings.Contains(sshd.log.String(), "Accepted publickey for "+sshd.user) {
+		t.Fatalf("sshd did not log the login:\n%s", sshd.log.String())
 	}
-	t.Logf("output:\n%s", out)
+}
+
+func TestSendOverSSHWithAWrongKeyStopsWithSSHsReason(t *testing.T) {
+	root := t.TempDir()
+	sshd := startSSHD(t)
+	path, _ := randomFile(t, t.TempDir(), "f.bin", 10<<10, 4)
+	stranger := filepath.Join(t.TempDir(), "stranger")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", stranger).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	ssh := strings.Replace(sshd.clientCommand(), filepath.Join(sshd.dir, "user_key"), stranger, 1)
+	_, errOut, err := tryHoist(t, []string{"XDG_STATE_HOME=" + t.TempDir()}, "send",
+		"--server", fmt.Sprintf("ssh://%s@127.0.0.1:%d", sshd.user, sshd.port), "--ssh-command", ssh,
+		"--token-file", writeToken(t, root), "--retry-attempts", "0", path)
+	if err == nil || !strings.Contains(errOut, "Permission denied") {
+		t.Fatalf("want a failure quoting ssh's reason; got %v\n%s", err, errOut)
+	}
 }
 
 // sshdProc is a private sshd on a loopback port that lets the current user

@@ -185,9 +185,9 @@ func (s *session) readError(doing string, err error) error {
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return fmt.Errorf("%s: no answer within %v: %w", doing, s.timeout, err)
-	case errors.Is(err, io.EOF):
+	case err == io.EOF:
 		return fmt.Errorf("%s: connection dropped by the server: %w", doing, io.ErrUnexpectedEOF)
-	case dropped(err):
+	case dropped(err): // keeps err, which may say more (ssh's reason) and be final
 		return fmt.Errorf("%s: connection dropped: %w", doing, err)
 	case errors.Is(err, wire.ErrMessageType), errors.Is(err, wire.ErrFrameTooLarge):
 		return protocolErrorf("%s: %v (is the server a hoist server?)", doing, err)

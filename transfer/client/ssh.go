@@ -102,8 +102,18 @@ func (c *sshConn) explain(err error) error {
 	if msg == "" {
 		return fmt.Errorf("ssh: %v: %w", c.waitErr, err)
 	}
-	return fmt.Errorf("ssh: %v: %s: %w", c.waitErr, msg, err)
+	err = fmt.Errorf("ssh: %v: %s: %w", c.waitErr, msg, err)
+	for _, final := range sshFinalErrors {
+		if strings.Contains(msg, final) {
+			return permanent(err)
+		}
+	}
+	return err
 }
+
+// sshFinalErrors are ssh messages that retrying cannot change: the user
+// has to fix keys or known hosts first.
+var sshFinalErrors = []string{"Permission denied", "Host key verification failed", "REMOTE HOST IDENTIFICATION HAS CHANGED"}
 
 func (c *sshConn) SetReadDeadline(t time.Time) error  { return c.stdout.SetReadDeadline(t) }
 func (c *sshConn) SetWriteDeadline(t time.Time) error { return c.stdin.SetWriteDeadline(t) }
