@@ -64,14 +64,16 @@ func (s *session) authenticate(a *wire.Authentication) (*wire.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.up = u
-	s.log = s.log.With("user", user, "fid", fid.String())
 	if err := s.takeOver(u); err != nil {
+		srv.releaseUpload(u, s)
 		return nil, err
 	}
 	if err := srv.finishHeldFiles(s, u); err != nil {
+		srv.releaseUpload(u, s)
 		return nil, err
 	}
+	s.up = u
+	s.log = s.log.With("user", user, "fid", fid.String())
 	return srv.authOK(a.MessageID, u), nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -118,6 +119,7 @@ type Server struct {
 	closing   bool
 
 	conns    sync.WaitGroup // sessions and refusals
+	refusing atomic.Int64   // refusals in progress
 	bg       sync.WaitGroup // committer, finisher, janitor, catalog
 	stopBG   context.CancelFunc
 	bgCtx    context.Context

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -312,14 +313,30 @@ func (srv *Server) endSession(s *session) {
 	}
 }
 
+// maxRefusing bounds the connections being refused at once; beyond it
+// they are closed without an answer.
+const maxRefusing = 64
+
 // refuseBusy answers the first frame of a connection over MaxConnections
-// with busy and closes it.
+// with busy and closes it. It reads at most a small frame (to repeat its
+// message-id) and waits at most 5 seconds.
 func (srv *Server) refuseBusy(conn net.Conn) {
 	defer conn.Close()
+	if srv.refusing.Add(1) > maxRefusing {
+		srv.refusing.Add(-1)
+		return
+	}
+	defer srv.refusing.Add(-1)
 	conn.SetDeadline(time.Now().Add(min(srv.limits.FrameTimeout, 5*time.Second)))
 	id := ""
-	if f, err := wire.NewReader(conn).ReadFrame(); err == nil {
-		id = messageID(f.Payload)
+	var h [wire.HeaderSize]byte
+	if _, err := io.ReadFull(conn, h[:]); err == nil {
+		if n := binary.BigEndian.Uint32(h[1:5]); h[0] == wire.MessageData && n <= 64<<10 {
+			p := make([]byte, n)
+			if _, err := io.ReadFull(conn, p); err == nil {
+				id = messageID(p)
+			}
+		}
 	}
 	b, _ := appendReply(nil, &reply{id: id, err: wire.Errorf(wire.CodeBusy, "server is at its limit of %d connections; try again later", srv.limits.MaxConnections)})
 	w := wire.NewWriter(conn)
