@@ -38,6 +38,11 @@ type upFile struct {
 	serverSHA string
 	localSHA  string
 	err       error
+
+	// cachedMap is the last chunk map; snapshots share it (it is never
+	// modified) until a chunk state changes.
+	cachedMap []ChunkState
+	mapStale  bool
 }
 
 func newUpFile(i int, jf JournalFile) *upFile {
@@ -104,6 +109,7 @@ func (f *upFile) chunkState(i uint64) ChunkState { return ChunkState(f.cells[i] 
 
 func (f *upFile) setChunkState(i uint64, s ChunkState) {
 	f.cells[i] = f.cells[i]&^chunkStateMask | byte(s)
+	f.mapStale = true
 }
 
 // terminal reports whether nothing more will happen to the file.
@@ -128,6 +134,14 @@ func (f *upFile) chunkMap() []ChunkState {
 	if f.chunks == 0 || f.cells == nil {
 		return nil
 	}
+	if f.cachedMap != nil && !f.mapStale {
+		return f.cachedMap
+	}
+	f.cachedMap, f.mapStale = f.buildMap(), false
+	return f.cachedMap
+}
+
+func (f *upFile) buildMap() []ChunkState {
 	n := min(f.chunks, MaxMapCells)
 	out := make([]ChunkState, n)
 	for c := range n {
