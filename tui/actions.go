@@ -11,10 +11,19 @@ import (
 	"github.com/hoist-dev/hoist/transfer/client"
 )
 
+// maxTypeahead bounds the keys kept while the browser is busy.
+const maxTypeahead = 256
+
 // handleKey routes a key: an open question first, then the help view, then
 // a component that captures typing, then global keys, then the screen.
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := &m.keys
+	if m.browse.busy() && msg.String() != "ctrl+c" {
+		if len(m.typeahead) < maxTypeahead {
+			m.typeahead = append(m.typeahead, msg)
+		}
+		return nil
+	}
 	m.err, m.notice = nil, ""
 
 	if m.confirm != nil {

@@ -45,6 +45,8 @@ type browser struct {
 	// seq numbers directory reads; answers to older reads are dropped.
 	seq     int
 	loading string
+	// walks counts directory selections being collected.
+	walks int
 	// focusName is the entry to put the cursor on when the directory loads.
 	focusName string
 }
@@ -108,6 +110,11 @@ func (b *browser) open(dir, focus string) tea.Cmd {
 
 // SetSize implements component.
 func (b *browser) SetSize(width, height int) { b.list.SetSize(width, height) }
+
+// busy reports whether a directory is being read or a directory selection
+// collected: keys typed meanwhile wait, so that they act on what the user
+// will see, in order.
+func (b *browser) busy() bool { return b.loading != "" || b.walks > 0 }
 
 // capturing reports whether keys must go to the filter input.
 func (b *browser) capturing() bool { return b.list.SettingFilter() }
@@ -202,6 +209,7 @@ func (b *browser) toggle(e entry) tea.Cmd {
 			b.sel.removeDir(e.path)
 			return nil
 		}
+		b.walks++
 		return walkTree(e.path, b.showHidden, b.stop)
 	case !e.regular:
 		return errorCmd(fmt.Errorf("cannot select %s: not a regular file", e.name))
@@ -222,6 +230,7 @@ func (b *browser) selectVisible() tea.Cmd {
 		case e.err != nil || (!e.dir && !e.regular):
 		case e.dir:
 			if b.sel.countUnder(e.path) == 0 {
+				b.walks++
 				cmds = append(cmds, walkTree(e.path, b.showHidden, b.stop))
 			}
 		default:
@@ -232,6 +241,7 @@ func (b *browser) selectVisible() tea.Cmd {
 }
 
 func (b *browser) walked(msg treeWalkedMsg) tea.Cmd {
+	b.walks--
 	if msg.err != nil {
 		return errorCmd(msg.err)
 	}
@@ -340,8 +350,8 @@ func (b *browser) info() string {
 	if b.showHidden {
 		s += " · hidden shown"
 	}
-	if b.loading != "" {
-		s = "loading… · " + s
+	if b.busy() {
+		s = "reading… · " + s
 	}
 	return s
 }

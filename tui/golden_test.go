@@ -250,3 +250,29 @@ func TestGoldenQuitWhileUploading(t *testing.T) {
 	}
 	golden.RequireEqual(t, []byte(view+"\n"))
 }
+
+// TestTypeAheadWaitsForTheDirectory types a whole path through the tree at
+// once, faster than directories load (as a paste or a fast typist over SSH
+// does): every key must act on the directory it was meant for.
+func TestTypeAheadWaitsForTheDirectory(t *testing.T) {
+	u := startUI(t, testOptions(makeTree(t)), 80, 24)
+	u.keys("enter", "down", "space", "backspace", "down", "enter", "down", "space", "backspace", "down", "space", "u")
+	u.waitFor("Upload 1 · 3 files")
+	view := u.finalView()
+	for _, want := range []string{"notes.txt", "beach.jpg", "archive.tar"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("the queued upload lacks %s:\n%s", want, view)
+		}
+	}
+}
+
+// TestKeysReadTogetherActOneByOne sends keys the way a terminal delivers
+// fast typing: several runes in one message.
+func TestKeysReadTogetherActOneByOne(t *testing.T) {
+	u := startUI(t, testOptions(makeTree(t)), 80, 24)
+	u.waitFor("archive.tar")
+	u.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjj tphotos")})
+	u.waitFor("add> photos")
+	u.keys("enter", "esc", "u")
+	u.waitFor("Upload 1 · 1 file · 1.1 KiB · tags: hoist, photos")
+}

@@ -63,6 +63,9 @@ type Model struct {
 	tagTarget int
 	confirm   *confirmation
 
+	// typeahead holds keys typed while the browser was busy.
+	typeahead []tea.KeyMsg
+
 	sel         *selection
 	pendingTags []string
 	usedTags    []string
@@ -129,6 +132,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.setSize(msg.Width, msg.Height)
 		return m, nil
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			// Keys typed faster than the terminal is read arrive as one
+			// message; each is a command of its own.
+			cmds := make([]tea.Cmd, 0, len(msg.Runes))
+			for _, r := range msg.Runes {
+				cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
+			}
+			return m, tea.Batch(cmds...)
+		}
 		return m, m.handleKey(msg)
 	case ErrorMsg:
 		m.err, m.notice = msg.Err, ""
@@ -162,7 +174,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.usedTags = mergeTags(m.usedTags, msg.tags)
 		return m, nil
 	case dirLoadedMsg, treeWalkedMsg:
-		return m, m.browse.update(msg)
+		cmds := []tea.Cmd{m.browse.update(msg)}
+		// Replay the keys typed while the browser was busy, until one
+		// makes it busy again.
+		for len(m.typeahead) > 0 && !m.browse.busy() {
+			k := m.typeahead[0]
+			m.typeahead = m.typeahead[1:]
+			cmds = append(cmds, m.handleKey(k))
+		}
+		return m, tea.Batch(cmds...)
 	}
 	// Anything else (filter results, cursor blinks) belongs to whatever
 	// has the keyboard.

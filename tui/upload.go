@@ -201,18 +201,23 @@ func (u *uploadScreen) summary(now time.Time) string {
 	for _, t := range u.uploads {
 		a, s := t.size()
 		acked, total = acked+a, total+s
-		rate += t.rate(now)
+		if t.active() {
+			rate += t.rate(now)
+		}
 		files += len(t.files)
 	}
+	running := u.running()
 	parts := []string{
 		plural(len(u.uploads), "upload", "uploads"),
-		fmt.Sprintf("%d running", u.running()),
+		fmt.Sprintf("%d running", running),
 		plural(files, "file", "files"),
 		fmt.Sprintf("%s of %s (%s)", formatBytes(acked), formatBytes(total), percent(acked, total)),
-		formatRate(rate),
 	}
-	if d, ok := eta(total-acked, rate); ok && u.running() > 0 {
-		parts = append(parts, "ETA "+formatDuration(d))
+	if running > 0 {
+		parts = append(parts, formatRate(rate))
+		if d, ok := eta(total-acked, rate); ok {
+			parts = append(parts, "ETA "+formatDuration(d))
+		}
 	}
 	return strings.Join(parts, " · ")
 }
