@@ -114,8 +114,20 @@ func TestBenchSmoke(t *testing.T) {
 	var out strings.Builder
 	rep.print(&out)
 	t.Log("\n" + out.String())
-	if !strings.Contains(out.String(), "raw TCP copy") {
-		t.Fatal("report has no baseline row")
+	// Every run of the harness happened and checked its copy (scp runs only
+	// where an sshd can run).
+	for _, s := range benchScenarios() {
+		if strings.HasPrefix(s.name, "scp") && rep.noSSH != "" {
+			continue
+		}
+		if len(rep.runs[s.name]) != 1 {
+			t.Errorf("%s: %d runs, want 1", s.name, len(rep.runs[s.name]))
+		}
+	}
+	for _, row := range []string{"raw TCP copy", "hoist durable", "hoist JSON/base64", "client peak RSS", "CPU per GB"} {
+		if !strings.Contains(out.String(), row) {
+			t.Errorf("the report has no %q row", row)
+		}
 	}
 }
 
@@ -159,9 +171,14 @@ type benchScenario struct {
 func benchScenarios() []benchScenario {
 	return []benchScenario{
 		{"raw", benchRunRaw(0)},
-		{"raw-fsync-4MiB", benchRunRaw(4 << 20)},
+		{"hoist", benchRunHoist(benchSend{paths: benchBig})},
+		{"hoist-json", benchRunHoist(benchSend{paths: benchBig, serverFlags: []string{"--disable-raw-transfer"}})},
 		{"scp", benchRunSCP(false)},
+		{"raw-fsync-4MiB", benchRunRaw(4 << 20)},
+		{"hoist-tree", benchRunHoist(benchSend{paths: benchTree})},
 		{"scp-tree", benchRunSCP(true)},
+		{"hoist-1k", benchRunHoist(benchSend{paths: benchLiteral, sendFlags: []string{"--chunk-size", "1024", "--window-chunks", "1"}})},
+		{"hoist-link", benchRunHoist(benchSend{paths: benchLink, link: true})},
 	}
 }
 

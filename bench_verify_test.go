@@ -44,18 +44,25 @@ func benchSameTrees(a, b string) error {
 	return nil
 }
 
-func benchTreeDigests(root string) ([]string, error) {
+// benchTreeDigests returns the sorted sha256 digests of the regular files
+// under roots (each a file or a directory).
+func benchTreeDigests(roots ...string) ([]string, error) {
 	var sums []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
+	for _, root := range roots {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || !d.Type().IsRegular() {
+				return err
+			}
+			sum, err := benchDigest(path)
+			sums = append(sums, string(sum))
 			return err
+		})
+		if err != nil {
+			return nil, err
 		}
-		sum, err := benchDigest(path)
-		sums = append(sums, string(sum))
-		return err
-	})
+	}
 	slices.Sort(sums)
-	return sums, err
+	return sums, nil
 }
 
 func benchDigest(path string) ([]byte, error) {

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// benchSend is one hoist upload of the harness: which input, and how the
+// server and `hoist send` are configured.
+type benchSend struct {
+	paths       func(e *benchEnv) []string
+	serverFlags []string
+	sendFlags   []string
+	// link puts the emulated 50 MB/s, 25 ms link between client and server.
+	link bool
+}
+
+// benchBig, benchTree, ... pick a scenario's input.
+func benchBig(e *benchEnv) []string     { return []string{e.big} }
+func benchTree(e *benchEnv) []string    { return []string{e.tree} }
+func benchLink(e *benchEnv) []string    { return []string{e.link} }
+func benchLiteral(e *benchEnv) []string { return []string{e.literal} }
+
+// benchBenchUser is the user the harness uploads as.
+const benchBenchUser = "bench"
+
+// benchRunHoist returns a scenario that starts a fresh `hoist serve` process
+// with its data directory in out, uploads with the `hoist send` binary,
+// measures both processes, stops the server and checks what it stored.
+func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, string) (benchRun, error) {
+	return func(ctx context.Context, tb testing.TB, e *benchEnv, out string) (benchRun, error) {
+		srv := startServer(tb, out, cfg.serverFlags...)
+		defer srv.Kill()
+		tokenFile := filepath.Join(out, "bench.jwt")
+		if err := os.WriteFile(tokenFile, []byte(mintToken(tb, out, benchBenchUser)), 0o600); err != nil {
+			return benchRun{}, err
+		}
+		url := srv.URL
+		if cfg.link {
+			proxy, err := benchStartLink(srv.Addr)
+			if err != nil {
+				return benchRun{}, err
+			}
+			defer proxy.Stop()
+			url = "tcp://" + proxy.Listen
+		}
+		paths := cfg.paths(e)
+		run, err := benchSendFiles(ctx, tb, e, srv.Pid(), url, tokenFile, cfg.sendFlags, paths)
+		if err != nil {
+			return benchRun{}, fmt.Errorf("%w\nhoist serve stderr:\n%s", err, srv.Stderr())
+		}
+		if err := srv.Terminate(); err != nil {
+			return benchRun{}, fmt.Errorf("hoist serve did not stop cleanly: %w\n%s", err, srv.Stderr())
+		}
+		return run, benchCheckStored(out, paths)
+	}
+}
+
+// benchSendFiles runs `hoist send` and returns the run with the client's
+// and the server's costs (the server's CPU counted from just before the
+// upload to its end).
+func benchSendFiles(ctx context.Context, tb testing.TB, e *benchEnv, serverPID int, url, tokenFile string, flags, paths []string) (benchRun, error) {
+	run := benchRun{}
+	for _, p := range paths {
+		n, size, err := benchCount(p)
+		if err != nil {
+			return run, err
+		}
+		run.Files += n
+		run.Bytes += size
+	}
+	before, err := benchProcNow(serverPID)
+	if err != nil {
+		return run, err
+	}
+	args := append([]string{"send", "--server", url, "--token-file", tokenFile}, flags...)
+	cmd := exec.CommandContext(ctx, hoistBinary(tb), append(args, paths...)...)
+	cmd.Env = benchClientEnv(e)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err = cmd.Run()
+	run.Elapsed = time.Since(start)
+	if err != nil {
+		return run, fmt.Errorf("hoist %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	after, err := benchProcNow(serverPID)
+	if err != nil {
+		return run, err
+	}
+	client := benchProcFromState(cmd.ProcessState)
+	run.Client = &client
+	run.Server = &benchProc{PeakRSS: after.PeakRSS, CPU: after.CPU - before.CPU}
+	return run, nil
+}
+
+// benchClientEnv isolates a client from the user's config file and journal.
+func benchClientEnv(e *benchEnv) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HOIST_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env,
+		"XDG_CONFIG_HOME="+filepath.Join(e.dir, "config"),
+		"XDG_STATE_HOME="+filepath.Join(e.dir, "state"),
+	)
+}
+
+// benchCount returns the number of regular files under path and their bytes.
+func benchCount(path string) (files int, size int64, err error) {
+	err = filepath.Walk(path, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() {
+			files++
+			size += fi.Size()
+		}
+		return err
+	})
+	return files, size, err
+}
+
+// benchCheckStored checks that the server with data directory root stored
+// exactly the files under paths, for the bench user.
+func benchCheckStored(root string, paths []string) error {
+	want, err := benchTreeDigests(paths...)
+	if err != nil {
+		return err
+	}
+	stored := filepath.Join(root, "users", benchBenchUser)
+	got, err := benchTreeDigests(stored)
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(want, got) {
+		return fmt.Errorf("the server stored %d files in %s, want %d, or their contents differ", len(got), stored, len(want))
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// benchProc is what one process cost: its peak resident set and the CPU time
+// (user + system) it used.
+type benchProc struct {
+	PeakRSS int64 // bytes
+	CPU     time.Duration
+}
+
+// benchProcFromState reads the cost of a child that has exited.
+func benchProcFromState(ps *os.ProcessState) benchProc {
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return benchProc{}
+	}
+	return benchProc{
+		PeakRSS: ru.Maxrss << 10, // Linux reports KiB
+		CPU:     ps.UserTime() + ps.SystemTime(),
+	}
+}
+
+// benchClockTick is the unit of the CPU times in /proc/PID/stat: USER_HZ,
+// 100 on every Linux architecture Go supports.
+const benchClockTick = 10 * time.Millisecond
+
+// benchProcNow reads the cost so far of a running process from /proc: VmHWM
+// (peak RSS) and utime+stime.
+func benchProcNow(pid int) (benchProc, error) {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return benchProc{}, err
+	}
+	var p benchProc
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kib, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			if err != nil {
+				return benchProc{}, fmt.Errorf("/proc/%d/status VmHWM %q: %w", pid, rest, err)
+			}
+			p.PeakRSS = kib << 10
+		}
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return benchProc{}, err
+	}
+	// The command name (field 2) may hold spaces; fields after its closing
+	// parenthesis are plain. utime and stime are fields 14 and 15.
+	end := bytes.LastIndexByte(stat, ')')
+	if end < 0 {
+		return benchProc{}, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	fields := strings.Fields(string(stat[end+1:]))
+	if len(fields) < 13 {
+		return benchProc{}, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(fields))
+	}
+	for _, f := range fields[11:13] {
+		ticks, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return benchProc{}, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+		}
+		p.CPU += time.Duration(ticks) * benchClockTick
+	}
+	return p, nil
+}
