@@ -142,6 +142,8 @@ func serverOptions(cfg config.Server, log *slog.Logger) (server.Options, error) 
 		Verifier: v,
 		Logger:   log,
 		Faults:   faults,
+		// Without the extension, clients fall back to base64 JSON.
+		DisableRawTransfer: cfg.DisableRawTransfer,
 		Limits: server.Limits{
 			MaxFileSize:    l.MaxFileSize,
 			Quota:          l.Quota,

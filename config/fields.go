@@ -87,6 +87,8 @@ var serverFields = []field[Server]{
 		bind: func(s *Server) value { return stringValue{&s.Root} }},
 	{key: "serve.chaos", env: "HOIST_CHAOS", flag: "chaos", usage: "misbehave on purpose as `spec` says, to exercise clients (a testing aid); empty is off", group: groupServer,
 		bind: func(s *Server) value { return stringValue{&s.Chaos} }},
+	{key: "serve.disable_raw_transfer", env: "HOIST_DISABLE_RAW_TRANSFER", flag: "disable-raw-transfer", usage: "do not offer the raw-transfer extension: clients send chunks as base64 JSON", group: groupServer,
+		bind: func(s *Server) value { return boolValue{&s.DisableRawTransfer} }},
 	{key: "serve.jwt.secret_file", env: "HOIST_JWT_SECRET_FILE", flag: "jwt-secret-file", usage: "HS256 secret `file` to verify tokens with (default: DIR/jwt-secret, generated)", group: groupServer,
 		bind: func(s *Server) value { return stringValue{&s.JWT.SecretFile} }},
 	{key: "serve.jwt.public_key_file", env: "HOIST_JWT_PUBLIC_KEY_FILE", flag: "jwt-public-key", usage: "PEM Ed25519 (EdDSA) or RSA (RS256) public key `file` to verify tokens with", group: groupServer,

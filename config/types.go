@@ -88,6 +88,10 @@ type Server struct {
 	Limits Limits
 	// Chaos is the fault-injection spec; empty means off.
 	Chaos string
+	// DisableRawTransfer stops the server from offering the TRANSFER-RAW
+	// extension, so that every client sends chunks as base64 JSON, as a peer
+	// that knows only the original format does.
+	DisableRawTransfer bool
 }
 
 // JWT configures token verification. With no key file the server uses (and
