@@ -24,7 +24,7 @@ import (
 // DemoSpec is the lively spec `hoist demo --chaos` runs with: every kind of
 // fault, often enough to be seen on a demo upload of a few files, rarely enough
 // that the upload still finishes quickly.
-const DemoSpec = "auth-busy=0.15,busy=0.01,corrupt=0.04,drop=0.005,stall=0.003:6s,delay=0.05:300ms"
+const DemoSpec = "auth-busy=0.2,busy=0.03,corrupt=0.08,drop=0.02,stall=0.005:6s,delay=0.1:300ms"
 
 // Default durations for the faults that take one, when a term names none.
 const (
