@@ -92,11 +92,9 @@ func (c *Conn) Read(p []byte) (int, error) {
 		n = c.watch(p[:n])
 	}
 	c.pos += int64(n)
-	if n == 0 && err == nil && c.cut != nil && c.pos >= c.cut.at {
-		return 0, c.doCut()
-	}
 	if c.cut != nil && c.pos >= c.cut.at {
-		// The bytes past the cut are lost with the connection.
+		// The cut comes with the next Read; the bytes past it, if this one
+		// got any, are lost with the connection.
 		err = nil
 	}
 	return n, err
