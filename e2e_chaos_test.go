@@ -228,3 +228,92 @@ func TestSendSaysWhatChaosDid(t *testing.T) {
 		t.Error("hoist send wrote control characters to a non-terminal")
 	}
 }
+
+// demoChaosSeed makes `hoist demo --chaos` fail early for sure, with the
+// demo's own rates: its first connection is refused busy (a backoff), and
+// the first chunk sent on the second is answered corrupt (a resend).
+const demoChaosSeed = "181"
+
+// TestDemoChaosUI runs `hoist demo --chaos` in a terminal and uploads two
+// files through the UI: the upload completes while the screen shows, in
+// words, a chunk resent and a backoff before the next try.
+func TestDemoChaosUI(t *testing.T) {
+	base := t.TempDir()
+	work, home := filepath.Join(base, "work"), filepath.Join(base, "home")
+	for _, d := range []string{work, home} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sums := map[string]string{
+		"big.bin":   writeRandomFile(t, filepath.Join(work, "big.bin"), 24<<20, 4),
+		"small.txt": writeRandomFile(t, filepath.Join(work, "small.txt"), 300<<10, 5),
+	}
+	cmd := fmt.Sprintf("cd %s && env -i PATH=%s HOME=%s TERM=screen %s demo --chaos=demo,seed=%s --data ../demo-data; echo DEMO-EXIT=$?; sleep 600",
+		shellQuote(work), shellQuote(os.Getenv("PATH")), shellQuote(home), shellQuote(hoistBinary(t)), demoChaosSeed)
+	tm := newTmux(t, 110, 34, cmd)
+
+	tm.waitFor("big.bin")
+	tm.keys("a") // select both files
+	tm.waitFor("2 files selected")
+	tm.keys("u")
+	tm.waitFor("1 upload, 2 files")
+	tm.keys("Enter")
+	tm.waitFor("Upload 1")
+	tm.keys("l") // the event log: reconnects, resends and why
+
+	// Watch every screen until the upload is done, remembering what was
+	// ever shown: lines scroll away, states come and go.
+	var (
+		resent  = regexp.MustCompile(`chunk \d+ resent: (checksum rejected by server|server busy|connection lost|no answer within)`)
+		backoff = regexp.MustCompile(`backing off until \d\d:\d\d:\d\d: .*(server busy|connection dropped|no answer within)|next try in \d`)
+		retries = regexp.MustCompile(`\b[1-9]\d* retr(y|ies)\b`)
+		done    = "upload 1 done: every file verified"
+	)
+	var sawResent, sawBackoff, sawRetries string
+	deadline := time.Now().Add(2 * time.Minute)
+	for screen := ""; !strings.Contains(screen, done); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the upload did not finish within two minutes:\n%s", screen)
+		}
+		screen = tm.screen()
+		if m := resent.FindString(screen); m != "" && sawResent == "" {
+			sawResent = m
+		}
+		if m := backoff.FindString(screen); m != "" && sawBackoff == "" {
+			sawBackoff = m
+		}
+		if m := retries.FindString(screen); m != "" && sawRetries == "" {
+			sawRetries = m
+		}
+	}
+	final := tm.screen()
+	t.Logf("the screen showed %q, %q and %q; at the end:\n%s", sawResent, sawBackoff, sawRetries, final)
+	if sawResent == "" || sawRetries == "" {
+		t.Error("the screen never showed a resent chunk and why")
+	}
+	if sawBackoff == "" {
+		t.Error("the screen never showed a backoff with its reason and the time of the next try")
+	}
+	for name := range sums {
+		if !regexp.MustCompile(regexp.QuoteMeta(name) + ` .*✓ verified`).MatchString(final) {
+			t.Errorf("the screen does not show %s verified", name)
+		}
+	}
+
+	tm.keys("q")
+	out := tm.waitFor("DEMO-EXIT=")
+	if !strings.Contains(out, "DEMO-EXIT=0") {
+		t.Fatalf("hoist demo --chaos did not exit cleanly:\n%s", out)
+	}
+	m := regexp.MustCompile(`chaos injected auth-busy=(\d+) busy=\d+ corrupt=(\d+)`).FindStringSubmatch(out)
+	if m == nil || m[1] == "0" || m[2] == "0" {
+		t.Errorf("the demo's goodbye does not report the refusals and corrupt answers it injected:\n%s", out)
+	}
+	for name, sum := range sums {
+		stored, err := os.ReadFile(filepath.Join(base, "demo-data", "users", "demo", name))
+		if got := sha256.Sum256(stored); err != nil || hex.EncodeToString(got[:]) != sum {
+			t.Errorf("%s stored differs from the file uploaded (%v)", name, err)
+		}
+	}
+}
