@@ -59,7 +59,10 @@
 //
 //   - Session events (every state change) are never dropped.
 //   - Chunk events are queued up to a bound; past it they are dropped and
-//     counted in ProgressEvent.DroppedChunkEvents.
+//     counted in ProgressEvent.DroppedChunkEvents. Every TRANSFER written
+//     gives one ChunkSent (the chunk's first write by this engine) or one
+//     ChunkResent (any later write, with the reason); every chunk the
+//     server newly holds gives one ChunkAcked.
 //   - Progress snapshots are emitted at most every 100 ms while counters
 //     change, and right before every session event. At most one snapshot per
 //     upload waits in the queue: a newer one replaces it, so a slow consumer

@@ -58,7 +58,8 @@ type ChunkAction int
 
 // Chunk actions.
 const (
-	// ChunkSent: a TRANSFER for the chunk was written to the connection.
+	// ChunkSent: a TRANSFER for the chunk was written to the connection for
+	// the first time by this engine. Later writes are ChunkResent.
 	ChunkSent ChunkAction = iota
 	// ChunkAcked: the server answered Ok; the chunk is durable.
 	ChunkAcked
