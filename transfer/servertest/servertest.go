@@ -50,8 +50,8 @@ func WithOptions(f func(*server.Options)) Option {
 // WithRoot uses dir as the data directory instead of a fresh temporary one.
 func WithRoot(dir string) Option { return func(c *config) { c.root = dir } }
 
-// WithUnix listens on a Unix socket in the data directory instead of TCP;
-// Addr then returns the socket's path.
+// WithUnix listens on a Unix socket (in a short temporary directory)
+// instead of TCP; Addr then returns the socket's path.
 func WithUnix() Option { return func(c *config) { c.network = "unix" } }
 
 // Server is a running test server.
@@ -85,7 +85,14 @@ func Start(t testing.TB, opts ...Option) *Server {
 	s := &Server{t: t, cfg: cfg, secret: secret}
 	addr := "127.0.0.1:0"
 	if cfg.network == "unix" {
-		addr = filepath.Join(cfg.root, "hoist.sock")
+		// Socket paths are limited to about 100 bytes: a short directory
+		// of its own rather than the test's temporary directory.
+		dir, err := os.MkdirTemp("", "hoist-sock-")
+		if err != nil {
+			t.Fatalf("servertest: %v", err)
+		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		addr = filepath.Join(dir, "hoist.sock")
 	}
 	if err := s.start(addr); err != nil {
 		t.Fatalf("servertest: %v", err)
