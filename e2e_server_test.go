@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
@@ -470,4 +471,47 @@ func selfSignedCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool
 	pool = x509.NewCertPool()
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
+}
+
+// TestE2ETokenKeysAndClaims: the binary verifies with a configured Ed25519
+// public key and requires the configured iss and aud; `hoist token
+// --signing-key` mints what it accepts, and only that.
+func TestE2ETokenKeysAndClaims(t *testing.T) {
+	root := t.TempDir()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	privDER, _ := x509.MarshalPKCS8PrivateKey(priv)
+	pubDER, _ := x509.MarshalPKIXPublicKey(pub)
+	privFile, pubFile := filepath.Join(dir, "ed.pem"), filepath.Join(dir, "ed.pub")
+	os.WriteFile(privFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: privDER}), 0o600)
+	os.WriteFile(pubFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}), 0o600)
+	p := startServer(t, root, "--jwt-public-key", pubFile, "--jwt-issuer", "hoist.example", "--jwt-audience", "uploads")
+
+	try := func(token string) *wire.Response {
+		c := e2eDial(t, p.Addr)
+		a := wire.Authentication{MessageID: "m", Token: token, FID: uuid.NewString(), Files: []wire.FileInfo{{Name: "x", Size: 0}}}
+		b, _ := wire.EncodeJSON(&a)
+		c.w.WriteFrame(wire.TypeAuthentication, b)
+		c.flush()
+		return c.mustRecv()
+	}
+	good := mintToken(t, root, "frank", "--signing-key", privFile, "--iss", "hoist.example", "--aud", "uploads")
+	if r := try(good); !r.OK() {
+		t.Fatalf("token from hoist token --signing-key refused: %v", r.Err())
+	}
+	for name, tok := range map[string]string{
+		"no aud":          mintToken(t, root, "frank", "--signing-key", privFile, "--iss", "hoist.example"),
+		"wrong iss":       mintToken(t, root, "frank", "--signing-key", privFile, "--iss", "evil", "--aud", "uploads"),
+		"generated HS256": mintToken(t, root, "frank", "--iss", "hoist.example", "--aud", "uploads"),
+	} {
+		if r := try(tok); r.OK() || r.Code != wire.CodeUnauthorized {
+			t.Errorf("%s: %+v, want unauthorized", name, r)
+		}
+	}
+	if _, errOut, err := tryHoist(t, nil, "token", "--root", root); err == nil || !strings.Contains(errOut, "--sub") {
+		t.Fatalf("hoist token without --sub: %v %q", err, errOut)
+	}
 }
