@@ -64,6 +64,10 @@ var clientFields = []field[Client]{
 		bind: func(c *Client) value { return intValue{&c.Retry.Attempts} }},
 	{key: "ca_file", env: "HOIST_CA_FILE", flag: "ca-file", usage: "trust the PEM certificates in this `file` for tls:// servers instead of the system's",
 		bind: func(c *Client) value { return stringValue{&c.CAFile} }},
+	{key: "ssh_command", env: "HOIST_SSH_COMMAND", flag: "ssh-command", usage: "ssh `command` and its options for ssh:// servers, split at spaces",
+		bind: func(c *Client) value { return stringValue{&c.SSHCommand} }},
+	{key: "remote_command", env: "HOIST_REMOTE_COMMAND", flag: "remote-command", usage: "`command` run on the ssh host; it must serve the protocol on stdin/stdout",
+		bind: func(c *Client) value { return stringValue{&c.RemoteCommand} }},
 	{key: "read_timeout", env: "HOIST_READ_TIMEOUT", flag: "read-timeout", usage: "longest `duration` to wait for the server to answer",
 		bind: func(c *Client) value { return durationValue{&c.ReadTimeout} }},
 	{key: "ui.start_dir", env: "HOIST_START_DIR", flag: "start-dir", usage: "`directory` the file browser opens in", group: groupUI,
@@ -124,12 +128,14 @@ var serverFields = []field[Server]{
 // DefaultClient returns the client settings used where nothing else is set.
 func DefaultClient() Client {
 	return Client{
-		Server:      "127.0.0.1:7800",
-		ChunkSize:   1 << 20,
-		Window:      Window{Chunks: 256, Bytes: 64 << 20},
-		Retry:       Retry{Base: 250 * time.Millisecond, Cap: 30 * time.Second},
-		ReadTimeout: 30 * time.Second,
-		UI:          UI{StartDir: ".", Color: "auto"},
+		Server:        "127.0.0.1:7800",
+		ChunkSize:     1 << 20,
+		Window:        Window{Chunks: 256, Bytes: 64 << 20},
+		Retry:         Retry{Base: 250 * time.Millisecond, Cap: 30 * time.Second},
+		ReadTimeout:   30 * time.Second,
+		SSHCommand:    "ssh",
+		RemoteCommand: "hoist serve --stdio",
+		UI:            UI{StartDir: ".", Color: "auto"},
 	}
 }
 

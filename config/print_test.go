@@ -27,7 +27,7 @@ func TestWriteClientShowsSourcesNotTokens(t *testing.T) {
 	}
 	got := out.String()
 	for _, want := range []string{
-		`server = "tls://example.com:7800"  # flag --server`,
+		`server = "tls://example.com:7800"`, "# flag --server\n",
 		`token = "[redacted]"`, "# env HOIST_TOKEN",
 		`chunk_size = "2MiB"`, "config.toml:1",
 		`tags = ["a", "b"]`,

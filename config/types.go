@@ -45,6 +45,11 @@ type Client struct {
 	Retry     Retry
 	// CAFile is a PEM bundle for tls:// servers; empty means system roots.
 	CAFile string
+	// SSHCommand is the ssh client and its leading options for ssh://
+	// servers, split at spaces; RemoteCommand is what it runs on the host,
+	// which must serve the protocol on its stdin and stdout.
+	SSHCommand    string
+	RemoteCommand string
 	// ReadTimeout bounds each wait for a server frame.
 	ReadTimeout time.Duration
 	UI          UI
