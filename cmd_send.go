@@ -51,13 +51,11 @@ Flags:
 
 // sendSettings is everything `hoist send` runs with.
 type sendSettings struct {
-	client        config.Client
-	json          bool
-	resume        bool
-	discard       bool
-	sshCommand    string
-	remoteCommand string
-	args          []string
+	client  config.Client
+	json    bool
+	resume  bool
+	discard bool
+	args    []string
 }
 
 // runSend uploads, resumes or discards, as the flags say.
@@ -106,10 +104,6 @@ func parseSendFlags(args []string, stderr io.Writer) (sendSettings, error) {
 	fs.BoolVar(&s.json, "json", false, "print one JSON event per line instead of progress")
 	fs.BoolVar(&s.resume, "resume", false, "continue unfinished uploads from the journal: all, or the given fids")
 	fs.BoolVar(&s.discard, "discard", false, "give up the given unfinished uploads: forget them in the journal")
-	fs.StringVar(&s.sshCommand, "ssh-command", os.Getenv("HOIST_SSH_COMMAND"),
-		"ssh `command` and its options for ssh:// servers, split at spaces (default \"ssh\"; env HOIST_SSH_COMMAND)")
-	fs.StringVar(&s.remoteCommand, "remote-command", orDefault(os.Getenv("HOIST_REMOTE_COMMAND"), client.DefaultRemoteCommand),
-		"`command` run on the ssh host; it must serve the protocol on stdin/stdout (env HOIST_REMOTE_COMMAND)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return s, exitError{0}
@@ -137,13 +131,6 @@ func parseSendFlags(args []string, stderr io.Writer) (sendSettings, error) {
 	return s, nil
 }
 
-func orDefault(v, def string) string {
-	if v != "" {
-		return v
-	}
-	return def
-}
-
 // engineOptions maps the settings to the engine's options: the one place
 // where config meets the transfer engine.
 func engineOptions(s sendSettings) (client.Options, error) {
@@ -166,8 +153,8 @@ func engineOptions(s sendSettings) (client.Options, error) {
 		Retry:         client.RetryPolicy{Base: c.Retry.Base, Cap: c.Retry.Cap, Attempts: c.Retry.Attempts},
 		ReadTimeout:   c.ReadTimeout,
 		CAFile:        c.CAFile,
-		SSHCommand:    strings.Fields(s.sshCommand),
-		RemoteCommand: s.remoteCommand,
+		SSHCommand:    strings.Fields(c.SSHCommand),
+		RemoteCommand: c.RemoteCommand,
 	}, nil
 }
 

@@ -122,8 +122,8 @@ func uiEngineOptions(c config.Client, journalDir string) (client.Options, error)
 		ReadTimeout:   c.ReadTimeout,
 		CAFile:        c.CAFile,
 		JournalDir:    journalDir,
-		SSHCommand:    strings.Fields(os.Getenv("HOIST_SSH_COMMAND")),
-		RemoteCommand: os.Getenv("HOIST_REMOTE_COMMAND"),
+		SSHCommand:    strings.Fields(c.SSHCommand),
+		RemoteCommand: c.RemoteCommand,
 	}, nil
 }
 

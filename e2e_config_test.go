@@ -9,6 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hoist-dev/hoist/config"
+	"github.com/hoist-dev/hoist/transfer/auth"
+	"github.com/hoist-dev/hoist/transfer/client"
+	"github.com/hoist-dev/hoist/transfer/server"
 )
 
 // TestVersion builds the binary as a release does, with version, commit and
@@ -134,5 +139,25 @@ func TestConfigErrors(t *testing.T) {
 	_, errOut, code = hoistRun(t, bin, []string{"HOME=" + home}, "config", "--help")
 	if code != 0 || !strings.Contains(errOut, "serve.limits.partial_expiry  HOIST_PARTIAL_EXPIRY  --partial-expiry") {
 		t.Errorf("hoist config --help: exit %d, stderr:\n%s", code, errOut)
+	}
+}
+
+// TestConfigDefaultsMatchTheEngineAndServer keeps the defaults that
+// `hoist config` shows equal to those the engine and server fall back on.
+func TestConfigDefaultsMatchTheEngineAndServer(t *testing.T) {
+	c := config.DefaultClient()
+	if c.ChunkSize != client.DefaultChunkSize || c.Window.Chunks != client.DefaultWindowChunks || c.Window.Bytes != client.DefaultWindowBytes ||
+		c.Retry.Base != client.DefaultRetryBase || c.Retry.Cap != client.DefaultRetryCap || c.ReadTimeout != client.DefaultReadTimeout ||
+		c.RemoteCommand != client.DefaultRemoteCommand {
+		t.Errorf("client defaults %+v differ from the engine's", c)
+	}
+	l := config.DefaultServer(os.Getenv).Limits
+	if l.MaxFileSize != server.DefaultMaxFileSize || l.MaxConnections != server.DefaultMaxConnections || l.MaxFiles != server.DefaultMaxFiles ||
+		l.MaxTags != server.DefaultMaxTags || l.MaxTagLength != server.DefaultMaxTagLength || l.MaxChunkSize != server.DefaultMaxChunkSize ||
+		l.IdleTimeout != server.DefaultIdleTimeout || l.FrameTimeout != server.DefaultFrameTimeout || l.PartialExpiry != server.DefaultPartialExpiry {
+		t.Errorf("server defaults %+v differ from the server's", l)
+	}
+	if config.DefaultServer(os.Getenv).JWT.Leeway != auth.DefaultLeeway {
+		t.Errorf("JWT leeway default differs from auth.DefaultLeeway")
 	}
 }
