@@ -191,8 +191,6 @@ func (u *ui) startRetry() {
 func TestGoldenUploadRetry(t *testing.T) {
 	u := startUI(t, testOptions(makeTree(t)), 80, 24)
 	u.startRetry()
-	u.keys("down")
-	u.waitFor("Chunks of beach.jpg")
 	u.keys("l")
 	u.waitFor("resent: corrupt")
 	u.requireGolden()
@@ -218,7 +216,7 @@ func TestGoldenNarrow(t *testing.T) {
 		u := startUI(t, testOptions(makeTree(t)), 80, 24)
 		u.startRetry()
 		u.send(tea.WindowSizeMsg{Width: 50, Height: 14})
-		u.keys("down", "l")
+		u.keys("l")
 		u.waitFor("resent: corr")
 		u.requireGolden()
 	})

@@ -26,8 +26,10 @@ type uploadScreen struct {
 	byFID   map[string]*tracked
 	log     eventLog
 
-	// focus indexes the files of all uploads, in order.
+	// focus indexes the files of all uploads, in order. Until the user
+	// moves it, it follows the first file still going up.
 	focus     int
+	moved     bool
 	offset    int
 	showLog   bool
 	logScroll int
@@ -108,6 +110,23 @@ func (u *uploadScreen) apply(events []client.Event) {
 			}
 		}
 	}
+	if !u.moved {
+		u.follow()
+	}
+}
+
+// follow focuses the first file of a running upload that is not finished.
+func (u *uploadScreen) follow() {
+	i := 0
+	for _, t := range u.uploads {
+		for _, f := range t.files {
+			if t.active() && f.State != client.FileVerified && f.State != client.FileFailed {
+				u.focus = i
+				return
+			}
+			i++
+		}
+	}
 }
 
 // focused returns the focused upload and file, if any.
@@ -138,9 +157,9 @@ func (u *uploadScreen) update(msg tea.Msg) tea.Cmd {
 	k := u.keys
 	switch {
 	case key.Matches(km, k.Up):
-		u.focus = max(0, u.focus-1)
+		u.focus, u.moved = max(0, u.focus-1), true
 	case key.Matches(km, k.Down):
-		u.focus = max(0, min(u.fileCount()-1, u.focus+1))
+		u.focus, u.moved = max(0, min(u.fileCount()-1, u.focus+1)), true
 	case key.Matches(km, k.Log):
 		u.showLog = !u.showLog
 		u.logScroll = 0
@@ -255,7 +274,8 @@ func (u *uploadScreen) status() string {
 		// The engine numbers the attempt it is waiting to make.
 		next := "retrying now"
 		if d := t.retryAt.Sub(u.now()); d > 0 {
-			next = "next try in " + formatDuration(d)
+			// Count down in whole seconds, never showing 0s while waiting.
+			next = "next try in " + formatDuration((d + time.Second - 1).Truncate(time.Second))
 		}
 		parts = append(parts, fmt.Sprintf("%s (attempt %d)", next, t.attempt))
 	case t.attempt > 0 && !t.state.Final():

@@ -27,7 +27,6 @@ func TestUploadScreenFollowsTheEngine(t *testing.T) {
 	d := newDriver(t, testOptions(makeTree(t)), 80, 24)
 	fid := d.startTwoFiles()
 	d.events(retryScript(fid)...)
-	d.keys("down")
 
 	d.requireView(
 		"1/1 chunks · 100% · ✓ verified",
@@ -65,6 +64,18 @@ func TestUploadScreenFollowsTheEngine(t *testing.T) {
 		"! upload 1 backing off until 15:09:30", "upload 1 done: every file verified")
 	d.keys("l")
 	d.rejectView("Event log")
+}
+
+func TestFocusFollowsTheFileGoingUpUntilMoved(t *testing.T) {
+	d := newDriver(t, testOptions(makeTree(t)), 80, 24)
+	fid := d.startTwoFiles()
+	d.requireView("Chunks of notes.txt")
+	d.events(retryScript(fid)...) // notes.txt verified, beach.jpg going up
+	d.requireView("> beach.jpg", "Chunks of beach.jpg (48)")
+	d.keys("up")
+	d.requireView("> notes.txt", "Chunks of notes.txt (1)")
+	d.events(retryScript(fid)[4])
+	d.requireView("> notes.txt")
 }
 
 func TestUploadShowsFailuresWithTheServersReason(t *testing.T) {
