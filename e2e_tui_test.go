@@ -120,7 +120,7 @@ func tuiCommand(t *testing.T, dir string, args ...string) string {
 	for i, a := range args {
 		quoted[i] = shellQuote(a)
 	}
-	return fmt.Sprintf("cd %s && env -i PATH=%s HOME=%s XDG_STATE_HOME=%s TERM=screen %s %s; echo TUI-EXIT=$?; sleep 600",
+	return fmt.Sprintf("cd %s && env -i PATH=%s HOME=%s XDG_STATE_HOME=%s TERM=screen-256color %s %s; echo TUI-EXIT=$?; sleep 600",
 		shellQuote(dir), shellQuote(os.Getenv("PATH")), shellQuote(home), shellQuote(filepath.Join(home, "state")),
 		shellQuote(hoistBinary(t)), strings.Join(quoted, " "))
 }
@@ -275,5 +275,31 @@ func TestTUIOverSSH(t *testing.T) {
 	quit(tm)
 	if !strings.Contains(sshd.log.String(), "Accepted publickey for "+sshd.user) {
 		t.Fatalf("sshd did not log the login:\n%s", sshd.log.String())
+	}
+}
+
+// TestTUIHonoursNoColor reads the terminal's cells with their attributes:
+// colours by default, none at all with NO_COLOR.
+func TestTUIHonoursNoColor(t *testing.T) {
+	work := t.TempDir()
+	twoDirectories(t, work, 1<<10)
+	args := []string{"--server", "tcp://127.0.0.1:9", "--token", "unused-until-an-upload-starts"}
+	for _, noColor := range []bool{false, true} {
+		cmd := tuiCommand(t, work, args...)
+		if noColor {
+			cmd = strings.Replace(cmd, " TERM=screen-256color ", " TERM=screen-256color NO_COLOR=1 ", 1)
+		}
+		tm := newTUITerm(t, 100, 30, cmd)
+		tm.waitFor("docs/", "photos/")
+		cells := tm.tmux("capture-pane", "-p", "-e")
+		coloured := regexp.MustCompile(`\x1b\[[0-9;]*(3[0-7]|38;5;[0-9]+)[;m]`).MatchString(cells)
+		switch {
+		case noColor && strings.Contains(cells, "\x1b["):
+			t.Errorf("NO_COLOR=1: the screen has attributes:\n%q", cells)
+		case !noColor && !coloured:
+			t.Errorf("by default the screen has no colours (so the NO_COLOR check proves nothing):\n%q", cells)
+		}
+		tm.keys("q")
+		tm.waitFor("TUI-EXIT=0")
 	}
 }

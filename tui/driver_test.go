@@ -14,7 +14,7 @@ import (
 // the bubbletea runtime does, but synchronously, so that unit tests can
 // check the model's state after each key.
 type driver struct {
-	t  *testing.T
+	t  testing.TB
 	m  *Model
 	up *fakeUploader
 }
@@ -22,13 +22,13 @@ type driver struct {
 // newDriver returns a driver for a model of size width x height with the
 // start directory loaded. Init's event listener is not started: unit tests
 // feed engine events with events().
-func newDriver(t *testing.T, opts Options, width, height int) *driver {
+func newDriver(t testing.TB, opts Options, width, height int) *driver {
 	t.Helper()
 	return newDriverWith(t, opts, newFakeUploader(t), width, height)
 }
 
 // newDriverWith is newDriver with a prepared uploader.
-func newDriverWith(t *testing.T, opts Options, up *fakeUploader, width, height int) *driver {
+func newDriverWith(t testing.TB, opts Options, up *fakeUploader, width, height int) *driver {
 	t.Helper()
 	d := &driver{t: t, m: New(opts, up), up: up}
 	d.m.tickEvery = time.Millisecond // ticks are dropped anyway; do not wait for them

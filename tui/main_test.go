@@ -46,7 +46,7 @@ type fakeUploader struct {
 
 var _ Uploader = (*fakeUploader)(nil)
 
-func newFakeUploader(t *testing.T) *fakeUploader {
+func newFakeUploader(t testing.TB) *fakeUploader {
 	f := &fakeUploader{events: make(chan client.Event, 1024)}
 	t.Cleanup(f.close)
 	return f

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"github.com/hoist-dev/hoist/transfer/client"
 )
@@ -182,5 +183,32 @@ func TestSelection(t *testing.T) {
 	}
 	if len(s.order) > 2*s.len()+64 || s.len() != 1 {
 		t.Fatalf("order grew to %d for %d files", len(s.order), s.len())
+	}
+}
+
+func TestSetColorHonoursNoColor(t *testing.T) {
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	red := lipgloss.NewStyle().Foreground(colorRed)
+
+	lipgloss.SetColorProfile(termenv.ANSI256)
+	t.Setenv("NO_COLOR", "1")
+	SetColor("auto")
+	if got := red.Render("x"); got != "x" {
+		t.Fatalf("NO_COLOR with auto still colours: %q", got)
+	}
+	SetColor("always")
+	if got := red.Render("x"); got == "x" {
+		t.Fatal("--color=always does not colour under NO_COLOR")
+	}
+
+	lipgloss.SetColorProfile(termenv.ANSI256)
+	t.Setenv("NO_COLOR", "")
+	SetColor("auto")
+	if got := red.Render("x"); got == "x" {
+		t.Fatal("auto without NO_COLOR lost the terminal's colours")
+	}
+	SetColor("never")
+	if got := red.Render("x"); got != "x" {
+		t.Fatalf("--color=never still colours: %q", got)
 	}
 }
