@@ -154,3 +154,13 @@ func TestTagEditorRemovesAndCompletes(t *testing.T) {
 		t.Fatalf("tags = %q", d.m.pendingTags)
 	}
 }
+
+func TestReviewScrollsToTheFocusedUpload(t *testing.T) {
+	d := newDriver(t, testOptions(makeTree(t)), 80, 10)
+	d.keys("space", "u", "esc", "space", "u", "esc", "G", "space", "u") // docs, photos, readme.md
+	d.requireView("> Upload 3 · 1 file", "readme.md")
+	d.rejectView("Upload 1 ·")
+	d.keys("up", "up")
+	d.requireView("> Upload 1 · 3 files", "notes.txt", "2019.txt")
+	d.rejectView("Upload 3 ·")
+}

@@ -103,12 +103,12 @@ func (r *review) view() string {
 		plural(len(r.queue), "upload", "uploads"), plural(files, "file", "files"), formatBytes(bytes), r.server)
 
 	var lines []string
-	cursorLine := 0
+	cursorLine, cursorEnd := 0, 0
 	for i, u := range r.queue {
 		marker := "  "
 		if i == r.cursor {
 			marker = s.Cursor.Render("> ")
-			cursorLine = len(lines)
+			cursorLine, cursorEnd = len(lines), len(lines)+len(u.Files)
 		}
 		title := fmt.Sprintf("Upload %d · %s · %s · tags: %s",
 			i+1, plural(len(u.Files), "file", "files"), formatBytes(u.Size()), tagList(u.Tags))
@@ -119,6 +119,8 @@ func (r *review) view() string {
 		}
 	}
 	body := r.height - 2
+	// Show the focused upload's files too, as many as fit below its title.
+	r.offset = scrollWindow(r.offset, min(cursorEnd, cursorLine+body-1), len(lines), body)
 	r.offset = scrollWindow(r.offset, cursorLine, len(lines), body)
 	end := min(len(lines), r.offset+body)
 	return fitLines(truncate(head, r.width)+"\n\n"+strings.Join(lines[r.offset:end], "\n"), r.height)

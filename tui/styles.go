@@ -48,8 +48,9 @@ type Styles struct {
 	ChunkFlight  lipgloss.Style
 	ChunkResent  lipgloss.Style
 	ChunkMissing lipgloss.Style
-	BarFull      string
-	BarEmpty     string
+	// BarFull and BarEmpty draw progress bars: shapes, not just colours.
+	BarFull  rune
+	BarEmpty rune
 
 	// Dialogs.
 	Dialog lipgloss.Style
@@ -109,8 +110,8 @@ func DefaultStyles() Styles {
 		ChunkFlight:  s().Foreground(colorCyan),
 		ChunkResent:  s().Bold(true).Foreground(colorYellow),
 		ChunkMissing: s().Foreground(colorGrey),
-		BarFull:      "█",
-		BarEmpty:     "░",
+		BarFull:      '█',
+		BarEmpty:     '░',
 
 		Dialog: s().Border(lipgloss.RoundedBorder()).BorderForeground(colorMagenta).Padding(0, 1),
 

@@ -42,7 +42,7 @@ func newUploadScreen(keys *KeyMap, styles *Styles, now func() time.Time) *upload
 	bar := progress.New(
 		progress.WithoutPercentage(),
 		progress.WithSolidFill(string(colorGreen)),
-		progress.WithFillCharacters([]rune(styles.BarFull)[0], []rune(styles.BarEmpty)[0]),
+		progress.WithFillCharacters(styles.BarFull, styles.BarEmpty),
 		progress.WithColorProfile(lipgloss.ColorProfile()),
 	)
 	return &uploadScreen{keys: keys, styles: styles, now: now, bar: bar, byFID: map[string]*tracked{}}
