@@ -74,7 +74,7 @@ func tallyEvents(events <-chan client.Event, fid string) clientTally {
 				default:
 					tl.lost++
 					tl.lostBecause = append(tl.lostBecause, msg)
-					tl.say(msg, "connection dropped", "no answer within 3s")
+					tl.say(msg, "connection dropped", "no answer within 3s", "the server took nothing for 3s")
 				}
 				if e.RetryAt.IsZero() {
 					tl.unclear = append(tl.unclear, "a backoff without the time of the next try")
