@@ -1,8 +1,11 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 // level grades a log line; each level has its own symbol, so the log reads
@@ -42,18 +45,19 @@ func (l *eventLog) add(line logLine) {
 	l.lines = append(l.lines, line)
 }
 
-// render returns the height lines that end scroll lines before the newest.
+// render returns the last height screen lines of the log, ending scroll
+// entries before the newest. Long entries wrap, indented under their text.
 func (l *eventLog) render(s *Styles, width, height, scroll int) string {
 	if height <= 0 {
 		return ""
 	}
-	end := max(0, len(l.lines)-scroll)
-	start := max(0, end-height)
-	var b strings.Builder
-	for i, line := range l.lines[start:end] {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
+	if len(l.lines) == 0 {
+		return s.Meta.Render("(no events yet)")
+	}
+	const indent = 11 // "15:04:05 ! "
+	var out []string  // newest first
+	for i := len(l.lines) - 1 - min(scroll, len(l.lines)-1); i >= 0; i-- {
+		line := l.lines[i]
 		sym, style := "·", s.Meta
 		switch line.level {
 		case levelOK:
@@ -63,11 +67,25 @@ func (l *eventLog) render(s *Styles, width, height, scroll int) string {
 		case levelError:
 			sym, style = "✗", s.StateFailed
 		}
-		text := line.at.Format("15:04:05") + " " + sym + " " + line.text
-		b.WriteString(style.Render(truncate(text, width)))
+		text := line.text
+		if width > indent+10 {
+			text = ansi.Wrap(text, width-indent, "")
+		}
+		parts := strings.Split(text, "\n")
+		if len(out)+len(parts) > height {
+			if len(out) > 0 {
+				break // only whole entries, but the newest
+			}
+			parts = parts[:height]
+		}
+		for j := len(parts) - 1; j >= 0; j-- {
+			prefix := strings.Repeat(" ", indent)
+			if j == 0 {
+				prefix = line.at.Format("15:04:05") + " " + sym + " "
+			}
+			out = append(out, style.Render(truncate(prefix+parts[j], width)))
+		}
 	}
-	if len(l.lines) == 0 {
-		b.WriteString(s.Meta.Render("(no events yet)"))
-	}
-	return b.String()
+	slices.Reverse(out)
+	return strings.Join(out, "\n")
 }

@@ -217,7 +217,7 @@ func TestGoldenNarrow(t *testing.T) {
 		u.startRetry()
 		u.send(tea.WindowSizeMsg{Width: 50, Height: 14})
 		u.keys("l")
-		u.waitFor("resent: corr")
+		u.waitFor("backing off until")
 		u.requireGolden()
 	})
 }

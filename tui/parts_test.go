@@ -212,3 +212,27 @@ func TestSetColorHonoursNoColor(t *testing.T) {
 		t.Fatalf("--color=never still colours: %q", got)
 	}
 }
+
+func TestEventLogWrapsWholeEntries(t *testing.T) {
+	s := DefaultStyles()
+	var l eventLog
+	l.add(logLine{at: fixedNow, text: "first entry, long enough to need a second line here"})
+	l.add(logLine{at: fixedNow, level: levelWarn, text: "second"})
+	got := l.render(&s, 40, 3, 0)
+	want := "15:09:26 · first entry, long enough to\n           need a second line here\n15:09:26 ! second"
+	if got != want {
+		t.Fatalf("render =\n%s\nwant\n%s", got, want)
+	}
+	if got := l.render(&s, 40, 2, 0); got != "15:09:26 ! second" {
+		t.Fatalf("an entry that does not fit whole is shown:\n%s", got)
+	}
+	if got := l.render(&s, 40, 2, 1); got != want[:strings.LastIndex(want, "\n")] {
+		t.Fatalf("scrolled back one entry:\n%s", got)
+	}
+	for range maxLogLines + 5 {
+		l.add(logLine{at: fixedNow, text: "x"})
+	}
+	if len(l.lines) > maxLogLines {
+		t.Fatalf("the log holds %d lines, more than %d", len(l.lines), maxLogLines)
+	}
+}

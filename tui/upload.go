@@ -225,19 +225,17 @@ func (u *uploadScreen) summary(now time.Time) string {
 		}
 		files += len(t.files)
 	}
+	// The most telling first: a narrow screen cuts the end.
 	running := u.running()
-	parts := []string{
-		plural(len(u.uploads), "upload", "uploads"),
-		fmt.Sprintf("%d running", running),
-		plural(files, "file", "files"),
-		fmt.Sprintf("%s of %s (%s)", formatBytes(acked), formatBytes(total), percent(acked, total)),
-	}
+	parts := []string{fmt.Sprintf("%s of %s (%s)", formatBytes(acked), formatBytes(total), percent(acked, total))}
 	if running > 0 {
 		parts = append(parts, formatRate(rate))
 		if d, ok := eta(total-acked, rate); ok {
 			parts = append(parts, "ETA "+formatDuration(d))
 		}
 	}
+	parts = append(parts, plural(files, "file", "files"),
+		fmt.Sprintf("%d of %s running", running, plural(len(u.uploads), "upload", "uploads")))
 	return strings.Join(parts, " · ")
 }
 
@@ -281,7 +279,7 @@ func (u *uploadScreen) status() string {
 	case t.attempt > 0 && !t.state.Final():
 		parts = append(parts, fmt.Sprintf("attempt %d", t.attempt))
 	}
-	if t.lastErr != "" {
+	if t.lastErr != "" && t.state != client.StateDone {
 		parts = append(parts, "last error: "+t.lastErr)
 	}
 	return strings.Join(parts, " · ")

@@ -53,7 +53,7 @@ func TestUploadScreenFollowsTheEngine(t *testing.T) {
 		&final,
 		&client.SessionEvent{FID: fid, At: at, State: client.StateDone, Attempt: 2},
 	)
-	d.requireView("48/48 chunks · 100% · ✓ verified", "1 retry · sha256 ab12", "upload 1 · ✓ done", "0 running")
+	d.requireView("48/48 chunks · 100% · ✓ verified", "1 retry · sha256 ab12", "upload 1 · ✓ done", "0 of 1 upload running")
 	d.rejectView("backing off", "next try")
 	if d.m.uploads.running() != 0 {
 		t.Fatal("a done upload still counts as running")
