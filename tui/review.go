@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 )
 
 // review is the Review screen: the queue of uploads waiting to start, each a
@@ -113,9 +114,15 @@ func (r *review) view() string {
 		title := fmt.Sprintf("Upload %d · %s · %s · tags: %s",
 			i+1, plural(len(u.Files), "file", "files"), formatBytes(u.Size()), tagList(u.Tags))
 		lines = append(lines, truncate(marker+s.Heading.Render(title), r.width))
+		nameWidth := 0
 		for _, f := range u.Files {
-			size := formatBytes(f.Size)
-			lines = append(lines, "    "+spread(f.Name+"  "+s.Meta.Render(shortPath(r.home, f.Path)), size, r.width-4))
+			nameWidth = max(nameWidth, lipgloss.Width(f.Name))
+		}
+		nameWidth = min(nameWidth, max(8, r.width/3))
+		for _, f := range u.Files {
+			name := truncate(f.Name, nameWidth)
+			name += strings.Repeat(" ", nameWidth-lipgloss.Width(name))
+			lines = append(lines, "    "+spread(name+"  "+s.Meta.Render(shortPath(r.home, f.Path)), formatBytes(f.Size), r.width-4))
 		}
 	}
 	body := r.height - 2
