@@ -29,6 +29,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"ui", "open the terminal UI (what plain 'hoist' does)", runTUI},
 		{"serve", "run the storage server", runServe},
 		{"send", "upload files without the terminal UI", runSend},
 		{"token", "mint an access token signed with the server's key", runToken},
@@ -85,7 +86,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `hoist uploads files to a hoist server, resumably, and is that server too.
 
 Usage:
-  hoist [flags]              open the terminal UI (press ? in it for keys)
+  hoist [flags]              open the terminal UI (flags: hoist ui --help)
   hoist <command> [flags]
 
 Commands:
