@@ -30,7 +30,7 @@ func AppendTransfer(dst []byte, t *Transfer) []byte {
 		dst = append(dst, "null"...)
 	} else {
 		dst = append(dst, '"')
-		dst = base64.StdEncoding.AppendEncode(dst, t.Data)
+		dst = appendBase64(dst, t.Data)
 		dst = append(dst, '"')
 	}
 	if t.CRC32C != nil {
@@ -127,7 +127,9 @@ func decodeTransferFast(p []byte, t *Transfer, data []byte) bool {
 			t.Index = v
 		case "data":
 			bit = 16
-			v, ok := s.plainString()
+			// No need to check for escapes or control characters: the
+			// decoder accepts nothing but the base64 alphabet.
+			v, ok := s.quoted()
 			if !ok {
 				return false
 			}
@@ -135,8 +137,8 @@ func decodeTransferFast(p []byte, t *Transfer, data []byte) bool {
 			if data == nil || cap(data) < n {
 				data = make([]byte, n)
 			}
-			m, err := base64.StdEncoding.Decode(data[:n], v)
-			if err != nil {
+			m, ok := decodeBase64(data[:n], v)
+			if !ok {
 				return false
 			}
 			t.Data = data[:m]
@@ -199,23 +201,31 @@ func (s *scanner) end() bool {
 
 // plainString reads a string of printable ASCII without escapes.
 func (s *scanner) plainString() ([]byte, bool) {
-	if !s.eat('"') {
+	v, ok := s.quoted()
+	if !ok {
 		return nil, false
 	}
-	start := s.i
-	rest := s.p[s.i:]
-	q := bytes.IndexByte(rest, '"')
-	if q < 0 {
-		return nil, false
-	}
-	v := rest[:q]
 	for _, c := range v {
 		if c < 0x20 || c >= 0x7f || c == '\\' {
 			return nil, false
 		}
 	}
-	s.i = start + q + 1
 	return v, true
+}
+
+// quoted reads everything from a double quote to the next one, unchecked:
+// the caller must refuse what a JSON string could not hold unescaped.
+func (s *scanner) quoted() ([]byte, bool) {
+	if !s.eat('"') {
+		return nil, false
+	}
+	rest := s.p[s.i:]
+	q := bytes.IndexByte(rest, '"')
+	if q < 0 {
+		return nil, false
+	}
+	s.i += q + 1
+	return rest[:q], true
 }
 
 // uint reads a non-negative integer in canonical form no larger than limit.
