@@ -34,6 +34,8 @@ func TestDecodeBase64Refuses(t *testing.T) {
 	for _, in := range []string{
 		"QUJD\nREVG",       // a line break, which encoding/base64 skips but JSON forbids
 		"QUJDREVG\r\nQQ==", // the same before the last group
+		"\n\n\n\nQUJD",     // four line breaks: a whole group's worth
+		"QUJDREVG\r\n\r\n", // at the end
 		"QUJ=REVG",         // padding inside
 		"QUJDREV",          // not a multiple of 4
 		"QUJD\\/EVG",       // a JSON escape
@@ -55,6 +57,8 @@ func FuzzBase64(f *testing.F) {
 	f.Add([]byte("QUJDREVGR0g="))
 	f.Add([]byte("YR=="))
 	f.Add([]byte("QUJD\nREVG"))
+	f.Add([]byte("\n\n\n\nQUJD"))
+	f.Add([]byte("QUJDREVG\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if got, want := appendBase64(nil, in), base64.StdEncoding.AppendEncode(nil, in); !bytes.Equal(got, want) {
 			t.Fatalf("encode %x:\n got %s\nwant %s", in, got, want)
