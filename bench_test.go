@@ -126,7 +126,7 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("%s: %d runs, want 1", s.name, len(rep.runs[s.name]))
 		}
 	}
-	for _, row := range []string{"raw TCP copy", "hoist durable", "hoist JSON/base64", "client peak RSS", "CPU per GB"} {
+	for _, row := range []string{"raw TCP copy", "hoist durable", "hoist JSON/base64", "client peak RSS", "CPU per GB", "TUI rendering cost", "TUI terminal output"} {
 		if !strings.Contains(out.String(), row) {
 			t.Errorf("the report has no %q row", row)
 		}
@@ -174,6 +174,7 @@ func benchScenarios() []benchScenario {
 	return []benchScenario{
 		{"raw", benchRunRaw(0)},
 		{"hoist", benchRunHoist(benchSend{paths: benchBig})},
+		{"hoist-tui", benchRunTUI},
 		{"hoist-json", benchRunHoist(benchSend{paths: benchBig, serverFlags: []string{"--disable-raw-transfer"}})},
 		{"scp", benchRunSCP(false)},
 		{"raw-fsync-4MiB", benchRunRaw(4 << 20)},
