@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -20,6 +21,9 @@ type benchSend struct {
 	sendFlags   []string
 	// link puts the emulated 50 MB/s, 25 ms link between client and server.
 	link bool
+	// clients is how many `hoist send` processes upload the same paths at
+	// once, each as its own upload on its own connection (0 means 1).
+	clients int
 }
 
 // benchBig, benchTree, ... pick a scenario's input.
@@ -27,6 +31,7 @@ func benchBig(e *benchEnv) []string     { return []string{e.big} }
 func benchTree(e *benchEnv) []string    { return []string{e.tree} }
 func benchLink(e *benchEnv) []string    { return []string{e.link} }
 func benchLiteral(e *benchEnv) []string { return []string{e.literal} }
+func benchQuarter(e *benchEnv) []string { return []string{e.quarter} }
 
 // benchBenchUser is the user the harness uploads as.
 const benchBenchUser = "bench"
@@ -52,50 +57,77 @@ func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, s
 			url = "tcp://" + proxy.Listen
 		}
 		paths := cfg.paths(e)
-		run, err := benchSendFiles(ctx, tb, e, srv.Pid(), url, tokenFile, cfg.sendFlags, paths)
+		clients := max(cfg.clients, 1)
+		run, err := benchSendFiles(ctx, tb, e, srv.Pid(), url, tokenFile, cfg.sendFlags, paths, clients)
 		if err != nil {
 			return benchRun{}, fmt.Errorf("%w\nhoist serve stderr:\n%s", err, srv.Stderr())
 		}
 		if err := srv.Terminate(); err != nil {
 			return benchRun{}, fmt.Errorf("hoist serve did not stop cleanly: %w\n%s", err, srv.Stderr())
 		}
-		return run, benchCheckStored(out, paths)
+		var all []string
+		for range clients {
+			all = append(all, paths...)
+		}
+		return run, benchCheckStored(out, all)
 	}
 }
 
-// benchSendFiles runs `hoist send` and returns the run with the client's
-// and the server's costs (the server's CPU counted from just before the
-// upload to its end).
-func benchSendFiles(ctx context.Context, tb testing.TB, e *benchEnv, serverPID int, url, tokenFile string, flags, paths []string) (benchRun, error) {
+// benchSendFiles runs `hoist send` in clients processes at once and returns
+// the run, timed until the last one ends, with the costs of the client that
+// peaked highest (CPU summed over all) and of the server (its CPU counted
+// from just before the upload to its end).
+func benchSendFiles(ctx context.Context, tb testing.TB, e *benchEnv, serverPID int, url, tokenFile string, flags, paths []string, clients int) (benchRun, error) {
 	run := benchRun{}
 	for _, p := range paths {
 		n, size, err := benchCount(p)
 		if err != nil {
 			return run, err
 		}
-		run.Files += n
-		run.Bytes += size
+		run.Files += clients * n
+		run.Bytes += int64(clients) * size
 	}
 	before, err := benchProcNow(serverPID)
 	if err != nil {
 		return run, err
 	}
 	args := append([]string{"send", "--server", url, "--token-file", tokenFile}, flags...)
-	cmd := exec.CommandContext(ctx, hoistBinary(tb), append(args, paths...)...)
-	cmd.Env = benchClientEnv(e)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	cmds := make([]*exec.Cmd, clients)
+	stderrs := make([]strings.Builder, clients)
+	for i := range cmds {
+		cmds[i] = exec.CommandContext(ctx, hoistBinary(tb), append(args, paths...)...)
+		cmds[i].Env = benchClientEnv(e)
+		cmds[i].Stderr = &stderrs[i]
+	}
 	start := time.Now()
-	err = cmd.Run()
+	for i, cmd := range cmds {
+		if err := cmd.Start(); err != nil {
+			for _, started := range cmds[:i] {
+				_ = started.Process.Kill()
+				_ = started.Wait()
+			}
+			return run, err
+		}
+	}
+	var errs []error
+	client := benchProc{}
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			errs = append(errs, fmt.Errorf("hoist %s: %w\n%s", strings.Join(args, " "), err, stderrs[i].String()))
+			continue
+		}
+		c := benchProcFromState(cmd.ProcessState)
+		client.PeakRSS = max(client.PeakRSS, c.PeakRSS)
+		client.CPU += c.CPU
+	}
 	run.Elapsed = time.Since(start)
-	if err != nil {
-		return run, fmt.Errorf("hoist %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
+	if err := errors.Join(errs...); err != nil {
+		return run, err
 	}
 	after, err := benchProcNow(serverPID)
 	if err != nil {
 		return run, err
 	}
-	client := benchProcFromState(cmd.ProcessState)
 	run.Client = &client
 	run.Server = &benchProc{PeakRSS: after.PeakRSS, CPU: after.CPU - before.CPU}
 	return run, nil

@@ -108,6 +108,9 @@ func (r *benchReport) rows() []benchRow {
 	if r.has("hoist-1k") {
 		add(benchRow{"hoist literal 1 KiB, 1 in flight", mbps("hoist-1k"), fmt.Sprintf("%.4fx raw", vsRaw("hoist-1k")), "reference", ""})
 	}
+	if r.has("hoist-4-clients") {
+		add(benchRow{"hoist, 4 clients at once (1/4 size each)", mbps("hoist-4-clients"), fmt.Sprintf("%.2fx raw", vsRaw("hoist-4-clients")), "reference", ""})
+	}
 	if r.has("hoist-link") {
 		used := r.rate("hoist-link") / benchLinkMBps
 		add(benchRow{fmt.Sprintf("hoist via %d MB/s, 25 ms link", benchLinkMBps), mbps("hoist-link"), fmt.Sprintf("%.0f%% of link", 100*used), ">= 90% of link", benchMet(used >= 0.9)})
@@ -117,26 +120,40 @@ func (r *benchReport) rows() []benchRow {
 	return rows
 }
 
-// procRows report the peak RSS (the maximum over all runs) and the median CPU
-// seconds per GB of each side.
+// procRows report the peak RSS of each side (the maximum over all runs, and
+// how it moves with file size and connections) and the median CPU seconds
+// per GB of each side.
 func (r *benchReport) procRows() []benchRow {
 	var rows []benchRow
-	var clientPeak, serverPeak int64
+	var clientPeak int64
 	for _, runs := range r.runs {
 		for _, run := range runs {
 			if run.Client != nil {
 				clientPeak = max(clientPeak, run.Client.PeakRSS)
 			}
-			if run.Server != nil {
-				serverPeak = max(serverPeak, run.Server.PeakRSS)
-			}
 		}
 	}
+	mb := func(n float64) string { return fmt.Sprintf("%.1f MB", n/1e6) }
 	if clientPeak > 0 {
-		rows = append(rows, benchRow{"client peak RSS (all runs)", fmt.Sprintf("%.1f MB", float64(clientPeak)/1e6), "", "< 64 MB", benchMet(clientPeak < 64e6)})
+		row := benchRow{"client peak RSS (any run)", mb(float64(clientPeak)), "", "< 64 MB", benchMet(clientPeak < 64e6)}
+		if r.has("hoist-1k") && r.has("hoist") {
+			row.compare = fmt.Sprintf("%s file: %s, %s: %s", benchSizeString(r.cfg.LiteralSize), mb(r.peak("hoist-1k", true)),
+				benchSizeString(r.cfg.Size), mb(r.peak("hoist", true)))
+		}
+		rows = append(rows, row)
 	}
-	if serverPeak > 0 {
-		rows = append(rows, benchRow{"server peak RSS (all runs)", fmt.Sprintf("%.1f MB", float64(serverPeak)/1e6), "", "connections x window", ""})
+	if r.has("hoist") && r.has("hoist-1k") {
+		small, big := r.peak("hoist-1k", false), r.peak("hoist", false)
+		rows = append(rows, benchRow{"server peak RSS, 1 connection", mb(big),
+			fmt.Sprintf("%s file: %s", benchSizeString(r.cfg.LiteralSize), mb(small)),
+			"not growing with file size", benchMet(big-small < 16e6)})
+		if r.has("hoist-4-clients") {
+			four := r.peak("hoist-4-clients", false)
+			perConn := (four - big) / 3
+			rows = append(rows, benchRow{"server peak RSS, 4 connections", mb(four),
+				fmt.Sprintf("%s per extra connection", mb(perConn)),
+				"per connection <= window (64 MiB)", benchMet(perConn <= 64<<20)})
+		}
 	}
 	for _, name := range []string{"hoist", "hoist-json"} {
 		runs := r.runs[name]
@@ -151,6 +168,21 @@ func (r *benchReport) procRows() []benchRow {
 		rows = append(rows, benchRow{name + " CPU per GB", fmt.Sprintf("client %.2f s, server %.2f s", client, server), "", "", ""})
 	}
 	return rows
+}
+
+// peak is the median over rounds of a run's peak RSS, of the client or the
+// server.
+func (r *benchReport) peak(name string, client bool) float64 {
+	return r.median(name, func(run benchRun) float64 {
+		p := run.Server
+		if client {
+			p = run.Client
+		}
+		if p == nil {
+			return 0
+		}
+		return float64(p.PeakRSS)
+	})
 }
 
 // tuiRows compare the TUI's upload with the headless one.
@@ -192,7 +224,7 @@ func (r *benchReport) print(w io.Writer) {
 
 // printRounds lists every run, so that the spread behind each median shows.
 func (r *benchReport) printRounds(w io.Writer) {
-	fmt.Fprintln(w, "\nevery round (MB/s; files/s for many files):")
+	fmt.Fprintln(w, "\nevery round (MB/s; files/s for many files; CPU and peak RSS of client+server):")
 	seen := map[string]bool{}
 	for _, name := range r.order {
 		if seen[name] {
@@ -202,11 +234,12 @@ func (r *benchReport) printRounds(w io.Writer) {
 		var figs []string
 		for _, run := range r.runs[name] {
 			f := fmt.Sprintf("%.1f", run.MBps())
-			if run.Files > 1 {
+			if run.Files > 1 && run.Bytes/int64(run.Files) < 1<<20 { // many small files
 				f = fmt.Sprintf("%.0f", run.FilesPerSec())
 			}
 			if run.Client != nil && run.Server != nil {
-				f += fmt.Sprintf(" (cpu %.1fs+%.1fs)", run.Client.CPU.Seconds(), run.Server.CPU.Seconds())
+				f += fmt.Sprintf(" (cpu %.1f+%.1f s, rss %.0f+%.0f MB)", run.Client.CPU.Seconds(), run.Server.CPU.Seconds(),
+					float64(run.Client.PeakRSS)/1e6, float64(run.Server.PeakRSS)/1e6)
 			}
 			figs = append(figs, f)
 		}

@@ -140,6 +140,7 @@ type benchEnv struct {
 	dir     string
 	big     string // random file of cfg.Size bytes
 	link    string // random file of cfg.LinkSize bytes
+	quarter string // random file of cfg.Size/4 bytes, for concurrent clients
 	literal string // random file of cfg.LiteralSize bytes
 	tree    string // directory of cfg.Files files of cfg.FileSize bytes
 	sshd    *benchSSHD
@@ -182,6 +183,7 @@ func benchScenarios() []benchScenario {
 		{"scp-tree", benchRunSCP(true)},
 		{"hoist-1k", benchRunHoist(benchSend{paths: benchLiteral, sendFlags: []string{"--chunk-size", "1024", "--window-chunks", "1"}})},
 		{"hoist-link", benchRunHoist(benchSend{paths: benchLink, link: true})},
+		{"hoist-4-clients", benchRunHoist(benchSend{paths: benchQuarter, clients: 4})},
 	}
 }
 
@@ -232,11 +234,12 @@ func benchPrepare(tb testing.TB, cfg benchConfig) *benchEnv {
 	e.big = filepath.Join(e.dir, "big.bin")
 	e.link = filepath.Join(e.dir, "link.bin")
 	e.literal = filepath.Join(e.dir, "literal.bin")
+	e.quarter = filepath.Join(e.dir, "quarter.bin")
 	e.tree = filepath.Join(e.dir, "tree")
 	for i, f := range []struct {
 		path string
 		size int64
-	}{{e.big, cfg.Size}, {e.link, cfg.LinkSize}, {e.literal, cfg.LiteralSize}} {
+	}{{e.big, cfg.Size}, {e.link, cfg.LinkSize}, {e.literal, cfg.LiteralSize}, {e.quarter, cfg.Size / 4}} {
 		if err := benchWriteRandom(f.path, f.size, uint64(i)); err != nil {
 			tb.Fatal(err)
 		}
