@@ -100,23 +100,28 @@ func benchSendFiles(ctx context.Context, tb testing.TB, e *benchEnv, serverPID i
 		cmds[i].Stderr = &stderrs[i]
 	}
 	start := time.Now()
+	watches := make([]*benchRSSWatch, clients)
 	for i, cmd := range cmds {
 		if err := cmd.Start(); err != nil {
-			for _, started := range cmds[:i] {
+			for j, started := range cmds[:i] {
 				_ = started.Process.Kill()
 				_ = started.Wait()
+				watches[j].end()
 			}
 			return run, err
 		}
+		watches[i] = benchWatchRSS(cmd.Process.Pid)
 	}
 	var errs []error
 	client := benchProc{}
 	for i, cmd := range cmds {
-		if err := cmd.Wait(); err != nil {
+		err := cmd.Wait()
+		peak := watches[i].end()
+		if err != nil {
 			errs = append(errs, fmt.Errorf("hoist %s: %w\n%s", strings.Join(args, " "), err, stderrs[i].String()))
 			continue
 		}
-		c := benchProcFromState(cmd.ProcessState)
+		c := benchProcFromState(cmd.ProcessState, peak)
 		client.PeakRSS = max(client.PeakRSS, c.PeakRSS)
 		client.CPU += c.CPU
 	}

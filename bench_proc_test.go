@@ -6,7 +6,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,16 +18,50 @@ type benchProc struct {
 	CPU     time.Duration
 }
 
-// benchProcFromState reads the cost of a child that has exited.
-func benchProcFromState(ps *os.ProcessState) benchProc {
-	ru, ok := ps.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return benchProc{}
-	}
-	return benchProc{
-		PeakRSS: ru.Maxrss << 10, // Linux reports KiB
-		CPU:     ps.UserTime() + ps.SystemTime(),
-	}
+// benchProcFromState reads the CPU time of a child that has exited; its peak
+// RSS comes from a benchRSSWatch. (The child's rusage maxrss will not do:
+// Go starts children with vfork, and Linux counts the parent's resident set,
+// which the child shares until it execs, into the child's maximum.)
+func benchProcFromState(ps *os.ProcessState, peakRSS int64) benchProc {
+	return benchProc{PeakRSS: peakRSS, CPU: ps.UserTime() + ps.SystemTime()}
+}
+
+// benchRSSWatch samples a running process's VmHWM (the high-water mark of its
+// resident set since it execed) until stopped.
+type benchRSSWatch struct {
+	peak     atomic.Int64
+	stop     chan struct{}
+	stopOnce sync.Once
+	done     chan struct{}
+}
+
+// benchWatchRSS starts sampling pid every few milliseconds.
+func benchWatchRSS(pid int) *benchRSSWatch {
+	w := &benchRSSWatch{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if p, err := benchProcNow(pid); err == nil {
+				w.peak.Store(max(w.peak.Load(), p.PeakRSS))
+			}
+			select {
+			case <-w.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return w
+}
+
+// end stops sampling (once; later calls just wait) and returns the highest
+// VmHWM seen.
+func (w *benchRSSWatch) end() int64 {
+	w.stopOnce.Do(func() { close(w.stop) })
+	<-w.done
+	return w.peak.Load()
 }
 
 // benchClockTick is the unit of the CPU times in /proc/PID/stat: USER_HZ,

@@ -47,11 +47,13 @@ func benchRunTUI(ctx context.Context, tb testing.TB, e *benchEnv, out string) (b
 	if err != nil {
 		return benchRun{}, err
 	}
+	rss := benchWatchRSS(cmd.Process.Pid)
 	defer func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
 			_ = term.wait()
 		}
+		rss.end()
 	}()
 	name := filepath.Base(e.big)
 	if err := term.waitFor(name, time.Minute); err != nil {
@@ -92,7 +94,7 @@ func benchRunTUI(ctx context.Context, tb testing.TB, e *benchEnv, out string) (b
 	if err := term.quit(); err != nil {
 		return run, err
 	}
-	client := benchProcFromState(cmd.ProcessState)
+	client := benchProcFromState(cmd.ProcessState, rss.end())
 	run.Client = &client
 	if err := srv.Terminate(); err != nil {
 		return run, fmt.Errorf("hoist serve did not stop cleanly: %w\n%s", err, srv.Stderr())
