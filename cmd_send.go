@@ -64,11 +64,11 @@ func runSend(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts, err := engineOptions(s)
+	tok, err := sendTokenSource(s)
 	if err != nil {
 		return err
 	}
-	e, err := client.New(opts)
+	e, err := client.New(engineOptions(s.client, tok, ""))
 	if err != nil {
 		return err
 	}
@@ -131,31 +131,13 @@ func parseSendFlags(args []string, stderr io.Writer) (sendSettings, error) {
 	return s, nil
 }
 
-// engineOptions maps the settings to the engine's options: the one place
-// where config meets the transfer engine.
-func engineOptions(s sendSettings) (client.Options, error) {
-	c := s.client
-	var tok client.TokenSource
-	if !s.discard {
-		src, err := config.NewTokenSource(c)
-		if err != nil {
-			return client.Options{}, err
-		}
-		tok = src
-	} else {
-		tok = client.StaticToken("unused") // discarding talks to no server
+// sendTokenSource returns the token source the settings configure. Discarding
+// talks to no server, so it needs none.
+func sendTokenSource(s sendSettings) (client.TokenSource, error) {
+	if s.discard {
+		return client.StaticToken("unused"), nil
 	}
-	return client.Options{
-		Server:        c.Server,
-		Token:         tok,
-		ChunkSize:     c.ChunkSize,
-		Window:        client.Window{Chunks: c.Window.Chunks, Bytes: c.Window.Bytes},
-		Retry:         client.RetryPolicy{Base: c.Retry.Base, Cap: c.Retry.Cap, Attempts: c.Retry.Attempts},
-		ReadTimeout:   c.ReadTimeout,
-		CAFile:        c.CAFile,
-		SSHCommand:    strings.Fields(c.SSHCommand),
-		RemoteCommand: c.RemoteCommand,
-	}, nil
+	return config.NewTokenSource(s.client)
 }
 
 // startUpload starts one upload of every file under paths.

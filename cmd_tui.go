@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/hoist-dev/hoist/config"
 	"github.com/hoist-dev/hoist/transfer/client"
@@ -47,12 +46,6 @@ func runTUI(ctx context.Context, args []string) error {
 		return err
 	}
 	return runUI(ctx, c, "")
-}
-
-// runDemoUI opens the terminal UI for `hoist demo`, against its embedded
-// server, journaling in journalDir.
-func runDemoUI(ctx context.Context, c config.Client, journalDir string) error {
-	return runUI(ctx, c, journalDir)
 }
 
 // parseTUIFlags reads the command line on top of the config file, HOIST_*
@@ -94,37 +87,17 @@ func alias(fs *flag.FlagSet, name, of string) {
 // runUI runs the terminal UI with settings c and an engine journaling in
 // journalDir (empty: the default journal).
 func runUI(ctx context.Context, c config.Client, journalDir string) error {
-	opts, err := uiEngineOptions(c, journalDir)
+	tok, err := config.NewTokenSource(c)
 	if err != nil {
 		return err
 	}
-	e, err := client.New(opts)
+	e, err := client.New(engineOptions(c, tok, journalDir))
 	if err != nil {
 		return err
 	}
 	// Close stops uploads still running but keeps them in the journal.
 	defer e.Close()
 	return tui.Run(ctx, uiOptions(c), tui.NewEngineUploader(e, c.Server))
-}
-
-// uiEngineOptions maps the settings to the engine's options.
-func uiEngineOptions(c config.Client, journalDir string) (client.Options, error) {
-	tok, err := config.NewTokenSource(c)
-	if err != nil {
-		return client.Options{}, err
-	}
-	return client.Options{
-		Server:        c.Server,
-		Token:         tok,
-		ChunkSize:     c.ChunkSize,
-		Window:        client.Window{Chunks: c.Window.Chunks, Bytes: c.Window.Bytes},
-		Retry:         client.RetryPolicy{Base: c.Retry.Base, Cap: c.Retry.Cap, Attempts: c.Retry.Attempts},
-		ReadTimeout:   c.ReadTimeout,
-		CAFile:        c.CAFile,
-		JournalDir:    journalDir,
-		SSHCommand:    strings.Fields(c.SSHCommand),
-		RemoteCommand: c.RemoteCommand,
-	}, nil
 }
 
 // uiOptions maps the settings to the UI's options.
