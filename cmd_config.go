@@ -51,8 +51,8 @@ func configCommand(args []string, stdout, stderr io.Writer, getenv func(string) 
 	config.RegisterClientFlags(fs)
 	config.RegisterUIFlags(fs)
 	config.RegisterServerFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return configFlagError(err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
@@ -98,8 +98,8 @@ func configInit(args []string, stdout, stderr io.Writer, getenv func(string) str
 	// Allow the flag after the path too: hoist config init PATH --force.
 	var paths []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			return configFlagError(err)
+		if err := parseFlags(fs, args); err != nil {
+			return err
 		}
 		if fs.NArg() == 0 {
 			break
@@ -129,13 +129,4 @@ func configInit(args []string, stdout, stderr io.Writer, getenv func(string) str
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", path)
 	return nil
-}
-
-// configFlagError turns a flag parsing error into the command's result: --help
-// is a success, anything else was already reported by the flag package.
-func configFlagError(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	return exitError{code: 2}
 }

@@ -105,11 +105,8 @@ func parseDemoFlags(args []string, stderr io.Writer) (*demo, error) {
 	fs.Var(chaosFlag{&d.chaos}, "chaos", "make the server fail on purpose; --chaos=SPEC for other faults than the demo's")
 	fs.BoolVar(&d.noUI, "no-ui", false, "run only the server; print its address and a token file, and wait for ctrl+c")
 	config.RegisterUIFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, exitError{0}
-		}
-		return nil, exitError{2}
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
 	}
 	if fs.NArg() > 0 {
 		hint := ""

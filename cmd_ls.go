@@ -49,11 +49,8 @@ func ls(args []string, stdout, stderr io.Writer) error {
 	user := fset.String("user", "", "only this user's files")
 	tag := fset.String("tag", "", "only files with this tag")
 	asJSON := fset.Bool("json", false, "print one JSON object per file and line, with the full sha256 and stored path")
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return exitError{2}
+	if err := parseFlags(fset, args); err != nil {
+		return err
 	}
 	if fset.NArg() > 0 {
 		fmt.Fprintf(stderr, "hoist ls: unexpected argument %q\n", fset.Arg(0))

@@ -104,11 +104,8 @@ func parseSendFlags(args []string, stderr io.Writer) (sendSettings, error) {
 	fs.BoolVar(&s.json, "json", false, "print one JSON event per line instead of progress")
 	fs.BoolVar(&s.resume, "resume", false, "continue unfinished uploads from the journal: all, or the given fids")
 	fs.BoolVar(&s.discard, "discard", false, "give up the given unfinished uploads: forget them in the journal")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return s, exitError{0}
-		}
-		return s, exitError{2}
+	if err := parseFlags(fs, args); err != nil {
+		return s, err
 	}
 	s.args = fs.Args()
 	usage := func(msg string) (sendSettings, error) {

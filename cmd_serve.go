@@ -81,11 +81,8 @@ func parseServeFlags(args []string, stderr io.Writer) (config.Server, error) {
 	}
 	config.RegisterServerFlags(fs)
 	stdio := fs.Bool("stdio", false, "serve one session over stdin/stdout, then exit (logs go to stderr)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return config.Server{}, exitError{0}
-		}
-		return config.Server{}, exitError{2}
+	if err := parseFlags(fs, args); err != nil {
+		return config.Server{}, err
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "hoist serve: unexpected argument %q\n", fs.Arg(0))

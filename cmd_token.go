@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -41,11 +40,8 @@ func runToken(ctx context.Context, args []string) error {
 	key := fs.String("signing-key", "", "sign with this `file` instead of DIR/jwt-secret")
 	iss := fs.String("iss", "", "issuer claim (the server may require it: --jwt-issuer)")
 	aud := fs.String("aud", "", "audience claim (the server may require it: --jwt-audience)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return exitError{2}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "hoist token: unexpected argument %q\n", fs.Arg(0))

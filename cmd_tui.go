@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -61,11 +60,8 @@ func parseTUIFlags(args []string, stderr io.Writer) (config.Client, error) {
 	config.RegisterUIFlags(fs)
 	alias(fs, "dir", "start-dir")
 	alias(fs, "hidden", "show-hidden")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return config.Client{}, exitError{0}
-		}
-		return config.Client{}, exitError{2}
+	if err := parseFlags(fs, args); err != nil {
+		return config.Client{}, err
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "hoist: unexpected argument %q (the UI takes flags only; 'hoist send' uploads named files)\n", fs.Arg(0))
