@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -104,16 +103,14 @@ func parseServeFlags(args []string, stderr io.Writer) (config.Server, error) {
 	return cfg, nil
 }
 
-// defaultDataDir is $XDG_DATA_HOME/hoist, else ~/.local/share/hoist.
+// defaultDataDir is the server's default data directory (see
+// config.DefaultServer): $XDG_DATA_HOME/hoist, else ~/.local/share/hoist,
+// else ./hoist-data when there is no home directory.
 func defaultDataDir() string {
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "hoist")
+	if root := config.DefaultServer(os.Getenv).Root; root != "" {
+		return root
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return filepath.Join(".", "hoist-data")
-	}
-	return filepath.Join(home, ".local", "share", "hoist")
+	return "hoist-data"
 }
 
 // serverOptions maps the settings to the server's options: the one place
