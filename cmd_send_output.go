@@ -156,11 +156,7 @@ func chunkList(chunks []uint64, n int) string {
 
 func (r *textReporter) progress(v *uploadView, ev *client.ProgressEvent) {
 	if v.last == nil {
-		var size uint64
-		for _, f := range ev.Files {
-			size += f.Size
-		}
-		r.line("upload %s: %d file(s), %s", v.fid, len(ev.Files), formatSize(int64(size)))
+		r.line("upload %s: %d file(s), %s", v.fid, len(ev.Files), formatSize(int64(totalSize(ev.Files))))
 		v.files = make([]client.FileState, len(ev.Files))
 	}
 	v.last = ev
@@ -187,7 +183,7 @@ func (r *textReporter) progress(v *uploadView, ev *client.ProgressEvent) {
 func (r *textReporter) session(v *uploadView, ev *client.SessionEvent) {
 	r.flushResends(v)
 	v.state = ev.State
-	short := v.fid[:min(8, len(v.fid))]
+	short := shortFID(v.fid)
 	switch ev.State {
 	case client.StateBackingOff:
 		r.line("%s: %s; retrying in %v (attempt %d)", short, clean(fmt.Sprint(ev.Err)),
@@ -198,9 +194,7 @@ func (r *textReporter) session(v *uploadView, ev *client.SessionEvent) {
 		elapsed := time.Since(v.started)
 		var size uint64
 		if v.last != nil {
-			for _, f := range v.last.Files {
-				size += f.Size
-			}
+			size = totalSize(v.last.Files)
 		}
 		r.line("%s: done, %d file(s) verified, %s in %v (%s/s)", short, len(v.files), formatSize(int64(size)),
 			elapsed.Round(time.Millisecond), formatSize(int64(float64(size)/max(elapsed.Seconds(), 1e-3))))
@@ -262,10 +256,23 @@ func statusOf(v *uploadView) string {
 	if size > 0 {
 		pct = 100 * float64(acked) / float64(size)
 	}
-	return fmt.Sprintf("%s %5.1f%% %s/%s %s/s %d/%d files %v", v.fid[:min(8, len(v.fid))], pct,
+	return fmt.Sprintf("%s %5.1f%% %s/%s %s/s %d/%d files %v", shortFID(v.fid), pct,
 		formatSize(int64(acked)), formatSize(int64(size)), formatSize(int64(v.last.Rate)),
 		verified, len(v.last.Files), v.state)
 }
+
+// totalSize is the sum of the sizes of files.
+func totalSize(files []client.FileProgress) uint64 {
+	var n uint64
+	for _, f := range files {
+		n += f.Size
+	}
+	return n
+}
+
+// shortFID is the start of an upload's fid, enough to tell uploads apart in
+// a line.
+func shortFID(fid string) string { return fid[:min(8, len(fid))] }
 
 // line prints a line of its own, above the live status line.
 func (r *textReporter) line(format string, args ...any) {
@@ -307,90 +314,3 @@ func clean(s string) string {
 	}
 	return b.String()
 }
-
-// jsonReporter prints every event as one JSON object per line.
-type jsonReporter struct {
-	enc *json.Encoder
-}
-
-// The JSON shapes of events, with "type" telling them apart.
-type (
-	jsonSession struct {
-		Type    string     `json:"type"` // "session"
-		FID     string     `json:"fid"`
-		Time    time.Time  `json:"time"`
-		State   string     `json:"state"`
-		Attempt int        `json:"attempt,omitempty"`
-		RetryAt *time.Time `json:"retry_at,omitempty"`
-		Error   string     `json:"error,omitempty"`
-	}
-	jsonChunk struct {
-		Type   string    `json:"type"` // "chunk"
-		FID    string    `json:"fid"`
-		Time   time.Time `json:"time"`
-		File   int       `json:"file"`
-		Index  uint64    `json:"index"`
-		Size   int       `json:"size"`
-		Action string    `json:"action"` // sent, acknowledged, resent
-		Reason string    `json:"reason,omitempty"`
-	}
-	jsonProgress struct {
-		Type               string     `json:"type"` // "progress"
-		FID                string     `json:"fid"`
-		Time               time.Time  `json:"time"`
-		State              string     `json:"state"`
-		WireBytes          uint64     `json:"wire_bytes"`
-		Rate               float64    `json:"rate"`
-		WindowBytes        int64      `json:"window_bytes"`
-		DroppedChunkEvents uint64     `json:"dropped_chunk_events"`
-		Files              []jsonFile `json:"files"`
-	}
-	jsonFile struct {
-		Index       int    `json:"index"`
-		Name        string `json:"name"`
-		Path        string `json:"path"`
-		Size        uint64 `json:"size"`
-		ChunkSize   int    `json:"chunk_size"`
-		Chunks      uint64 `json:"chunks"`
-		AckedChunks uint64 `json:"acked_chunks"`
-		AckedBytes  uint64 `json:"acked_bytes"`
-		InFlight    int    `json:"in_flight"`
-		Retries     int    `json:"retries"`
-		State       string `json:"state"`
-		SHA256      string `json:"sha256,omitempty"`
-		Error       string `json:"error,omitempty"`
-	}
-)
-
-func (r *jsonReporter) event(ev client.Event) {
-	switch ev := ev.(type) {
-	case *client.SessionEvent:
-		j := jsonSession{Type: "session", FID: ev.FID, Time: ev.At, State: ev.State.String(), Attempt: ev.Attempt}
-		if !ev.RetryAt.IsZero() {
-			j.RetryAt = &ev.RetryAt
-		}
-		if ev.Err != nil {
-			j.Error = ev.Err.Error()
-		}
-		r.enc.Encode(j)
-	case *client.ChunkEvent:
-		r.enc.Encode(jsonChunk{Type: "chunk", FID: ev.FID, Time: ev.At, File: ev.File, Index: ev.Index,
-			Size: ev.Size, Action: ev.Action.String(), Reason: ev.Reason})
-	case *client.ProgressEvent:
-		j := jsonProgress{Type: "progress", FID: ev.FID, Time: ev.At, State: ev.State.String(),
-			WireBytes: ev.WireBytes, Rate: ev.Rate, WindowBytes: ev.WindowBytes, DroppedChunkEvents: ev.DroppedChunkEvents}
-		for _, f := range ev.Files {
-			jf := jsonFile{Index: f.Index, Name: f.Name, Path: f.Path, Size: f.Size, ChunkSize: f.ChunkSize,
-				Chunks: f.Chunks, AckedChunks: f.AckedChunks, AckedBytes: f.AckedBytes, InFlight: f.InFlight,
-				Retries: f.Retries, State: f.State.String(), SHA256: f.SHA256}
-			if f.Err != nil {
-				jf.Error = f.Err.Error()
-			}
-			j.Files = append(j.Files, jf)
-		}
-		r.enc.Encode(j)
-	}
-}
-
-func (r *jsonReporter) interrupted() {}
-func (r *jsonReporter) close()       {}
