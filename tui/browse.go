@@ -136,7 +136,7 @@ func (b *browser) ShortHelp() []key.Binding {
 }
 
 // FullHelp implements component.
-func (b *browser) FullHelp() [][]key.Binding { return b.keys.helpSections()[0].groups }
+func (b *browser) FullHelp() [][]key.Binding { return b.keys.browseHelp() }
 
 func (b *browser) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {

@@ -123,26 +123,46 @@ type helpSection struct {
 // helpSections lists every screen's keys for the full help view.
 func (k KeyMap) helpSections() []helpSection {
 	return []helpSection{
-		{"Browse", [][]key.Binding{
-			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter},
-			{k.Open, k.Parent, k.Home, k.Hidden, k.Sort, k.ClearFilter},
-			{k.Toggle, k.SelectAll, k.ClearAll, k.Tags, k.Queue, k.Review},
-		}},
-		{"Tags editor", [][]key.Binding{
-			{k.AddTag, k.AcceptSuggestion, k.CloseTags},
-			{k.RemoveTag, k.PrevTag, k.NextTag},
-		}},
-		{"Review", [][]key.Binding{
-			{k.Up, k.Down, k.Start},
-			{k.Tags, k.Remove, k.Back},
-		}},
-		{"Upload", [][]key.Binding{
-			{k.Up, k.Down, k.Pause, k.Cancel},
-			{k.Log, k.PageUp, k.PageDown, k.Back},
-		}},
+		{"Browse", k.browseHelp()},
+		{"Tags editor", k.tagsHelp()},
+		{"Review", k.reviewHelp()},
+		{"Upload", k.uploadHelp()},
 		{"Everywhere", [][]key.Binding{
 			{k.NextScreen, k.PrevScreen},
 			{k.Help, k.Quit},
 		}},
+	}
+}
+
+// browseHelp is the Browse screen's full help.
+func (k KeyMap) browseHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter},
+		{k.Open, k.Parent, k.Home, k.Hidden, k.Sort, k.ClearFilter},
+		{k.Toggle, k.SelectAll, k.ClearAll, k.Tags, k.Queue, k.Review},
+	}
+}
+
+// tagsHelp is the tag editor's full help.
+func (k KeyMap) tagsHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.AddTag, k.AcceptSuggestion, k.CloseTags},
+		{k.RemoveTag, k.PrevTag, k.NextTag},
+	}
+}
+
+// reviewHelp is the Review screen's full help.
+func (k KeyMap) reviewHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Start},
+		{k.Tags, k.Remove, k.Back},
+	}
+}
+
+// uploadHelp is the Upload screen's full help.
+func (k KeyMap) uploadHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Pause, k.Cancel},
+		{k.Log, k.PageUp, k.PageDown, k.Back},
 	}
 }

@@ -39,7 +39,7 @@ func (r *review) ShortHelp() []key.Binding {
 }
 
 // FullHelp implements component.
-func (r *review) FullHelp() [][]key.Binding { return r.keys.helpSections()[2].groups }
+func (r *review) FullHelp() [][]key.Binding { return r.keys.reviewHelp() }
 
 // add queues u and puts the cursor on it.
 func (r *review) add(u Upload) {

@@ -68,7 +68,7 @@ func (t *tagEditor) ShortHelp() []key.Binding {
 }
 
 // FullHelp implements component.
-func (t *tagEditor) FullHelp() [][]key.Binding { return t.keys.helpSections()[1].groups }
+func (t *tagEditor) FullHelp() [][]key.Binding { return t.keys.tagsHelp() }
 
 // update handles a key; done reports that the editor closed.
 func (t *tagEditor) update(msg tea.Msg) (cmd tea.Cmd, done bool) {

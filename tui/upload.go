@@ -58,7 +58,7 @@ func (u *uploadScreen) ShortHelp() []key.Binding {
 }
 
 // FullHelp implements component.
-func (u *uploadScreen) FullHelp() [][]key.Binding { return u.keys.helpSections()[3].groups }
+func (u *uploadScreen) FullHelp() [][]key.Binding { return u.keys.uploadHelp() }
 
 // add tracks an upload that is being started.
 func (u *uploadScreen) add(fid string, up Upload) *tracked {
