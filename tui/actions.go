@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -175,7 +176,7 @@ func (m *Model) closeTags() {
 func (m *Model) queueSelection() tea.Cmd {
 	files := m.sel.list()
 	if len(files) == 0 {
-		return errorCmd(fmt.Errorf("nothing selected: press space on files (or directories) first"))
+		return errorCmd(errors.New("nothing selected: press space on files (or directories) first"))
 	}
 	if dup := duplicateNames(files); dup != "" {
 		return errorCmd(fmt.Errorf("two selected files are both named %q; the server stores files by name, so queue them as separate uploads", dup))
@@ -203,7 +204,7 @@ func duplicateNames(files []File) string {
 func (m *Model) startQueued() tea.Cmd {
 	queued := m.review.take()
 	if len(queued) == 0 {
-		return errorCmd(fmt.Errorf("the queue is empty: select files in Browse and press u"))
+		return errorCmd(errors.New("the queue is empty: select files in Browse and press u"))
 	}
 	var cmds []tea.Cmd
 	var tags []string
@@ -286,9 +287,10 @@ func resumeUpload(up Uploader, fid string) tea.Cmd {
 func (m *Model) togglePause() tea.Cmd {
 	t, _ := m.uploads.focused()
 	if t == nil || !t.active() {
-		return errorCmd(fmt.Errorf("nothing to pause: the focused upload is not running"))
+		return errorCmd(errors.New("nothing to pause: the focused upload is not running"))
 	}
-	fid, paused, up := t.fid, t.state == client.StatePaused, m.up
+	// The command runs on its own goroutine: it takes copies, not t.
+	fid, num, paused, up := t.fid, t.num, t.state == client.StatePaused, m.up
 	return func() tea.Msg {
 		var err error
 		if paused {
@@ -297,7 +299,7 @@ func (m *Model) togglePause() tea.Cmd {
 			err = up.Pause(fid)
 		}
 		if err != nil {
-			return ErrorMsg{fmt.Errorf("upload %d: %w", t.num, err)}
+			return ErrorMsg{fmt.Errorf("upload %d: %w", num, err)}
 		}
 		return nil
 	}
@@ -307,23 +309,23 @@ func (m *Model) togglePause() tea.Cmd {
 func (m *Model) requestCancel() {
 	t, _ := m.uploads.focused()
 	if t == nil || !t.active() {
-		m.err = fmt.Errorf("nothing to cancel: the focused upload is not running")
+		m.err = errors.New("nothing to cancel: the focused upload is not running")
 		return
 	}
 	names := make([]string, len(t.files))
 	for i, f := range t.files {
 		names[i] = f.Name
 	}
-	up, fid := m.up, t.fid
+	up, fid, num := m.up, t.fid, t.num
 	m.confirm = &confirmation{
 		prompt: fmt.Sprintf("Cancel upload %d (%s)?\nIt stops for good and will not be offered for resuming.",
-			t.num, truncate(strings.Join(names, ", "), 60)),
+			num, truncate(strings.Join(names, ", "), 60)),
 		yes: func() tea.Cmd {
 			return func() tea.Msg {
 				if err := up.Cancel(fid); err != nil {
-					return ErrorMsg{fmt.Errorf("cancel upload %d: %w", t.num, err)}
+					return ErrorMsg{fmt.Errorf("cancel upload %d: %w", num, err)}
 				}
-				return noticeMsg(fmt.Sprintf("upload %d canceled", t.num))
+				return noticeMsg(fmt.Sprintf("upload %d canceled", num))
 			}
 		},
 	}
@@ -333,8 +335,12 @@ func (m *Model) requestCancel() {
 func (m *Model) requestQuit() tea.Cmd {
 	var worries []string
 	if n := m.uploads.running(); n > 0 {
+		them := "them"
+		if n == 1 {
+			them = "it"
+		}
 		worries = append(worries, plural(n, "upload is", "uploads are")+" still running; the journal keeps "+
-			map[bool]string{true: "it", false: "them"}[n == 1]+" and hoist offers to resume next time.")
+			them+" and hoist offers to resume next time.")
 	}
 	if n := len(m.review.queue); n > 0 {
 		worries = append(worries, plural(n, "queued upload was", "queued uploads were")+" never started and will be forgotten.")

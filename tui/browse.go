@@ -2,6 +2,7 @@ package tui
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -172,7 +173,7 @@ func (b *browser) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return nil, true
 	case key.Matches(msg, k.Home):
 		if b.home == "" {
-			return errorCmd(fmt.Errorf("no home directory known (is $HOME set?)")), true
+			return errorCmd(errors.New("no home directory known (is $HOME set?)")), true
 		}
 		return b.open(b.home, ""), true
 	case key.Matches(msg, k.Toggle):
