@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/list"
 	tea "github.com/charmbracelet/bubbletea"
@@ -119,9 +120,10 @@ func (d browseDelegate) name(e entry, width int, matches []int) string {
 	}
 	var styled string
 	if len(matches) > 0 {
+		runes := utf8.RuneCountInString(name)
 		in := make([]int, 0, len(matches))
 		for _, i := range matches {
-			if i < len([]rune(name)) {
+			if i < runes {
 				in = append(in, i)
 			}
 		}

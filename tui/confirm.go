@@ -16,7 +16,7 @@ type confirmation struct {
 
 // view draws the question as a dialog centred in width x height.
 func (c *confirmation) view(s *Styles, k *KeyMap, width, height int) string {
-	body := c.prompt + "\n\n" + s.Heading.Render("y") + " " + k.Yes.Help().Desc +
+	body := c.prompt + "\n\n" + s.Heading.Render(k.Yes.Help().Key) + " " + k.Yes.Help().Desc +
 		"   " + s.Heading.Render(k.No.Help().Key) + " " + k.No.Help().Desc
 	box := s.Dialog.Width(min(60, max(20, width-4))).Render(body)
 	return lipgloss.Place(width, height, lipgloss.Center, lipgloss.Center, box)

@@ -12,6 +12,7 @@ import (
 // in the status line until the next key press.
 type ErrorMsg struct{ Err error }
 
+// Error returns the message of the error carried.
 func (e ErrorMsg) Error() string { return e.Err.Error() }
 
 // errorCmd returns a command that reports err, or nil for a nil err.

@@ -16,7 +16,6 @@ type Styles struct {
 	TabActive lipgloss.Style
 	Tab       lipgloss.Style
 	Server    lipgloss.Style
-	Footer    lipgloss.Style
 
 	// Lists.
 	Cursor     lipgloss.Style
@@ -82,7 +81,6 @@ func DefaultStyles() Styles {
 		TabActive: s().Bold(true).Underline(true),
 		Tab:       s().Foreground(colorGrey),
 		Server:    s().Foreground(colorCyan),
-		Footer:    s(),
 
 		Cursor:     s().Bold(true).Foreground(colorMagenta),
 		Checked:    s().Bold(true).Foreground(colorGreen),

@@ -68,22 +68,19 @@ func (m *Model) screenView() string {
 // header names the screens, the active one in brackets, and the server.
 func (m *Model) header() string {
 	s := &m.styles
-	files, _ := m.review.totals()
-	tabs := []struct {
+	type tab struct {
 		screen screen
 		name   string
 		count  string
-	}{
+	}
+	files, _ := m.review.totals()
+	tabs := []tab{
 		{screenBrowse, "Browse", countText(m.sel.len())},
 		{screenReview, "Review", countText(files)},
 		{screenUpload, "Upload", countText(m.uploads.running())},
 	}
 	if m.screen == screenResume {
-		tabs = append(tabs, struct {
-			screen screen
-			name   string
-			count  string
-		}{screenResume, "Resume", countText(len(m.resume.entries))})
+		tabs = append(tabs, tab{screenResume, "Resume", countText(len(m.resume.entries))})
 	}
 	var b strings.Builder
 	b.WriteString(s.Brand.Render("hoist"))
