@@ -95,8 +95,13 @@ func (u *ui) finalView() string {
 // requireGolden compares the final screen with the test's golden file.
 func (u *ui) requireGolden() {
 	u.t.Helper()
-	view := u.finalView()
-	golden.RequireEqual(u.t, []byte(view+"\n"))
+	requireGoldenView(u.t, u.finalView())
+}
+
+// requireGoldenView compares view with the test's golden file.
+func requireGoldenView(t *testing.T, view string) {
+	t.Helper()
+	golden.RequireEqual(t, []byte(view+"\n"))
 }
 
 // selectTwoFiles selects docs/notes.txt and photos/beach.jpg.
@@ -113,6 +118,15 @@ func (u *ui) selectTwoFiles() {
 	u.waitFor("~/photos")
 	u.keys("down", "space")
 	u.waitFor("2 files selected")
+}
+
+// queueTwoFiles queues the files selectTwoFiles picks, tagged photos, as
+// upload 1.
+func (u *ui) queueTwoFiles() {
+	u.t.Helper()
+	u.selectTwoFiles()
+	u.keys("t", "photos", "enter", "esc", "u")
+	u.waitFor("Upload 1 · 2 files")
 }
 
 func TestGoldenBrowse(t *testing.T) {
@@ -166,9 +180,7 @@ func TestGoldenTagsRefused(t *testing.T) {
 
 func TestGoldenReview(t *testing.T) {
 	u := startUI(t, testOptions(makeTree(t)), 80, 24)
-	u.selectTwoFiles()
-	u.keys("t", "photos", "enter", "esc", "u")
-	u.waitFor("Upload 1 · 2 files")
+	u.queueTwoFiles()
 	u.keys("esc")
 	u.waitFor("nothing selected")
 	u.keys("G", "space", "t", "backspace", "notes", "enter", "esc", "u")
@@ -179,9 +191,7 @@ func TestGoldenReview(t *testing.T) {
 // startRetry queues two files, starts them and plays retryScript.
 func (u *ui) startRetry() {
 	u.t.Helper()
-	u.selectTwoFiles()
-	u.keys("t", "photos", "enter", "esc", "u")
-	u.waitFor("Upload 1 · 2 files")
+	u.queueTwoFiles()
 	u.keys("enter")
 	u.waitFor("waiting")
 	u.up.emit(retryScript(testFID(1).String())...)
@@ -246,7 +256,7 @@ func TestGoldenQuitWhileUploading(t *testing.T) {
 	if !strings.Contains(view, "1 upload is still running") {
 		t.Fatalf("quit did not warn about the running upload:\n%s", view)
 	}
-	golden.RequireEqual(t, []byte(view+"\n"))
+	requireGoldenView(t, view)
 }
 
 // TestTypeAheadWaitsForTheDirectory types a whole path through the tree at
