@@ -46,12 +46,9 @@ func (f *Faults) Spec() Spec { return f.spec }
 // Counts returns how many faults of each kind have been injected so far.
 func (f *Faults) Counts() Counts {
 	var c Counts
-	c.AuthBusy = f.counts[AuthBusy].Load()
-	c.Busy = f.counts[Busy].Load()
-	c.Corrupt = f.counts[Corrupt].Load()
-	c.Drop = f.counts[Drop].Load()
-	c.Stall = f.counts[Stall].Load()
-	c.Delay = f.counts[Delay].Load()
+	for _, k := range kinds {
+		*c.count(k) = f.counts[k].Load()
+	}
 	return c
 }
 

@@ -72,21 +72,29 @@ type Counts struct {
 
 // Of returns the count of kind k.
 func (c Counts) Of(k Kind) uint64 {
-	switch k {
-	case AuthBusy:
-		return c.AuthBusy
-	case Busy:
-		return c.Busy
-	case Corrupt:
-		return c.Corrupt
-	case Drop:
-		return c.Drop
-	case Stall:
-		return c.Stall
-	case Delay:
-		return c.Delay
+	if n := c.count(k); n != nil {
+		return *n
 	}
 	return 0
+}
+
+// count returns the field that holds k's count, or nil for no kind.
+func (c *Counts) count(k Kind) *uint64 {
+	switch k {
+	case AuthBusy:
+		return &c.AuthBusy
+	case Busy:
+		return &c.Busy
+	case Corrupt:
+		return &c.Corrupt
+	case Drop:
+		return &c.Drop
+	case Stall:
+		return &c.Stall
+	case Delay:
+		return &c.Delay
+	}
+	return nil
 }
 
 // Total is the number of faults injected, of every kind.
