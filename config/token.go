@@ -112,11 +112,11 @@ func (t TokenCommand) Token(ctx context.Context) (string, error) {
 	case runCtx.Err() != nil:
 		return "", fmt.Errorf("token_command %q did not finish within %v", t.Command, timeout)
 	case err != nil && !errors.Is(err, exec.ErrWaitDelay):
-		msg := fmt.Sprintf("token_command %q failed: %v", t.Command, err)
+		said := ""
 		if s := stderr.summary(); s != "" {
-			msg += ": " + s
+			said = ": " + s
 		}
-		return "", errors.New(msg)
+		return "", fmt.Errorf("token_command %q failed: %w%s", t.Command, err, said)
 	case stdout.overflow:
 		return "", fmt.Errorf("token_command %q printed more than %s: that is not a token", t.Command, FormatSize(maxTokenSize))
 	}
