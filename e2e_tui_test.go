@@ -197,6 +197,16 @@ func checkArrived(t *testing.T, root string, report, beach []byte) {
 }
 
 // quit presses q on a finished upload screen and checks the UI exits 0.
+// waitForBothVerified waits for upload 1 to be done, with both files that
+// pickTwoFilesAndTag queued shown as verified.
+func waitForBothVerified(tm *tuiTerm) {
+	tm.t.Helper()
+	s := tm.waitFor("upload 1 · ✓ done")
+	if n := strings.Count(s, "verified"); n != 2 {
+		tm.t.Fatalf("%d files verified on screen, want 2:\n%s", n, s)
+	}
+}
+
 func quit(tm *tuiTerm) {
 	tm.t.Helper()
 	tm.keys("q")
@@ -211,10 +221,7 @@ func TestTUIUploadsTwoFilesWithTheirTags(t *testing.T) {
 
 	tm := newTUITerm(t, 100, 30, tuiCommand(t, work, "--server", srv.URL, "--token-file", writeToken(t, root), "--chunk-size", "16KiB"))
 	pickTwoFilesAndTag(tm)
-	s := tm.waitFor("upload 1 · ✓ done")
-	if n := strings.Count(s, "verified"); n != 2 {
-		t.Fatalf("%d files verified on screen, want 2:\n%s", n, s)
-	}
+	waitForBothVerified(tm)
 	checkArrived(t, root, report, beach)
 	quit(tm)
 }
@@ -242,10 +249,7 @@ func TestTUIShowsTheBackoffWhileTheServerIsDownAndFinishes(t *testing.T) {
 	t.Logf("while the server is down:\n%s", s)
 	srv.Restart()
 
-	s = tm.waitFor("upload 1 · ✓ done")
-	if n := strings.Count(s, "verified"); n != 2 {
-		t.Fatalf("%d files verified on screen, want 2:\n%s", n, s)
-	}
+	waitForBothVerified(tm)
 	tm.keys("l")
 	tm.waitFor("Event log", "backing off until", "done: every file verified")
 	checkArrived(t, root, report, beach)
@@ -267,10 +271,7 @@ func TestTUIOverSSH(t *testing.T) {
 	tm := newTUITerm(t, 100, 30, cmd)
 
 	pickTwoFilesAndTag(tm)
-	s := tm.waitFor("upload 1 · ✓ done")
-	if n := strings.Count(s, "verified"); n != 2 {
-		t.Fatalf("%d files verified on screen, want 2:\n%s", n, s)
-	}
+	waitForBothVerified(tm)
 	checkArrived(t, root, report, beach)
 	quit(tm)
 	if !strings.Contains(sshd.log.String(), "Accepted publickey for "+sshd.user) {
