@@ -70,6 +70,23 @@ func (c *e2eClient) mustRecv() *wire.Response {
 	return r
 }
 
+// recvAcks reads n answers, failing the test on a refusal, and returns the
+// completion sha256s they carried, by file.
+func (c *e2eClient) recvAcks(n uint64) map[int]string {
+	c.t.Helper()
+	sums := map[int]string{}
+	for range n {
+		r := c.mustRecv()
+		if !r.OK() {
+			c.t.Fatalf("chunk refused: %v", r.Err())
+		}
+		if r.File != nil {
+			sums[*r.File] = r.SHA256
+		}
+	}
+	return sums
+}
+
 func (c *e2eClient) auth(token string, fid uuid.UUID, names []string, data [][]byte, tags []string, chunkSize int) *wire.Response {
 	c.t.Helper()
 	a := wire.Authentication{MessageID: uuid.NewString(), Token: token, FID: fid.String(), Tags: tags, ChunkSize: chunkSize}
@@ -171,17 +188,7 @@ func TestE2ERoundTripAndLs(t *testing.T) {
 		}
 	}
 	c.flush() // every chunk of both files is in flight now
-	sums := map[int]string{}
-	total := wire.ChunkCount(uint64(len(files[0])), c.cs) + wire.ChunkCount(uint64(len(files[1])), c.cs)
-	for range total {
-		r := c.mustRecv()
-		if !r.OK() {
-			t.Fatalf("chunk refused: %v", r.Err())
-		}
-		if r.File != nil {
-			sums[*r.File] = r.SHA256
-		}
-	}
+	sums := c.recvAcks(wire.ChunkCount(uint64(len(files[0])), c.cs) + wire.ChunkCount(uint64(len(files[1])), c.cs))
 	for i, data := range files {
 		if sums[i] != hexSHA(data) {
 			t.Fatalf("file %d: completion sha256 %q, want %q", i, sums[i], hexSHA(data))
@@ -244,11 +251,7 @@ func TestE2EDurabilityAfterSIGKILL(t *testing.T) {
 		c.send(0, data, i, false)
 	}
 	c.flush()
-	for range k {
-		if r := c.mustRecv(); !r.OK() {
-			t.Fatal(r.Err())
-		}
-	}
+	c.recvAcks(k)
 	id := c.send(0, data, k, false)
 	c.flush()
 	r := c.mustRecv()
@@ -275,17 +278,7 @@ func TestE2EDurabilityAfterSIGKILL(t *testing.T) {
 		c.send(0, data, i, true)
 	}
 	c.flush()
-	var sum string
-	for range 40 - (k + 1) {
-		r := c.mustRecv()
-		if !r.OK() {
-			t.Fatal(r.Err())
-		}
-		if r.File != nil {
-			sum = r.SHA256
-		}
-	}
-	if sum != hexSHA(data) {
+	if sum := c.recvAcks(40 - (k + 1))[0]; sum != hexSHA(data) {
 		t.Fatalf("completion sha256 %q, want %q", sum, hexSHA(data))
 	}
 }
@@ -378,17 +371,7 @@ func TestE2EStdio(t *testing.T) {
 		c.send(0, data, k, k%2 == 1)
 	}
 	c.flush()
-	var sum string
-	for range wire.ChunkCount(uint64(len(data)), c.cs) {
-		r := c.mustRecv()
-		if !r.OK() {
-			t.Fatal(r.Err())
-		}
-		if r.File != nil {
-			sum = r.SHA256
-		}
-	}
-	if sum != hexSHA(data) {
+	if sum := c.recvAcks(wire.ChunkCount(uint64(len(data)), c.cs))[0]; sum != hexSHA(data) {
 		t.Fatalf("sha256 %q, want %q", sum, hexSHA(data))
 	}
 	stdin.Close()
