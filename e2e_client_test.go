@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -460,5 +461,54 @@ func TestSendPlainOutputAndDirectories(t *testing.T) {
 	out, errOut, err = tryHoist(t, env, append(flags, filepath.Join(other, "odd\x1b[31mname"))...)
 	if err == nil || !strings.Contains(errOut, "bad-request") || strings.Contains(out+errOut, "\x1b") {
 		t.Fatalf("odd name: %v\nstdout %q\nstderr %q", err, out, errOut)
+	}
+}
+
+// TestSendDiscardForgetsAnUnfinishedUpload checks `hoist send --discard`: an
+// upload that ran out of retries stays in the journal for --resume until it
+// is discarded, after which --resume finds nothing and discarding it again is
+// an error.
+func TestSendDiscardForgetsAnUnfinishedUpload(t *testing.T) {
+	env := []string{"XDG_STATE_HOME=" + t.TempDir()}
+	path, _ := randomFile(t, t.TempDir(), "kept.bin", 4096, 3)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nobody := ln.Addr().String() // a port with nothing listening
+	ln.Close()
+
+	out, _, err := tryHoist(t, env, "send", "--json", "--server", nobody, "--token", "unused",
+		"--retry-attempts", "1", "--retry-base", "10ms", path)
+	if err == nil {
+		t.Fatal("hoist send to a closed port succeeded")
+	}
+	fid := ""
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var ev struct {
+			FID string `json:"fid"`
+		}
+		if json.Unmarshal([]byte(line), &ev) == nil && ev.FID != "" {
+			fid = ev.FID
+			break
+		}
+	}
+	if fid == "" {
+		t.Fatalf("no fid in hoist send --json output:\n%s", out)
+	}
+	entries, err := filepath.Glob(filepath.Join(strings.TrimPrefix(env[0], "XDG_STATE_HOME="), "hoist", "uploads", "*"))
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("the failed upload left no journal entry (%v)", err)
+	}
+
+	out, errOut, err := tryHoist(t, env, "send", "--discard", fid)
+	if err != nil || !strings.Contains(out, "discarded "+fid) {
+		t.Fatalf("hoist send --discard %s: %v\nstdout: %s\nstderr: %s", fid, err, out, errOut)
+	}
+	if out, _, err := tryHoist(t, env, "send", "--resume", "--server", nobody, "--token", "unused", "--retry-attempts", "1", "--retry-base", "10ms"); err != nil || strings.TrimSpace(out) != "" {
+		t.Fatalf("hoist send --resume after discard: %v, output %q; want nothing to do", err, out)
+	}
+	if _, errOut, err := tryHoist(t, env, "send", "--discard", fid); err == nil {
+		t.Fatalf("discarding %s twice succeeded; stderr: %s", fid, errOut)
 	}
 }
