@@ -66,6 +66,10 @@ func benchFullConfig() (benchConfig, error) {
 	return c, nil
 }
 
+// warmBytes is how much page cache to warm before a run: a little more than
+// the largest file it writes.
+func (c benchConfig) warmBytes() int64 { return c.Size + c.Size/4 }
+
 // benchSmokeConfig is small enough for every `go test` run.
 func benchSmokeConfig() benchConfig {
 	return benchConfig{Size: 2 << 20, LinkSize: 512 << 10, LiteralSize: 16 << 10, Files: 20, FileSize: 4 << 10, Rounds: 1}
@@ -207,7 +211,7 @@ func benchRunAll(tb testing.TB, cfg benchConfig) *benchReport {
 			if err := os.Mkdir(out, 0o755); err != nil {
 				tb.Fatal(err)
 			}
-			if err := benchWarmMemory(e.dir, cfg.Size+256<<20); err != nil {
+			if err := benchWarmMemory(e.dir, cfg.warmBytes()); err != nil {
 				tb.Fatal(err)
 			}
 			r, err := s.run(ctx, tb, e, out)

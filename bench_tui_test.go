@@ -73,7 +73,7 @@ func benchRunTUI(ctx context.Context, tb testing.TB, e *benchEnv, out string) (b
 
 	// Warm the page cache again: setting the UI up took long enough for the
 	// memory warmed before this run to go cold (see benchWarmMemory).
-	if err := benchWarmMemory(e.dir, e.cfg.Size+256<<20); err != nil {
+	if err := benchWarmMemory(e.dir, e.cfg.warmBytes()); err != nil {
 		return benchRun{}, err
 	}
 	stored := filepath.Join(root, "users", benchBenchUser, name)
