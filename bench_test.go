@@ -88,6 +88,8 @@ func benchEnvSize(name string, def int64) (int64, error) {
 	return n, nil
 }
 
+// benchParseSize parses a positive byte count with an optional binary
+// suffix: K, M, G or T, with or without "iB" or "B".
 func benchParseSize(s string) (int64, error) {
 	t := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "B"), "I")
 	mult := int64(1)
@@ -104,6 +106,8 @@ func benchParseSize(s string) (int64, error) {
 	return n * mult, nil
 }
 
+// BenchmarkUpload is the benchmark of issue 6: every run at full size,
+// repeated, then the table of figures and targets on standard output.
 func BenchmarkUpload(b *testing.B) {
 	cfg, err := benchFullConfig()
 	if err != nil {
@@ -115,6 +119,8 @@ func BenchmarkUpload(b *testing.B) {
 	}
 }
 
+// TestBenchSmoke runs the whole harness on small sizes: every run must
+// complete, store intact copies and show up in the report.
 func TestBenchSmoke(t *testing.T) {
 	rep := benchRunAll(t, benchSmokeConfig())
 	var out strings.Builder
@@ -133,6 +139,19 @@ func TestBenchSmoke(t *testing.T) {
 	for _, row := range []string{"raw TCP copy", "hoist durable", "hoist JSON/base64", "client peak RSS", "CPU per GB", "TUI rendering cost", "TUI terminal output"} {
 		if !strings.Contains(out.String(), row) {
 			t.Errorf("the report has no %q row", row)
+		}
+	}
+}
+
+func TestBenchParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"4096": 4096, "256M": 256 << 20, "1GiB": 1 << 30, "2g": 2 << 30, " 8KB ": 8 << 10, "1T": 1 << 40} {
+		if got, err := benchParseSize(in); err != nil || got != want {
+			t.Errorf("%q: got %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "0", "-1", "1.5G", "G", "12X", "2000000T"} {
+		if got, err := benchParseSize(in); err == nil {
+			t.Errorf("%q: got %d, want an error", in, got)
 		}
 	}
 }
