@@ -33,8 +33,8 @@ func benchLink(e *benchEnv) []string    { return []string{e.link} }
 func benchLiteral(e *benchEnv) []string { return []string{e.literal} }
 func benchQuarter(e *benchEnv) []string { return []string{e.quarter} }
 
-// benchBenchUser is the user the harness uploads as.
-const benchBenchUser = "bench"
+// benchUser is the user the harness uploads as.
+const benchUser = "bench"
 
 // benchRunHoist returns a scenario that starts a fresh `hoist serve` process
 // with its data directory in out, uploads with the `hoist send` binary,
@@ -44,7 +44,7 @@ func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, s
 		srv := startServer(tb, out, cfg.serverFlags...)
 		defer srv.Kill()
 		tokenFile := filepath.Join(out, "bench.jwt")
-		if err := os.WriteFile(tokenFile, []byte(mintToken(tb, out, benchBenchUser)), 0o600); err != nil {
+		if err := os.WriteFile(tokenFile, []byte(mintToken(tb, out, benchUser)), 0o600); err != nil {
 			return benchRun{}, err
 		}
 		url := srv.URL
@@ -176,7 +176,7 @@ func benchCheckStored(root string, paths []string) error {
 	if err != nil {
 		return err
 	}
-	stored := filepath.Join(root, "users", benchBenchUser)
+	stored := filepath.Join(root, "users", benchUser)
 	got, err := benchTreeDigests(stored)
 	if err != nil {
 		return err

@@ -33,7 +33,7 @@ func benchRunTUI(ctx context.Context, tb testing.TB, e *benchEnv, out string) (b
 	srv := startServer(tb, root)
 	defer srv.Kill()
 	tokenFile := filepath.Join(out, "bench.jwt")
-	if err := os.WriteFile(tokenFile, []byte(mintToken(tb, root, benchBenchUser)), 0o600); err != nil {
+	if err := os.WriteFile(tokenFile, []byte(mintToken(tb, root, benchUser)), 0o600); err != nil {
 		return benchRun{}, err
 	}
 	before, err := benchProcNow(srv.Pid())
@@ -76,7 +76,7 @@ func benchRunTUI(ctx context.Context, tb testing.TB, e *benchEnv, out string) (b
 	if err := benchWarmMemory(e.dir, e.cfg.warmBytes()); err != nil {
 		return benchRun{}, err
 	}
-	stored := filepath.Join(root, "users", benchBenchUser, name)
+	stored := filepath.Join(root, "users", benchUser, name)
 	written := term.written.Load()
 	start := time.Now()
 	if err := term.send("\r"); err != nil {
