@@ -58,6 +58,9 @@ func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, s
 		}
 		paths := cfg.paths(e)
 		clients := max(cfg.clients, 1)
+		if err := e.warm(); err != nil {
+			return benchRun{}, err
+		}
 		run, err := benchSendFiles(ctx, tb, e, srv.Pid(), url, tokenFile, cfg.sendFlags, paths, clients)
 		if err != nil {
 			return benchRun{}, fmt.Errorf("%w\nhoist serve stderr:\n%s", err, srv.Stderr())

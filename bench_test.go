@@ -66,10 +66,6 @@ func benchFullConfig() (benchConfig, error) {
 	return c, nil
 }
 
-// warmBytes is how much page cache to warm before a run: a little more than
-// the largest file it writes.
-func (c benchConfig) warmBytes() int64 { return c.Size + c.Size/4 }
-
 // benchSmokeConfig is small enough for every `go test` run.
 func benchSmokeConfig() benchConfig {
 	return benchConfig{Size: 2 << 20, LinkSize: 512 << 10, LiteralSize: 16 << 10, Files: 20, FileSize: 4 << 10, Rounds: 1}
@@ -230,9 +226,6 @@ func benchRunAll(tb testing.TB, cfg benchConfig) *benchReport {
 			if err := os.Mkdir(out, 0o755); err != nil {
 				tb.Fatal(err)
 			}
-			if err := benchWarmMemory(e.dir, cfg.warmBytes()); err != nil {
-				tb.Fatal(err)
-			}
 			r, err := s.run(ctx, tb, e, out)
 			if err != nil {
 				tb.Fatalf("round %d, %s: %v", round+1, s.name, err)
@@ -317,6 +310,9 @@ func benchCloseJoin(err error, f *os.File) error {
 func benchRunRaw(syncEvery int64) func(context.Context, testing.TB, *benchEnv, string) (benchRun, error) {
 	return func(ctx context.Context, _ testing.TB, e *benchEnv, out string) (benchRun, error) {
 		dst := filepath.Join(out, "big.bin")
+		if err := e.warm(); err != nil {
+			return benchRun{}, err
+		}
 		d, err := benchRawCopy(ctx, e.big, dst, syncEvery)
 		if err != nil {
 			return benchRun{}, err
@@ -332,6 +328,9 @@ func benchRunSCP(tree bool) func(context.Context, testing.TB, *benchEnv, string)
 	return func(ctx context.Context, _ testing.TB, e *benchEnv, out string) (benchRun, error) {
 		if !tree {
 			dst := filepath.Join(out, "big.bin")
+			if err := e.warm(); err != nil {
+				return benchRun{}, err
+			}
 			d, err := e.sshd.scp(ctx, e.big, dst, false)
 			if err != nil {
 				return benchRun{}, err
@@ -339,6 +338,9 @@ func benchRunSCP(tree bool) func(context.Context, testing.TB, *benchEnv, string)
 			return benchRun{Bytes: e.cfg.Size, Files: 1, Elapsed: d}, benchSameFiles(e.big, dst)
 		}
 		dst := filepath.Join(out, "tree")
+		if err := e.warm(); err != nil {
+			return benchRun{}, err
+		}
 		d, err := e.sshd.scp(ctx, e.tree, dst, true)
 		if err != nil {
 			return benchRun{}, err
@@ -346,6 +348,12 @@ func benchRunSCP(tree bool) func(context.Context, testing.TB, *benchEnv, string)
 		return benchRun{Bytes: int64(e.cfg.Files * e.cfg.FileSize), Files: e.cfg.Files, Elapsed: d}, benchSameTrees(e.tree, dst)
 	}
 }
+
+// warm gets page cache ready for a run (benchWarmMemory): a little more than
+// the largest file a run writes. Runs call it right before their timed part,
+// after starting their processes, so that nothing lets the memory go cold
+// again in between.
+func (e *benchEnv) warm() error { return benchWarmMemory(e.dir, e.cfg.Size+e.cfg.Size/4) }
 
 // benchWarmMemory writes n bytes to a file in dir and removes it, so that
 // the run that follows finds that much page cache ready to reuse. These

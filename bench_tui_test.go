@@ -71,9 +71,7 @@ func benchRunTUI(ctx context.Context, tb testing.TB, e *benchEnv, out string) (b
 		return benchRun{}, err
 	}
 
-	// Warm the page cache again: setting the UI up took long enough for the
-	// memory warmed before this run to go cold (see benchWarmMemory).
-	if err := benchWarmMemory(e.dir, e.cfg.warmBytes()); err != nil {
+	if err := e.warm(); err != nil {
 		return benchRun{}, err
 	}
 	stored := filepath.Join(root, "users", benchUser, name)
