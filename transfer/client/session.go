@@ -363,10 +363,12 @@ func (s *session) send(f *upFile, ref chunkRef, n int) error {
 		MessageID: uuid.NewString(), Chunk: wire.ChunkID(u.fid, ref.file, ref.index).String(),
 		File: ref.file, Index: ref.index, Data: data, CRC32C: &crc,
 	}
-	typ := wire.TypeTransfer
+	// A TRANSFER-RAW goes out as its header line then the chunk's bytes
+	// straight from the read buffer, never copied into one payload.
+	typ, body := wire.TypeTransfer, []byte(nil)
 	if s.raw {
-		typ = wire.TypeTransferRaw
-		u.frame = wire.AppendRawTransfer(u.frame[:0], &t)
+		typ, body = wire.TypeTransferRaw, data
+		u.frame = wire.AppendRawHeader(u.frame[:0], &t)
 	} else {
 		u.frame = wire.AppendTransfer(u.frame[:0], &t)
 	}
@@ -379,7 +381,7 @@ func (s *session) send(f *upFile, ref chunkRef, n int) error {
 	s.inflightBytes += int64(n)
 	s.outstanding.Add(1) // before the frame can reach the server
 	s.c.SetWriteDeadline(now.Add(s.timeout))
-	if err := s.w.WriteFrame(typ, u.frame); err != nil {
+	if err := s.w.WriteFrameParts(typ, u.frame, body); err != nil {
 		return s.writeError("sending chunks", err)
 	}
 

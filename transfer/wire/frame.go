@@ -133,6 +133,26 @@ func (w *Writer) WriteFrame(t UserType, payload []byte) error {
 	return err
 }
 
+// WriteFrameParts buffers one frame whose payload is head followed by body,
+// without first joining them: a TRANSFER-RAW's header line and the chunk's
+// bytes, say. It refuses payloads over MaxPayload.
+func (w *Writer) WriteFrameParts(t UserType, head, body []byte) error {
+	n := len(head) + len(body)
+	if n > MaxPayload {
+		return fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLarge, n, MaxPayload)
+	}
+	var h [HeaderSize]byte
+	PutHeader(h[:], t, n)
+	if _, err := w.w.Write(h[:]); err != nil {
+		return err
+	}
+	if _, err := w.w.Write(head); err != nil {
+		return err
+	}
+	_, err := w.w.Write(body)
+	return err
+}
+
 // Flush writes any buffered frames to the underlying stream.
 func (w *Writer) Flush() error { return w.w.Flush() }
 

@@ -265,6 +265,13 @@ type RawHeader struct {
 
 // AppendRawTransfer appends a TRANSFER-RAW payload carrying t to dst.
 func AppendRawTransfer(dst []byte, t *Transfer) []byte {
+	return append(AppendRawHeader(dst, t), t.Data...)
+}
+
+// AppendRawHeader appends the header line of a TRANSFER-RAW payload carrying
+// t: everything but the chunk's bytes, which follow it on the wire (see
+// Writer.WriteFrameParts).
+func AppendRawHeader(dst []byte, t *Transfer) []byte {
 	dst = append(dst, `{"message-id":`...)
 	dst = appendJSONString(dst, t.MessageID)
 	dst = append(dst, `,"chunk":`...)
@@ -277,8 +284,7 @@ func AppendRawTransfer(dst []byte, t *Transfer) []byte {
 		dst = append(dst, `,"crc32c":`...)
 		dst = strconv.AppendUint(dst, uint64(*t.CRC32C), 10)
 	}
-	dst = append(dst, "}\n"...)
-	return append(dst, t.Data...)
+	return append(dst, "}\n"...)
 }
 
 // DecodeRawTransfer decodes a TRANSFER-RAW payload into t. t.Data aliases
