@@ -29,6 +29,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 var build struct {
@@ -38,11 +40,22 @@ var build struct {
 	err  error
 }
 
-// TestMain removes the binary built for this run.
+// TestMain removes the binary built for this run and fails the run if any
+// goroutine the tests started outlived them. Toxiproxy's own background
+// goroutines (v2.5.0 leaves some behind after a proxy stops) are not ours.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if build.dir != "" {
 		os.RemoveAll(build.dir)
+	}
+	if code == 0 {
+		if err := goleak.Find(
+			goleak.IgnoreAnyFunction("github.com/Shopify/toxiproxy/v2.(*ToxicLink).read"),
+			goleak.IgnoreAnyFunction("github.com/Shopify/toxiproxy/v2/toxics.(*ToxicStub).Run"),
+		); err != nil {
+			fmt.Fprintf(os.Stderr, "goroutines outlived the tests: %v\n", err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }
