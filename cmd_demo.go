@@ -35,6 +35,8 @@ that the UI shows chunks being resent and reconnections backing off. It
 uses a lively mix (` + chaos.DemoSpec + `);
 --chaos=SPEC picks another, in the grammar 'hoist serve --help' gives
 (for example --chaos=demo,seed=7 to repeat a run).
+With chaos the UI asks for 256 KiB chunks (unless a chunk size is
+configured), so that files span enough chunks to watch.
 
 --no-ui runs the server alone: it prints the address and a token file to
 upload to it with 'hoist send', and runs until interrupted (ctrl+c).
@@ -120,13 +122,21 @@ func parseDemoFlags(args []string, stderr io.Writer) (*demo, error) {
 		fmt.Fprintln(stderr, "hoist demo: --data needs a directory")
 		return nil, exitError{2}
 	}
-	c, _, err := config.LoadClient(fs, os.Getenv)
+	c, src, err := config.LoadClient(fs, os.Getenv)
 	if err != nil {
 		return nil, err
+	}
+	if d.chaos != "" && src.Of("chunk_size").Kind == config.SourceDefault {
+		c.ChunkSize = demoChaosChunkSize
 	}
 	d.client = c
 	return d, nil
 }
+
+// demoChaosChunkSize is the chunk size `hoist demo --chaos` asks for unless
+// one is configured: small enough that everyday files span many chunks, so
+// the chunk map shows faults landing on some of them and their resends.
+const demoChaosChunkSize = 256 << 10
 
 // Files the demo keeps in its data directory besides the server's own.
 const (

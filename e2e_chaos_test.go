@@ -295,6 +295,10 @@ func TestDemoChaosUI(t *testing.T) {
 	if sawBackoff == "" {
 		t.Error("the screen never showed a backoff with its reason and the time of the next try")
 	}
+	// 24 MiB in the chaos demo's 256 KiB chunks.
+	if !strings.Contains(final, "96/96 chunks") {
+		t.Error("big.bin did not go up in the chaos demo's 256 KiB chunks (96/96 chunks)")
+	}
 	for name := range sums {
 		if !regexp.MustCompile(regexp.QuoteMeta(name) + ` .*✓ verified`).MatchString(final) {
 			t.Errorf("the screen does not show %s verified", name)
