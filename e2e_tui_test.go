@@ -251,7 +251,16 @@ func TestTUIShowsTheBackoffWhileTheServerIsDownAndFinishes(t *testing.T) {
 
 	waitForBothVerified(tm)
 	tm.keys("l")
-	tm.waitFor("Event log", "backing off until", "done: every file verified")
+	tm.waitFor("Event log", "done: every file verified")
+	// The backoff is in the log, though resends logged after it may have
+	// pushed it above the visible part: scroll back to find it.
+	for page := 0; !strings.Contains(tm.screen(), "backing off until"); page++ {
+		if page == 10 {
+			t.Fatalf("the event log does not record the backoff:\n%s", tm.screen())
+		}
+		tm.keys("PPage")
+		time.Sleep(200 * time.Millisecond)
+	}
 	checkArrived(t, root, report, beach)
 	quit(tm)
 }
