@@ -8,29 +8,14 @@ import (
 
 // datasync flushes f's data and the metadata needed to read it back
 // (fdatasync), not its timestamps.
-func datasync(f *os.File) error {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	err = rc.Control(func(fd uintptr) {
-		for {
-			serr = unix.Fdatasync(int(fd))
-			if serr != unix.EINTR {
-				return
-			}
-		}
-	})
-	if err != nil {
-		return err
-	}
-	return serr
-}
+func datasync(f *os.File) error { return onFD(f, unix.Fdatasync) }
 
 // syncfs flushes every file of the file system f is on (syncfs), which
 // for many small files is one journal commit instead of one each.
-func syncfs(f *os.File) error {
+func syncfs(f *os.File) error { return onFD(f, unix.Syncfs) }
+
+// onFD runs sync on f's descriptor, again while it is interrupted (EINTR).
+func onFD(f *os.File, sync func(fd int) error) error {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return err
@@ -38,8 +23,7 @@ func syncfs(f *os.File) error {
 	var serr error
 	err = rc.Control(func(fd uintptr) {
 		for {
-			serr = unix.Syncfs(int(fd))
-			if serr != unix.EINTR {
+			if serr = sync(int(fd)); serr != unix.EINTR {
 				return
 			}
 		}
