@@ -17,14 +17,7 @@ import (
 // AppendTransfer appends the JSON encoding of t to dst, identical to
 // json.Marshal(t), with the base64 written straight into dst.
 func AppendTransfer(dst []byte, t *Transfer) []byte {
-	dst = append(dst, `{"message-id":`...)
-	dst = appendJSONString(dst, t.MessageID)
-	dst = append(dst, `,"chunk":`...)
-	dst = appendJSONString(dst, t.Chunk)
-	dst = append(dst, `,"file":`...)
-	dst = strconv.AppendInt(dst, int64(t.File), 10)
-	dst = append(dst, `,"index":`...)
-	dst = strconv.AppendUint(dst, t.Index, 10)
+	dst = appendChunkFields(dst, t)
 	dst = append(dst, `,"data":`...)
 	if t.Data == nil {
 		dst = append(dst, "null"...)
@@ -33,11 +26,31 @@ func AppendTransfer(dst []byte, t *Transfer) []byte {
 		dst = appendBase64(dst, t.Data)
 		dst = append(dst, '"')
 	}
+	dst = appendCRC32C(dst, t)
+	return append(dst, '}')
+}
+
+// appendChunkFields opens a TRANSFER object with the fields that name the
+// chunk, in the order encoding/json writes them.
+func appendChunkFields(dst []byte, t *Transfer) []byte {
+	dst = append(dst, `{"message-id":`...)
+	dst = appendJSONString(dst, t.MessageID)
+	dst = append(dst, `,"chunk":`...)
+	dst = appendJSONString(dst, t.Chunk)
+	dst = append(dst, `,"file":`...)
+	dst = strconv.AppendInt(dst, int64(t.File), 10)
+	dst = append(dst, `,"index":`...)
+	dst = strconv.AppendUint(dst, t.Index, 10)
+	return dst
+}
+
+// appendCRC32C appends the crc32c field, if t has one.
+func appendCRC32C(dst []byte, t *Transfer) []byte {
 	if t.CRC32C != nil {
 		dst = append(dst, `,"crc32c":`...)
 		dst = strconv.AppendUint(dst, uint64(*t.CRC32C), 10)
 	}
-	return append(dst, '}')
+	return dst
 }
 
 // appendJSONString appends s as encoding/json would quote it.
@@ -272,18 +285,8 @@ func AppendRawTransfer(dst []byte, t *Transfer) []byte {
 // t: everything but the chunk's bytes, which follow it on the wire (see
 // Writer.WriteFrameParts).
 func AppendRawHeader(dst []byte, t *Transfer) []byte {
-	dst = append(dst, `{"message-id":`...)
-	dst = appendJSONString(dst, t.MessageID)
-	dst = append(dst, `,"chunk":`...)
-	dst = appendJSONString(dst, t.Chunk)
-	dst = append(dst, `,"file":`...)
-	dst = strconv.AppendInt(dst, int64(t.File), 10)
-	dst = append(dst, `,"index":`...)
-	dst = strconv.AppendUint(dst, t.Index, 10)
-	if t.CRC32C != nil {
-		dst = append(dst, `,"crc32c":`...)
-		dst = strconv.AppendUint(dst, uint64(*t.CRC32C), 10)
-	}
+	dst = appendChunkFields(dst, t)
+	dst = appendCRC32C(dst, t)
 	return append(dst, "}\n"...)
 }
 
