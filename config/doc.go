@@ -11,10 +11,15 @@
 // A command registers the flags it takes and, after parsing them, loads its
 // settings:
 //
-//	fs := flag.NewFlagSet("send", flag.ContinueOnError)
+//	fs := pflag.NewFlagSet("send", pflag.ContinueOnError)
 //	config.RegisterClientFlags(fs)
 //	if err := fs.Parse(args); err != nil { ... }
 //	cfg, sources, err := config.LoadClient(fs, os.Getenv)
+//
+// Flags are github.com/spf13/pflag flags (GNU style: --chunk-size 4MiB),
+// registered from the same table of fields that names every setting's key
+// and environment variable. A leading "~" in a path setting (token_file,
+// serve.root, ...) is the home directory, whichever layer set it.
 //
 // Sources records where each value came from, for `hoist config`. Tokens are
 // held as Secret and never printed.

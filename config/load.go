@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/spf13/pflag"
 )
 
 // configFlag is the flag naming the config file.
@@ -19,55 +19,72 @@ const configFlag = "config"
 // --profile, --server, --token, --token-file, --token-command, --tag,
 // --chunk-size, --window-chunks, --window-bytes, --retry-base, --retry-cap,
 // --retry-attempts, --ca-file and --read-timeout.
-func RegisterClientFlags(fs *flag.FlagSet) {
+func RegisterClientFlags(fs *pflag.FlagSet) {
 	registerConfigFlag(fs)
-	registerFields(fs, clientFields, groupClient, DefaultClient())
+	registerFields(fs, clientFields, DefaultClient(), inGroup[Client](groupClient))
 }
 
 // RegisterUIFlags registers the terminal UI's flags on fs: --start-dir,
 // --show-hidden and --color.
-func RegisterUIFlags(fs *flag.FlagSet) {
-	registerFields(fs, clientFields, groupUI, DefaultClient())
+func RegisterUIFlags(fs *pflag.FlagSet) {
+	registerFields(fs, clientFields, DefaultClient(), inGroup[Client](groupUI))
 }
 
 // RegisterServerFlags registers --config and the flags of `hoist serve` on
 // fs: --listen, --unix, --tls-cert, --tls-key, --root, --chaos, --jwt-*,
 // and the limits (--max-file-size, --quota, --idle-timeout, ...).
-func RegisterServerFlags(fs *flag.FlagSet) {
+func RegisterServerFlags(fs *pflag.FlagSet) {
 	registerConfigFlag(fs)
-	registerFields(fs, serverFields, groupServer, DefaultServer(os.Getenv))
+	registerFields(fs, serverFields, DefaultServer(os.Getenv), inGroup[Server](groupServer))
 }
 
-func registerConfigFlag(fs *flag.FlagSet) {
+// RegisterRootFlags registers --config and the server settings that locate
+// its data directory and signing secret, --root and --jwt-secret-file, for
+// the commands that work on a server's data directory without running the
+// server (`hoist token`, `hoist ls`). LoadServer then resolves them as
+// `hoist serve` does.
+func RegisterRootFlags(fs *pflag.FlagSet) {
+	registerConfigFlag(fs)
+	registerFields(fs, serverFields, DefaultServer(os.Getenv), func(f field[Server]) bool {
+		return f.key == "serve.root" || f.key == "serve.jwt.secret_file"
+	})
+}
+
+func registerConfigFlag(fs *pflag.FlagSet) {
 	if fs.Lookup(configFlag) == nil {
-		fs.String(configFlag, "", "read this config file (default $XDG_CONFIG_HOME/hoist/config.toml, else ~/.config/hoist/config.toml; env "+envConfig+")")
+		fs.String(configFlag, "", "read this config `file` (default $XDG_CONFIG_HOME/hoist/config.toml, else ~/.config/hoist/config.toml; env "+envConfig+")")
 	}
 }
 
-func registerFields[T any](fs *flag.FlagSet, fields []field[T], g group, defaults T) {
+// inGroup selects the fields of group g.
+func inGroup[T any](g group) func(field[T]) bool {
+	return func(f field[T]) bool { return f.group == g }
+}
+
+// registerFields registers the flags of the fields that want selects.
+func registerFields[T any](fs *pflag.FlagSet, fields []field[T], defaults T, want func(field[T]) bool) {
 	for _, f := range fields {
-		if f.group != g || f.flag == "" {
+		if f.flag == "" || !want(f) {
 			continue
 		}
 		def := f.bind(&defaults)
-		fv := &flagValue{key: f.key, check: func(text string) error {
+		fv := &flagValue{key: f.key, kind: kindOf(def), check: func(text string) error {
 			var scratch T
 			return f.bind(&scratch).Set(text)
 		}}
-		_, fv.isBool = def.(boolValue)
 		fs.Var(fv, f.flag, fmt.Sprintf("%s (env %s)", f.usage, f.env))
 		fs.Lookup(f.flag).DefValue = plain(def)
 	}
 }
 
-// flagValue is the flag.Value of a setting. It keeps the text of each
+// flagValue is the pflag.Value of a setting. It keeps the text of each
 // occurrence, checked, for LoadClient and LoadServer to apply over the
 // lower layers.
 type flagValue struct {
-	key    string
-	check  func(string) error
-	isBool bool
-	texts  []string
+	key   string
+	kind  string // pflag's type name: "string", "bool", "size", ...
+	check func(string) error
+	texts []string
 }
 
 func (f *flagValue) Set(text string) error {
@@ -85,8 +102,28 @@ func (f *flagValue) String() string {
 	return f.texts[len(f.texts)-1]
 }
 
+// Type names the kind of value for help texts and shell completion.
+func (f *flagValue) Type() string { return f.kind }
+
 // IsBoolFlag lets boolean settings be given as a bare --flag.
-func (f *flagValue) IsBoolFlag() bool { return f.isBool }
+func (f *flagValue) IsBoolFlag() bool { return f.kind == "bool" }
+
+// kindOf names the type of a setting's value as pflag does its own.
+func kindOf(v value) string {
+	switch v.(type) {
+	case boolValue:
+		return "bool"
+	case intValue:
+		return "int"
+	case sizeValue[int], sizeValue[int64]:
+		return "size"
+	case durationValue:
+		return "duration"
+	case listValue:
+		return "strings"
+	}
+	return "string"
+}
 
 // plain writes a default value for flag help: unquoted, secrets and zero
 // values left out.
@@ -112,7 +149,7 @@ func plain(v value) string {
 // by HOIST_* variables, then by the flags set on fs (which may be nil).
 // getenv reads the environment (os.Getenv). Of token, token_file and
 // token_command, only those from the highest layer that sets any are kept.
-func LoadClient(fs *flag.FlagSet, getenv func(string) string) (Client, Sources, error) {
+func LoadClient(fs *pflag.FlagSet, getenv func(string) string) (Client, Sources, error) {
 	f, src, err := openFile(fs, getenv)
 	if err != nil {
 		return Client{}, src, err
@@ -140,13 +177,14 @@ func LoadClient(fs *flag.FlagSet, getenv func(string) string) (Client, Sources, 
 	if err := pickTokenSource(&c, &src); err != nil {
 		return Client{}, src, err
 	}
+	expandPaths(clientFields, &c, userHome(getenv))
 	return c, src, validateClient(&c, &src)
 }
 
 // LoadServer returns the settings of `hoist serve`: defaults, overridden by
 // the [serve] table of the config file, then by HOIST_* variables, then by
 // the flags set on fs (which may be nil). getenv reads the environment.
-func LoadServer(fs *flag.FlagSet, getenv func(string) string) (Server, Sources, error) {
+func LoadServer(fs *pflag.FlagSet, getenv func(string) string) (Server, Sources, error) {
 	f, src, err := openFile(fs, getenv)
 	if err != nil {
 		return Server{}, src, err
@@ -161,12 +199,14 @@ func LoadServer(fs *flag.FlagSet, getenv func(string) string) (Server, Sources, 
 	if len(errs) > 0 {
 		return Server{}, src, errors.Join(errs...)
 	}
+	expandPaths(serverFields, &s, userHome(getenv))
 	return s, src, validateServer(&s, &src)
 }
 
 // openFile reads the config file named by --config, else by HOIST_CONFIG,
-// else the default one, which alone may be missing.
-func openFile(fs *flag.FlagSet, getenv func(string) string) (*file, Sources, error) {
+// else the default one, which alone may be missing. A leading "~" in the
+// name is the home directory.
+func openFile(fs *pflag.FlagSet, getenv func(string) string) (*file, Sources, error) {
 	path, explicit := DefaultPath(getenv), false
 	if p := getenv(envConfig); p != "" {
 		path, explicit = p, true
@@ -176,6 +216,7 @@ func openFile(fs *flag.FlagSet, getenv func(string) string) (*file, Sources, err
 			path, explicit = fl.Value.String(), true
 		}
 	}
+	path = expandHome(path, userHome(getenv))
 	src := Sources{File: path}
 	if path == "" {
 		return nil, src, nil
@@ -187,7 +228,7 @@ func openFile(fs *flag.FlagSet, getenv func(string) string) (*file, Sources, err
 
 // chosenProfile returns the profile named by --profile, else HOIST_PROFILE,
 // else the file's profile key.
-func chosenProfile(fs *flag.FlagSet, getenv func(string) string, fromFile string) string {
+func chosenProfile(fs *pflag.FlagSet, getenv func(string) string, fromFile string) string {
 	name := fromFile
 	if v := getenv(envProfile); v != "" {
 		name = v
@@ -236,12 +277,12 @@ func applyEnv[T any](fields []field[T], getenv func(string) string, dst *T, src 
 }
 
 // applyFlags sets the fields whose flags were given on the command line.
-func applyFlags[T any](fs *flag.FlagSet, fields []field[T], dst *T, src *Sources) []error {
+func applyFlags[T any](fs *pflag.FlagSet, fields []field[T], dst *T, src *Sources) []error {
 	if fs == nil {
 		return nil
 	}
 	var errs []error
-	fs.Visit(func(fl *flag.Flag) {
+	fs.Visit(func(fl *pflag.Flag) {
 		fv, ok := fl.Value.(*flagValue)
 		if !ok {
 			return

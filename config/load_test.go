@@ -1,7 +1,6 @@
 package config
 
 import (
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 // setup is one run of the loader: a config file at the default XDG
@@ -44,7 +45,7 @@ func (s setup) environment(t *testing.T) func(string) string {
 func (s setup) client(t *testing.T) (Client, Sources, error) {
 	t.Helper()
 	getenv := s.environment(t)
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	RegisterClientFlags(fs)
 	RegisterUIFlags(fs)
@@ -57,7 +58,7 @@ func (s setup) client(t *testing.T) (Client, Sources, error) {
 func (s setup) server(t *testing.T) (Server, Sources, error) {
 	t.Helper()
 	getenv := s.environment(t)
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	RegisterServerFlags(fs)
 	if err := fs.Parse(s.args); err != nil {
@@ -382,11 +383,11 @@ func TestBadEnvironmentAndFlags(t *testing.T) {
 		t.Errorf("bad server environment: %v", err)
 	}
 
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	RegisterClientFlags(fs)
 	err = fs.Parse([]string{"--chunk-size", "lots"})
-	if err == nil || !strings.Contains(err.Error(), `invalid value "lots" for flag -chunk-size: want a size`) {
+	if err == nil || !strings.Contains(err.Error(), `invalid argument "lots" for "--chunk-size" flag: want a size`) {
 		t.Errorf("bad flag: %v", err)
 	}
 }
@@ -408,13 +409,13 @@ func TestValidation(t *testing.T) {
 }
 
 func TestFlagHelpShowsDefaultsAndVariables(t *testing.T) {
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	var out strings.Builder
 	fs.SetOutput(&out)
 	RegisterClientFlags(fs)
 	RegisterServerFlags(fs) // --config is registered once
 	fs.PrintDefaults()
-	for _, want := range []string{"-chunk-size size", "(default 1MiB)", "env HOIST_CHUNK_SIZE", "-config string", "(default 127.0.0.1:7800)", "-max-file-size", "(default 64GiB)"} {
+	for _, want := range []string{"--chunk-size size", "(default 1MiB)", "env HOIST_CHUNK_SIZE", "--config file", `(default "127.0.0.1:7800")`, "--max-file-size", "(default 64GiB)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("flag help lacks %q:\n%s", want, out.String())
 		}

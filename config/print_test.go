@@ -1,7 +1,6 @@
 package config
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 func TestWriteClientShowsSourcesNotTokens(t *testing.T) {
@@ -169,11 +170,11 @@ func TestReferenceListsEverySetting(t *testing.T) {
 	if err := WriteReference(&out); err != nil {
 		t.Fatal(err)
 	}
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	RegisterClientFlags(fs)
 	RegisterUIFlags(fs)
 	RegisterServerFlags(fs)
-	fs.VisitAll(func(f *flag.Flag) {
+	fs.VisitAll(func(f *pflag.Flag) {
 		if !strings.Contains(out.String(), "  --"+f.Name+"\n") {
 			t.Errorf("reference lacks --%s", f.Name)
 		}

@@ -30,6 +30,20 @@ func (v stringValue) decode(x any) error {
 	return v.Set(s)
 }
 
+// pathValue is a file or directory name. A leading "~" stands for the home
+// directory: the loaders expand it once every layer is applied (expandPaths).
+type pathValue struct{ p *string }
+
+func (v pathValue) Set(s string) error { *v.p = s; return nil }
+func (v pathValue) toml() string       { return strconv.Quote(*v.p) }
+func (v pathValue) decode(x any) error {
+	s, ok := x.(string)
+	if !ok {
+		return errors.New("want a string")
+	}
+	return v.Set(s)
+}
+
 // secretValue holds a credential; toml shows only whether it is set.
 type secretValue struct{ p *Secret }
 

@@ -1,0 +1,43 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// userHome returns the home directory: $HOME, else the system's idea of it,
+// else "" when there is none.
+func userHome(getenv func(string) string) string {
+	if home := getenv("HOME"); home != "" {
+		return home
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return home
+}
+
+// expandHome replaces a leading "~" of path, alone or followed by a path
+// separator, with home. Other paths ("~alice/x", "a/~") and every path when
+// home is unknown are returned as they are.
+func expandHome(path, home string) string {
+	if home == "" || !strings.HasPrefix(path, "~") {
+		return path
+	}
+	if rest := path[1:]; rest == "" || os.IsPathSeparator(rest[0]) {
+		return filepath.Join(home, rest)
+	}
+	return path
+}
+
+// expandPaths expands a leading "~" in every path setting of dst, whichever
+// layer set it: the config file, the environment or a flag.
+func expandPaths[T any](fields []field[T], dst *T, home string) {
+	for _, f := range fields {
+		if v, ok := f.bind(dst).(pathValue); ok {
+			*v.p = expandHome(*v.p, home)
+		}
+	}
+}
