@@ -19,6 +19,14 @@ func userHome(getenv func(string) string) string {
 	return home
 }
 
+// ExpandHome returns path with a leading "~" (alone or before a path
+// separator) replaced by the home directory ($HOME; getenv reads the
+// environment). The loaders do this for every path setting; commands call it
+// for path flags of their own.
+func ExpandHome(path string, getenv func(string) string) string {
+	return expandHome(path, userHome(getenv))
+}
+
 // expandHome replaces a leading "~" of path, alone or followed by a path
 // separator, with home. Other paths ("~alice/x", "a/~") and every path when
 // home is unknown are returned as they are.

@@ -1,9 +1,8 @@
-package main
+package cli
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,15 +12,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/hoist-dev/hoist/config"
 	"github.com/hoist-dev/hoist/transfer/auth"
 	"github.com/hoist-dev/hoist/transfer/chaos"
 	"github.com/hoist-dev/hoist/transfer/server"
+	"github.com/hoist-dev/hoist/transfer/store"
 )
 
-const demoHelp = `Usage: hoist demo [flags]
-
-Starts a hoist server on a free loopback port, keeps its data in a directory
+const demoHelp = `Starts a hoist server on a free loopback port, keeps its data in a directory
 (--data, default ./hoist-demo-data), mints a token for the user "demo", and
 opens the terminal UI in the current directory, pointed at that server: pick
 files, tag them, upload them, and watch their chunks go up. Quitting the UI
@@ -39,27 +39,14 @@ With chaos the UI asks for 256 KiB chunks (unless a chunk size is
 configured), so that files span enough chunks to watch.
 
 --no-ui runs the server alone: it prints the address and a token file to
-upload to it with 'hoist send', and runs until interrupted (ctrl+c).
+upload to it with 'hoist send', and runs until interrupted (ctrl+c).`
 
-Examples:
-  hoist demo
+const demoExamples = `  hoist demo
   hoist demo --chaos
-  hoist demo --no-ui --data /tmp/demo
-
-Flags:
-`
+  hoist demo --no-ui --data /tmp/demo`
 
 // demoUser is the user the demo's token is for.
 const demoUser = "demo"
-
-// runDemo runs an embedded server and the terminal UI against it.
-func runDemo(ctx context.Context, args []string) error {
-	d, err := parseDemoFlags(args, os.Stderr)
-	if err != nil {
-		return err
-	}
-	return d.run(ctx, os.Stdout, os.Stderr)
-}
 
 // demo is one run of `hoist demo`.
 type demo struct {
@@ -67,6 +54,7 @@ type demo struct {
 	chaos   string // chaos spec; empty is off
 	noUI    bool
 	client  config.Client // the UI's settings; server and token are the demo's
+	getenv  func(string) string
 }
 
 // chaosFlag is --chaos: a boolean flag that may carry a spec, so that
@@ -74,6 +62,7 @@ type demo struct {
 type chaosFlag struct{ spec *string }
 
 func (f chaosFlag) IsBoolFlag() bool { return true }
+func (f chaosFlag) Type() string     { return "spec" }
 func (f chaosFlag) String() string {
 	if f.spec == nil {
 		return ""
@@ -95,42 +84,47 @@ func (f chaosFlag) Set(text string) error {
 	return nil
 }
 
-func parseDemoFlags(args []string, stderr io.Writer) (*demo, error) {
-	d := &demo{}
-	fs := flag.NewFlagSet("hoist demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, demoHelp)
-		fs.PrintDefaults()
+// newDemoCommand builds `hoist demo`, which runs an embedded server and
+// the terminal UI against it.
+func newDemoCommand(env *Env) *cobra.Command {
+	d := &demo{getenv: env.Getenv}
+	cmd := &cobra.Command{
+		Use:     "demo",
+		Short:   "start an embedded server and open the UI against it",
+		Long:    demoHelp,
+		Example: demoExamples,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			hint := ""
+			if strings.Contains(args[0], "=") {
+				hint = " (a chaos spec goes after an equals sign: --chaos=" + args[0] + ")"
+			}
+			return usagef(cmd, "unexpected argument %q%s", args[0], hint)
+		},
 	}
-	fs.StringVar(&d.dataDir, "data", "hoist-demo-data", "keep the server's files, metadata, key and the demo token in this `directory`")
-	fs.Var(chaosFlag{&d.chaos}, "chaos", "make the server fail on purpose; --chaos=SPEC for other faults than the demo's")
-	fs.BoolVar(&d.noUI, "no-ui", false, "run only the server; print its address and a token file, and wait for ctrl+c")
-	config.RegisterUIFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		hint := ""
-		if strings.Contains(fs.Arg(0), "=") {
-			hint = " (a chaos spec goes after an equals sign: --chaos=" + fs.Arg(0) + ")"
+	flags := cmd.Flags()
+	flags.StringVar(&d.dataDir, "data", "hoist-demo-data", "keep the server's files, metadata, key and the demo token in this `directory`")
+	flags.Var(chaosFlag{&d.chaos}, "chaos", "make the server fail on purpose; --chaos=SPEC for other faults than the demo's")
+	flags.BoolVar(&d.noUI, "no-ui", false, "run only the server; print its address and a token file, and wait for ctrl+c")
+	config.RegisterUIFlags(flags)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if d.dataDir == "" {
+			return usagef(cmd, "--data needs a directory")
 		}
-		fmt.Fprintf(stderr, "hoist demo: unexpected argument %q%s\n", fs.Arg(0), hint)
-		return nil, exitError{2}
+		d.dataDir = config.ExpandHome(d.dataDir, env.Getenv)
+		c, src, err := config.LoadClient(flags, env.Getenv)
+		if err != nil {
+			return err
+		}
+		if d.chaos != "" && src.Of("chunk_size").Kind == config.SourceDefault {
+			c.ChunkSize = demoChaosChunkSize
+		}
+		d.client = c
+		return d.run(cmd.Context(), env.Stdout, env.Stderr)
 	}
-	if d.dataDir == "" {
-		fmt.Fprintln(stderr, "hoist demo: --data needs a directory")
-		return nil, exitError{2}
-	}
-	c, src, err := config.LoadClient(fs, os.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	if d.chaos != "" && src.Of("chunk_size").Kind == config.SourceDefault {
-		c.ChunkSize = demoChaosChunkSize
-	}
-	d.client = c
-	return d, nil
+	return cmd
 }
 
 // demoChaosChunkSize is the chunk size `hoist demo --chaos` asks for unless
@@ -163,7 +157,7 @@ func (d *demo) run(ctx context.Context, stdout, stderr io.Writer) error {
 		defer f.Close()
 		logTo = f
 	}
-	srv, url, err := startDemoServer(ctx, root, d.chaos, slog.New(slog.NewTextHandler(logTo, nil)))
+	srv, url, err := startDemoServer(ctx, root, d.chaos, d.getenv, slog.New(slog.NewTextHandler(logTo, nil)))
 	if err != nil {
 		return err
 	}
@@ -197,7 +191,7 @@ func (d *demo) run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\nhoist demo: server stopped. The uploaded files are in\n  %s\nList them with:\n  %s ls --root %s\n\n",
 		filepath.Join(root, "users", demoUser)+string(filepath.Separator), selfCommand(), shellQuote(d.dataDir))
-	return ls([]string{"--root", root, "--user", demoUser}, stdout, stdout)
+	return listFiles(root, store.Query{User: demoUser}, false, stdout, stdout)
 }
 
 // demoServer is the demo's embedded server, serving on one listener.
@@ -210,8 +204,8 @@ type demoServer struct {
 // startDemoServer starts a server with the default limits on a loopback
 // port: the one the last demo used if it is free, so that its unfinished
 // uploads can resume, else any. It returns the server and its address.
-func startDemoServer(ctx context.Context, root, chaosSpec string, log *slog.Logger) (*demoServer, string, error) {
-	cfg := config.DefaultServer(os.Getenv)
+func startDemoServer(ctx context.Context, root, chaosSpec string, getenv func(string) string, log *slog.Logger) (*demoServer, string, error) {
+	cfg := config.DefaultServer(getenv)
 	cfg.Root, cfg.Chaos = root, chaosSpec
 	opts, err := serverOptions(cfg, log)
 	if err != nil {

@@ -1,10 +1,8 @@
-package main
+package cli
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -14,61 +12,67 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/hoist-dev/hoist/config"
 	"github.com/hoist-dev/hoist/transfer/store"
 )
 
-const lsHelp = `Usage: hoist ls [flags]
-
-Lists the completed files a server has stored, from its metadata: name, user,
+const lsHelp = `Lists the completed files a server has stored, from its metadata: name, user,
 size, the start of the sha256, tags and completion time, oldest first. It
 works while the server runs: the server keeps a copy of its metadata
 (DIR/catalog.db) up to date after every completed file, and ls reads that
 copy when the server holds the database.
 
-Examples:
-  hoist ls --root /srv/hoist
+The data directory DIR is found as 'hoist serve' finds it: --root, else
+HOIST_ROOT, else [serve] root in the config file, else the default.`
+
+const lsExamples = `  hoist ls --root /srv/hoist
   hoist ls --root /srv/hoist --user alice --tag invoices
-  hoist ls --json | jq -r .sha256        (one JSON object per line)
+  hoist ls --json | jq -r .sha256        (one JSON object per line)`
 
-Flags:
-`
-
-// runLs lists completed files.
-func runLs(ctx context.Context, args []string) error {
-	return ls(args, os.Stdout, os.Stderr)
+// newLsCommand builds `hoist ls`, which lists completed files.
+func newLsCommand(env *Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "ls",
+		Short:   "list completed uploads on the server's data directory",
+		Long:    lsHelp,
+		Example: lsExamples,
+		Args:    noArgs,
+	}
+	flags := cmd.Flags()
+	config.RegisterRootFlags(flags)
+	flags.MarkHidden("jwt-secret-file") // ls reads no key
+	var q store.Query
+	flags.StringVar(&q.User, "user", "", "only this `user`'s files")
+	flags.StringVar(&q.Tag, "tag", "", "only files with this `tag`")
+	asJSON := flags.Bool("json", false, "print one JSON object per file and line, with the full sha256 and stored path")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		cfg, _, err := config.LoadServer(flags, env.Getenv)
+		if err != nil {
+			return err
+		}
+		return listFiles(cfg.Root, q, *asJSON, env.Stdout, env.Stderr)
+	}
+	return cmd
 }
 
-func ls(args []string, stdout, stderr io.Writer) error {
-	fset := flag.NewFlagSet("hoist ls", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	fset.Usage = func() {
-		fmt.Fprint(stderr, lsHelp)
-		fset.PrintDefaults()
+// listFiles writes the completed files in the data directory root that q
+// selects to stdout, as a table or as JSON lines.
+func listFiles(root string, q store.Query, asJSON bool, stdout, stderr io.Writer) error {
+	if _, err := os.Stat(filepath.Join(root, store.DBFile)); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no hoist data in %s (a server creates it: hoist serve --root %s)", root, root)
 	}
-	root := fset.String("root", defaultDataDir(), "data `directory` of the server")
-	user := fset.String("user", "", "only this user's files")
-	tag := fset.String("tag", "", "only files with this tag")
-	asJSON := fset.Bool("json", false, "print one JSON object per file and line, with the full sha256 and stored path")
-	if err := parseFlags(fset, args); err != nil {
-		return err
-	}
-	if fset.NArg() > 0 {
-		fmt.Fprintf(stderr, "hoist ls: unexpected argument %q\n", fset.Arg(0))
-		return exitError{2}
-	}
-	if _, err := os.Stat(filepath.Join(*root, store.DBFile)); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("no hoist data in %s (a server creates it: hoist serve --root %s)", *root, *root)
-	}
-	cat, err := store.OpenCatalog(*root, 500*time.Millisecond)
+	cat, err := store.OpenCatalog(root, 500*time.Millisecond)
 	if err != nil {
 		return err
 	}
 	defer cat.Close()
-	files, err := cat.Files(store.Query{User: *user, Tag: *tag})
+	files, err := cat.Files(q)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		for _, f := range files {
 			if err := enc.Encode(lsRecord(f)); err != nil {

@@ -1,9 +1,8 @@
-package main
+package cli
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,15 +11,13 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/hoist-dev/hoist/config"
 	"github.com/hoist-dev/hoist/transfer/client"
 )
 
-const sendHelp = `Usage: hoist send [flags] PATH...
-       hoist send --resume [flags] [FID...]
-       hoist send --discard FID...
-
-Uploads files, and directories recursively, to a hoist server as ONE upload,
+const sendHelp = `Uploads files, and directories recursively, to a hoist server as ONE upload,
 then checks every file's sha256 against the server's. Each file is stored
 under its base name; two files with the same base name in one upload are
 refused (upload them separately). Dropped connections, resets and server
@@ -29,25 +26,23 @@ travel again.
 
 An upload is journaled in $XDG_STATE_HOME/hoist/uploads (else
 ~/.local/state/hoist/uploads) until it is verified. If hoist is interrupted
-or killed, 'hoist send --resume' continues every unfinished upload (or the
-given fids), sending only what is missing; 'hoist send --discard FID' gives
-one up.
+or killed, 'hoist send --resume [FID...]' continues every unfinished upload
+(or the given fids), sending only what is missing; 'hoist send --discard
+FID...' gives them up.
 
 On a terminal, progress is one updating line; otherwise plain lines at most
 every 2 seconds plus every state change; with --json, one JSON event per line
 (type "session", "chunk" or "progress"). The exit status is 0 only when every
 file is verified.
 
-Examples:
-  hoist send --server tcp://files.example:7800 --token-file ~/.hoist.jwt --tag photos ~/Pictures/2024
-  hoist send --server ssh://alice@files.example --token-file ~/.hoist.jwt report.pdf
+Flags may come before or after the paths; a path that starts with "-" goes
+after "--". Every connection flag can also be set in the config file or with
+a HOIST_* variable: see 'hoist config --help'.`
+
+const sendExamples = `  hoist send ~/Pictures/2024 --server tcp://files.example:7800 --token-file ~/.hoist.jwt --tag photos
+  hoist send report.pdf --server ssh://alice@files.example --token-file ~/.hoist.jwt
   hoist send --resume --token-file ~/.hoist.jwt
-
-Every connection flag can also be set in the config file or with a HOIST_*
-variable: see 'hoist config --help'.
-
-Flags:
-`
+  hoist send --json -- -odd-name.txt`
 
 // sendSettings is everything `hoist send` runs with.
 type sendSettings struct {
@@ -58,12 +53,45 @@ type sendSettings struct {
 	args    []string
 }
 
-// runSend uploads, resumes or discards, as the flags say.
-func runSend(ctx context.Context, args []string) error {
-	s, err := parseSendFlags(args, os.Stderr)
-	if err != nil {
-		return err
+// newSendCommand builds `hoist send`, which uploads, resumes or discards,
+// as the flags say.
+func newSendCommand(env *Env) *cobra.Command {
+	var s sendSettings
+	cmd := &cobra.Command{
+		Use:     "send [flags] PATH...",
+		Short:   "upload files without the terminal UI",
+		Long:    sendHelp,
+		Example: sendExamples,
 	}
+	flags := cmd.Flags()
+	config.RegisterClientFlags(flags)
+	flags.BoolVar(&s.json, "json", false, "print one JSON event per line instead of progress")
+	flags.BoolVar(&s.resume, "resume", false, "continue unfinished uploads from the journal: all, or the given fids")
+	flags.BoolVar(&s.discard, "discard", false, "give up the given unfinished uploads: forget them in the journal")
+	cmd.Args = func(cmd *cobra.Command, args []string) error {
+		switch {
+		case s.resume && s.discard:
+			return usagef(cmd, "--resume and --discard exclude each other")
+		case s.discard && len(args) == 0:
+			return usagef(cmd, "--discard needs the fids to give up (see 'hoist send --resume' for the unfinished ones)")
+		case !s.resume && !s.discard && len(args) == 0:
+			return usagef(cmd, "nothing to upload: give files or directories (or --resume)")
+		}
+		return nil
+	}
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		c, _, err := config.LoadClient(flags, env.Getenv)
+		if err != nil {
+			return err
+		}
+		s.client, s.args = c, args
+		return runSend(cmd.Context(), s, env)
+	}
+	return cmd
+}
+
+// runSend uploads, resumes or discards, as s says.
+func runSend(ctx context.Context, s sendSettings, env *Env) error {
 	tok, err := sendTokenSource(s)
 	if err != nil {
 		return err
@@ -74,11 +102,11 @@ func runSend(ctx context.Context, args []string) error {
 	}
 	defer e.Close()
 	if s.discard {
-		return discard(e, s.args)
+		return discard(e, s.args, env.Stdout)
 	}
 	var fids []string
 	if s.resume {
-		fids, err = resumeUploads(e, s.args, os.Stderr)
+		fids, err = resumeUploads(e, s.args, env.Stderr)
 	} else {
 		var fid string
 		fid, err = startUpload(e, s.client.Tags, s.args)
@@ -87,45 +115,7 @@ func runSend(ctx context.Context, args []string) error {
 	if err != nil || len(fids) == 0 {
 		return err
 	}
-	return watch(ctx, e, fids, newReporter(s.json, os.Stdout))
-}
-
-// parseSendFlags reads the command line on top of the config file, HOIST_*
-// variables and defaults (config.LoadClient).
-func parseSendFlags(args []string, stderr io.Writer) (sendSettings, error) {
-	var s sendSettings
-	fs := flag.NewFlagSet("hoist send", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, sendHelp)
-		fs.PrintDefaults()
-	}
-	config.RegisterClientFlags(fs)
-	fs.BoolVar(&s.json, "json", false, "print one JSON event per line instead of progress")
-	fs.BoolVar(&s.resume, "resume", false, "continue unfinished uploads from the journal: all, or the given fids")
-	fs.BoolVar(&s.discard, "discard", false, "give up the given unfinished uploads: forget them in the journal")
-	if err := parseFlags(fs, args); err != nil {
-		return s, err
-	}
-	s.args = fs.Args()
-	usage := func(msg string) (sendSettings, error) {
-		fmt.Fprintf(stderr, "hoist send: %s\n", msg)
-		return s, exitError{2}
-	}
-	switch {
-	case s.resume && s.discard:
-		return usage("--resume and --discard exclude each other")
-	case s.discard && len(s.args) == 0:
-		return usage("--discard needs the fids to give up (see 'hoist send --resume' for the unfinished ones)")
-	case !s.resume && !s.discard && len(s.args) == 0:
-		return usage("nothing to upload: give files or directories (or --resume)")
-	}
-	c, _, err := config.LoadClient(fs, os.Getenv)
-	if err != nil {
-		return s, err
-	}
-	s.client = c
-	return s, nil
+	return watch(ctx, e, fids, newReporter(s.json, env.Stdout))
 }
 
 // sendTokenSource returns the token source the settings configure. Discarding
@@ -240,14 +230,14 @@ func resumeUploads(e *client.Engine, prefixes []string, stderr io.Writer) ([]str
 }
 
 // discard gives up the journaled uploads named by fids.
-func discard(e *client.Engine, fids []string) error {
+func discard(e *client.Engine, fids []string, stdout io.Writer) error {
 	var errs []error
 	for _, fid := range fids {
 		if err := e.Cancel(fid); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		fmt.Printf("discarded %s\n", fid)
+		fmt.Fprintf(stdout, "discarded %s\n", fid)
 	}
 	return errors.Join(errs...)
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -26,13 +26,14 @@ type reporter interface {
 
 // newReporter picks the output: JSON lines, a live line on a terminal, or
 // plain rate-limited lines.
-func newReporter(jsonLines bool, out *os.File) reporter {
+func newReporter(jsonLines bool, out io.Writer) reporter {
+	f, isFile := out.(*os.File)
 	switch {
 	case jsonLines:
 		return &jsonReporter{enc: json.NewEncoder(out)}
-	case term.IsTerminal(int(out.Fd())):
+	case isFile && term.IsTerminal(int(f.Fd())):
 		return &textReporter{w: out, live: true, every: 100 * time.Millisecond, width: func() int {
-			w, _, err := term.GetSize(int(out.Fd()))
+			w, _, err := term.GetSize(int(f.Fd()))
 			if err != nil || w <= 0 {
 				return 80
 			}

@@ -1,10 +1,9 @@
-package main
+package cli
 
 import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,15 +12,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/hoist-dev/hoist/config"
 	"github.com/hoist-dev/hoist/transfer/auth"
 	"github.com/hoist-dev/hoist/transfer/chaos"
 	"github.com/hoist-dev/hoist/transfer/server"
 )
 
-const serveHelp = `Usage: hoist serve [flags]
-
-Runs the storage server. It listens on TCP (optionally TLS) and/or a Unix
+const serveHelp = `Runs the storage server. It listens on TCP (optionally TLS) and/or a Unix
 socket, or serves one session over stdin/stdout with --stdio (what clients
 run through ssh). Completed files land in DIR/users/USER/. Each listener is
 announced on stderr as one line, "hoist: listening on tcp://HOST:PORT" (or
@@ -32,13 +32,6 @@ and acknowledged, then it exits.
 Tokens are checked against an HS256 secret, an Ed25519 or an RSA public key.
 With no key configured, a random HS256 secret is created in DIR/jwt-secret
 (mode 0600); 'hoist token --root DIR' mints tokens with it.
-
-Examples:
-  hoist serve --listen 127.0.0.1:7800 --root /srv/hoist
-  hoist serve --listen :7800 --tls-cert cert.pem --tls-key key.pem --root /srv/hoist
-  hoist serve --unix /run/hoist.sock --quota 10GiB --max-file-size 2GiB
-  ssh host hoist serve --stdio        (what a client's ssh:// address runs)
-  hoist serve --chaos demo            (fail on purpose, to watch clients retry)
 
 --chaos SPEC is a testing aid that makes the server misbehave on purpose,
 each fault at its own rate, in comma-separated terms:
@@ -54,44 +47,45 @@ optionally followed by overrides ("demo,seed=7"). Nothing acknowledged is
 ever lost to it; it is logged loudly at start and never meant for real data.
 
 Every flag but --stdio can also be set in the [serve] table of the config
-file or with a HOIST_* variable: see 'hoist config --help'.
+file or with a HOIST_* variable: see 'hoist config --help'.`
 
-Flags:
-`
+const serveExamples = `  hoist serve --listen 127.0.0.1:7800 --root /srv/hoist
+  hoist serve --listen :7800 --tls-cert cert.pem --tls-key key.pem --root /srv/hoist
+  hoist serve --unix /run/hoist.sock --quota 10GiB --max-file-size 2GiB
+  ssh host hoist serve --stdio        (what a client's ssh:// address runs)
+  hoist serve --chaos demo            (fail on purpose, to watch clients retry)`
 
-// runServe parses the flags of `hoist serve` and runs the server until ctx
-// is done.
-func runServe(ctx context.Context, args []string) error {
-	cfg, err := parseServeFlags(args, os.Stderr)
-	if err != nil {
-		return err
+// newServeCommand builds `hoist serve`, which runs the server until ctx is
+// done.
+func newServeCommand(env *Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "serve",
+		Short:   "run the storage server",
+		Long:    serveHelp,
+		Example: serveExamples,
+		Args:    noArgs,
 	}
-	return serve(ctx, cfg, os.Stdin, os.Stdout, os.Stderr)
+	flags := cmd.Flags()
+	config.RegisterServerFlags(flags)
+	stdio := flags.Bool("stdio", false, "serve one session over stdin/stdout, then exit (logs go to stderr)")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		cfg, err := loadServe(flags, env.Getenv, *stdio)
+		if err != nil {
+			return err
+		}
+		return serve(cmd.Context(), cfg, env)
+	}
+	return cmd
 }
 
-// parseServeFlags turns the command line into the server settings, on top
-// of the config file, HOIST_* variables and the defaults (see config).
-func parseServeFlags(args []string, stderr io.Writer) (config.Server, error) {
-	fs := flag.NewFlagSet("hoist serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, serveHelp)
-		fs.PrintDefaults()
-	}
-	config.RegisterServerFlags(fs)
-	stdio := fs.Bool("stdio", false, "serve one session over stdin/stdout, then exit (logs go to stderr)")
-	if err := parseFlags(fs, args); err != nil {
-		return config.Server{}, err
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "hoist serve: unexpected argument %q\n", fs.Arg(0))
-		return config.Server{}, exitError{2}
-	}
-	cfg, src, err := config.LoadServer(fs, os.Getenv)
+// loadServe resolves the server settings: the flags set on flags over HOIST_*
+// variables, the config file and the defaults (see config).
+func loadServe(flags *pflag.FlagSet, getenv func(string) string, stdio bool) (config.Server, error) {
+	cfg, src, err := config.LoadServer(flags, getenv)
 	if err != nil {
 		return cfg, err
 	}
-	cfg.Stdio = *stdio
+	cfg.Stdio = stdio
 	if cfg.Limits.MaxChunkSize > server.MaxChunkSizeLimit {
 		return cfg, fmt.Errorf("max chunk size %s (%s) is over %s, the most one frame can carry",
 			formatSize(int64(cfg.Limits.MaxChunkSize)), src.Of("serve.limits.max_chunk_size"), formatSize(server.MaxChunkSizeLimit))
@@ -101,16 +95,6 @@ func parseServeFlags(args []string, stderr io.Writer) (config.Server, error) {
 		cfg.Listen = nil
 	}
 	return cfg, nil
-}
-
-// defaultDataDir is the server's default data directory (see
-// config.DefaultServer): $XDG_DATA_HOME/hoist, else ~/.local/share/hoist,
-// else ./hoist-data when there is no home directory.
-func defaultDataDir() string {
-	if root := config.DefaultServer(os.Getenv).Root; root != "" {
-		return root
-	}
-	return "hoist-data"
 }
 
 // serverOptions maps the settings to the server's options: the one place
@@ -169,8 +153,8 @@ const shutdownTimeout = 30 * time.Second
 
 // serve runs the server described by cfg until ctx is done (or, with
 // Stdio, until the session ends).
-func serve(ctx context.Context, cfg config.Server, stdin, stdout *os.File, stderr io.Writer) error {
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+func serve(ctx context.Context, cfg config.Server, env *Env) error {
+	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
 	if len(cfg.Listen) == 0 && cfg.Unix == "" && !cfg.Stdio {
 		return errors.New("nothing to serve: give --listen, --unix or --stdio")
 	}
@@ -192,14 +176,14 @@ func serve(ctx context.Context, cfg config.Server, stdin, stdout *os.File, stder
 		}
 		return err
 	}
-	log.Info("hoist server starting", "version", version, "root", cfg.Root, "listeners", urls, "stdio", cfg.Stdio)
+	log.Info("hoist server starting", "version", env.Build.Version, "root", cfg.Root, "listeners", urls, "stdio", cfg.Stdio)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
 	errc := make(chan error, len(listeners)+1)
 	for i, ln := range listeners {
-		fmt.Fprintf(stderr, "hoist: listening on %s\n", urls[i])
+		fmt.Fprintf(env.Stderr, "hoist: listening on %s\n", urls[i])
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -212,7 +196,7 @@ func serve(ctx context.Context, cfg config.Server, stdin, stdout *os.File, stder
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			conn, restore := stdioConn(stdin, stdout)
+			conn, restore := stdioConn(env.Stdin, env.Stdout)
 			defer restore()
 			srv.ServeConn(ctx, conn)
 			errc <- nil // the session is over: stop
@@ -301,7 +285,7 @@ func removeStaleSocket(path string) {
 // stdioConn joins stdin and stdout into one connection. Where stdin is a
 // pipe or socket it is switched to non-blocking mode so that read
 // deadlines (idle and frame timeouts) work; restore undoes that.
-func stdioConn(stdin, stdout *os.File) (io.ReadWriteCloser, func()) {
+func stdioConn(stdin *os.File, stdout io.Writer) (io.ReadWriteCloser, func()) {
 	in := stdin
 	restore := func() {}
 	fd := stdin.Fd()
@@ -314,16 +298,21 @@ func stdioConn(stdin, stdout *os.File) (io.ReadWriteCloser, func()) {
 	return &pipeConn{in: in, out: stdout}, restore
 }
 
-// pipeConn is a connection made of two files.
+// pipeConn is a connection made of a file to read and a stream to write.
 type pipeConn struct {
-	in, out *os.File
+	in  *os.File
+	out io.Writer
 }
 
 func (c *pipeConn) Read(p []byte) (int, error)  { return c.in.Read(p) }
 func (c *pipeConn) Write(p []byte) (int, error) { return c.out.Write(p) }
 
 func (c *pipeConn) Close() error {
-	return errors.Join(c.in.Close(), c.out.Close())
+	err := c.in.Close()
+	if out, ok := c.out.(io.Closer); ok {
+		err = errors.Join(err, out.Close())
+	}
+	return err
 }
 
 // SetReadDeadline works when stdin is in non-blocking mode.

@@ -1,21 +1,19 @@
-package main
+package cli
 
 import (
 	"context"
-	"flag"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/hoist-dev/hoist/config"
 	"github.com/hoist-dev/hoist/transfer/client"
 	"github.com/hoist-dev/hoist/tui"
 )
 
-const tuiHelp = `Usage: hoist [flags]
-
-Opens the terminal UI: browse the files here (or under --start-dir), select
+const tuiHelp = `Opens the terminal UI: browse the files here (or under --start-dir), select
 them with space (a directory selects everything below it), tag them with t,
 queue them as one upload with u, and start the queue with enter. The upload
 screen shows every file's chunks going up, being acknowledged, failing and
@@ -28,56 +26,47 @@ to resume them, sending only what the server does not hold yet.
 Works over SSH, with no mouse, in any terminal of 20x5 or more (80x24 shows
 everything); NO_COLOR or --color=never turns colours off.
 
-Examples:
-  hoist --server tcp://files.example:7800 --token-file ~/.hoist.jwt
-  hoist --server ssh://alice@files.example --token-file ~/.hoist.jwt --tag photos --start-dir ~/Pictures
-
 Every flag can also be set in the config file or with a HOIST_* variable:
-see 'hoist config --help'.
+see 'hoist config --help'.`
 
-Flags:
-`
+const tuiExamples = `  hoist --server tcp://files.example:7800 --token-file ~/.hoist.jwt
+  hoist --server ssh://alice@files.example --token-file ~/.hoist.jwt --tag photos --start-dir ~/Pictures`
 
-// runTUI opens the terminal UI: hoist's default command.
-func runTUI(ctx context.Context, args []string) error {
-	c, err := parseTUIFlags(args, os.Stderr)
-	if err != nil {
-		return err
+// newUICommand builds `hoist ui`, the terminal UI: hoist's default command.
+func newUICommand(env *Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "ui",
+		Short:   "open the terminal UI (what plain 'hoist' does)",
+		Long:    tuiHelp,
+		Example: tuiExamples,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef(cmd, "unexpected argument %q (the UI takes flags only; 'hoist send' uploads named files)", args[0])
+			}
+			return nil
+		},
 	}
-	return runUI(ctx, c, "")
-}
-
-// parseTUIFlags reads the command line on top of the config file, HOIST_*
-// variables and defaults (config.LoadClient).
-func parseTUIFlags(args []string, stderr io.Writer) (config.Client, error) {
-	fs := flag.NewFlagSet("hoist", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, tuiHelp)
-		fs.PrintDefaults()
+	flags := cmd.Flags()
+	config.RegisterClientFlags(flags)
+	config.RegisterUIFlags(flags)
+	// Earlier spellings, still accepted.
+	flags.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		switch name {
+		case "dir":
+			name = "start-dir"
+		case "hidden":
+			name = "show-hidden"
+		}
+		return pflag.NormalizedName(name)
+	})
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		c, _, err := config.LoadClient(flags, env.Getenv)
+		if err != nil {
+			return err
+		}
+		return runUI(cmd.Context(), c, "")
 	}
-	config.RegisterClientFlags(fs)
-	config.RegisterUIFlags(fs)
-	alias(fs, "dir", "start-dir")
-	alias(fs, "hidden", "show-hidden")
-	if err := parseFlags(fs, args); err != nil {
-		return config.Client{}, err
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "hoist: unexpected argument %q (the UI takes flags only; 'hoist send' uploads named files)\n", fs.Arg(0))
-		return config.Client{}, exitError{2}
-	}
-	c, _, err := config.LoadClient(fs, os.Getenv)
-	return c, err
-}
-
-// alias registers flag name as another spelling of flag of.
-func alias(fs *flag.FlagSet, name, of string) {
-	f := fs.Lookup(of)
-	fs.Var(f.Value, name, "same as --"+of)
-	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
-		fs.Lookup(name).DefValue = f.DefValue
-	}
+	return cmd
 }
 
 // runUI runs the terminal UI with settings c and an engine journaling in
