@@ -126,6 +126,10 @@ func newRootCommand(env *Env) *cobra.Command {
 		newVersionCommand(env),
 		newManCommand(root),
 	)
+	// Added now rather than when the command runs, so that the manual pages
+	// and tests see them.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
 	return root
 }
 
