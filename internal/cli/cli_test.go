@@ -163,7 +163,7 @@ func TestManPages(t *testing.T) {
 			t.Error(err)
 			continue
 		}
-		if !strings.Contains(string(b), `.TH "HOIST" "1" "Jan 2026" "hoist 1.2.3`) {
+		if !strings.Contains(string(b), `.TH "HOIST" "1" "Jan 2026" "hoist 1.2.3" `) {
 			t.Errorf("%s has no title line of hoist 1.2.3, January 2026:\n%s", name, b[:min(len(b), 300)])
 		}
 	}

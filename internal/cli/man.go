@@ -13,7 +13,7 @@ import (
 // newManCommand builds the hidden `hoist man DIR`, which writes a manual
 // page for root and each of its commands into DIR, as the release build does
 // (.goreleaser.yaml).
-func newManCommand(root *cobra.Command) *cobra.Command {
+func newManCommand(root *cobra.Command, build Build) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:    "man DIR",
 		Short:  "write the manual pages into DIR",
@@ -47,7 +47,7 @@ func newManCommand(root *cobra.Command) *cobra.Command {
 			}
 		}
 		root.DisableAutoGenTag = true
-		header := &doc.GenManHeader{Title: "HOIST", Section: "1", Date: &when, Source: "hoist " + root.Version, Manual: "hoist manual"}
+		header := &doc.GenManHeader{Title: "HOIST", Section: "1", Date: &when, Source: "hoist " + build.Version, Manual: "hoist manual"}
 		if err := doc.GenManTree(root, header, dir); err != nil {
 			return fmt.Errorf("manual pages: %w", err)
 		}

@@ -124,7 +124,7 @@ func newRootCommand(env *Env) *cobra.Command {
 		newDemoCommand(env),
 		newConfigCommand(env),
 		newVersionCommand(env),
-		newManCommand(root),
+		newManCommand(root, env.Build),
 	)
 	// Added now rather than when the command runs, so that the manual pages
 	// and tests see them.
