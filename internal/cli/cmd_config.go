@@ -38,7 +38,7 @@ func newConfigCommand(env *Env) *cobra.Command {
 	config.WriteReference(&reference)
 	cmd := &cobra.Command{
 		Use:   "config",
-		Short: "show the effective configuration, or write an example",
+		Short: "Show the effective configuration, or write an example",
 		Long:  configHelp + strings.TrimRight(reference.String(), "\n"),
 		Example: `  hoist config
   hoist config --profile work
@@ -89,7 +89,7 @@ func writeSettings(w io.Writer, client *config.Client, csrc *config.Sources, ser
 func newConfigInitCommand(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "init [PATH]",
-		Short: "write a commented example config file",
+		Short: "Write a commented example config file",
 		Long: fmt.Sprintf("Writes a commented example config file, documenting every setting and its\n"+
 			"default, to PATH (default $HOIST_CONFIG, else %s), or to standard output if\n"+
 			"PATH is -. An existing file is kept unless --force is given.", config.DefaultPath(env.Getenv)),

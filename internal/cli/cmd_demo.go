@@ -90,7 +90,7 @@ func newDemoCommand(env *Env) *cobra.Command {
 	d := &demo{getenv: env.Getenv}
 	cmd := &cobra.Command{
 		Use:     "demo",
-		Short:   "start an embedded server and open the UI against it",
+		Short:   "Start an embedded server and open the UI against it",
 		Long:    demoHelp,
 		Example: demoExamples,
 		Args: func(cmd *cobra.Command, args []string) error {

@@ -35,7 +35,7 @@ const lsExamples = `  hoist ls --root /srv/hoist
 func newLsCommand(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "ls",
-		Short:   "list completed uploads on the server's data directory",
+		Short:   "List completed uploads on the server's data directory",
 		Long:    lsHelp,
 		Example: lsExamples,
 		Args:    noArgs,

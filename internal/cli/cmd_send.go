@@ -59,7 +59,7 @@ func newSendCommand(env *Env) *cobra.Command {
 	var s sendSettings
 	cmd := &cobra.Command{
 		Use:     "send [flags] PATH...",
-		Short:   "upload files without the terminal UI",
+		Short:   "Upload files without the terminal UI",
 		Long:    sendHelp,
 		Example: sendExamples,
 	}

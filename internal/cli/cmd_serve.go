@@ -60,7 +60,7 @@ const serveExamples = `  hoist serve --listen 127.0.0.1:7800 --root /srv/hoist
 func newServeCommand(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "serve",
-		Short:   "run the storage server",
+		Short:   "Run the storage server",
 		Long:    serveHelp,
 		Example: serveExamples,
 		Args:    noArgs,

@@ -38,7 +38,7 @@ const tokenExamples = `  hoist token --sub alice --ttl 24h > alice.jwt
 func newTokenCommand(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "token --sub USER",
-		Short:   "mint an access token signed with the server's key",
+		Short:   "Mint an access token signed with the server's key",
 		Long:    tokenHelp,
 		Example: tokenExamples,
 		Args:    noArgs,

@@ -36,7 +36,7 @@ const tuiExamples = `  hoist --server tcp://files.example:7800 --token-file ~/.h
 func newUICommand(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "ui",
-		Short:   "open the terminal UI (what plain 'hoist' does)",
+		Short:   "Open the terminal UI (what plain 'hoist' does)",
 		Long:    tuiHelp,
 		Example: tuiExamples,
 		Args: func(cmd *cobra.Command, args []string) error {

@@ -16,7 +16,7 @@ import (
 func newManCommand(root *cobra.Command, build Build) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:    "man DIR",
-		Short:  "write the manual pages into DIR",
+		Short:  "Write the manual pages into DIR",
 		Hidden: true,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -158,7 +157,7 @@ func unknownCommand(cmd *cobra.Command, args []string) error {
 func newVersionCommand(env *Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "print hoist's version",
+		Short: "Print hoist's version",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, err := fmt.Fprintf(env.Stdout, "hoist %s\n", env.Build)
@@ -166,6 +165,3 @@ func newVersionCommand(env *Env) *cobra.Command {
 		},
 	}
 }
-
-// commandLine is how the user typed cmd, for messages: "hoist send".
-func commandLine(cmd *cobra.Command) string { return strings.TrimSpace(cmd.CommandPath()) }
