@@ -74,7 +74,7 @@ func (srv *Server) loadOrCreate(req *store.Upload) (*upload, error) {
 	}
 	var chunks uint64
 	for _, f := range req.Files {
-		chunks += chunkCount(f.Size, req.ChunkSize)
+		chunks += wire.ChunkCount(f.Size, req.ChunkSize)
 	}
 	if chunks > srv.limits.MaxChunks {
 		return nil, wire.Errorf(wire.CodeTooLarge, "the upload needs %d chunks of %d bytes, limit %d; ask for a larger chunk-size", chunks, req.ChunkSize, srv.limits.MaxChunks)

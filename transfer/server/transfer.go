@@ -1,13 +1,9 @@
 package server
 
 import (
-	"hash/crc32"
-
 	"github.com/google/uuid"
 	"github.com/hoist-dev/hoist/transfer/wire"
 )
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // handleTransfer checks one chunk, writes it to its partial file and hands
 // it to the committer; the Ok goes out once the chunk is durable. Every
@@ -58,7 +54,7 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 		return
 	}
 	if t.CRC32C != nil {
-		if sum := crc32.Checksum(t.Data, castagnoli); sum != *t.CRC32C {
+		if sum := wire.CRC32C(t.Data); sum != *t.CRC32C {
 			s.replyErr(id, wire.Errorf(wire.CodeCorrupt, "chunk %d of file %d: crc32c is %d, the message says %d; resend it", t.Index, t.File, sum, *t.CRC32C))
 			return
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hoist-dev/hoist/transfer/store"
+	"github.com/hoist-dev/hoist/transfer/wire"
 )
 
 // upload is the in-memory state of an upload that has at least one session
@@ -52,7 +53,7 @@ type fileState struct {
 func newUpload(rec *store.Upload) *upload {
 	u := &upload{fid: rec.FID, rec: rec, files: make([]*fileState, len(rec.Files))}
 	for i, fi := range rec.Files {
-		fs := &fileState{size: fi.Size, chunks: chunkCount(fi.Size, rec.ChunkSize)}
+		fs := &fileState{size: fi.Size, chunks: wire.ChunkCount(fi.Size, rec.ChunkSize)}
 		if rec.Done != nil && rec.Done[i] != nil {
 			fs.done = rec.Done[i]
 		} else {
@@ -66,11 +67,6 @@ func newUpload(rec *store.Upload) *upload {
 		u.files[i] = fs
 	}
 	return u
-}
-
-func chunkCount(size uint64, chunkSize int) uint64 {
-	cs := uint64(chunkSize)
-	return size/cs + min(size%cs, 1)
 }
 
 // openFile returns file i's partial file, opening it if needed. Call with

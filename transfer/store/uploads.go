@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hoist-dev/hoist/transfer/wire"
 	"go.etcd.io/bbolt"
 )
 
@@ -122,7 +123,7 @@ func (s *BoltStore) LoadUpload(fid uuid.UUID) (*Upload, error) {
 		u.Held = make([]Bitset, len(u.Files))
 		for i, f := range u.Files {
 			if u.Done[i] == nil {
-				u.Held[i] = NewBitset(chunkCount(f.Size, u.ChunkSize))
+				u.Held[i] = NewBitset(wire.ChunkCount(f.Size, u.ChunkSize))
 			}
 		}
 		c = tx.Bucket(bucketChunks).Cursor()
@@ -150,11 +151,6 @@ func (s *BoltStore) LoadUpload(fid uuid.UUID) (*Upload, error) {
 		return nil, err
 	}
 	return &u, nil
-}
-
-func chunkCount(size uint64, chunkSize int) uint64 {
-	cs := uint64(chunkSize)
-	return size/cs + min(size%cs, 1)
 }
 
 // MarkHeld records marks in one transaction (one fsync) and sets the
