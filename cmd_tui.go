@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/hoist-dev/hoist/config"
+	"github.com/hoist-dev/hoist/internal/xdg"
 	"github.com/hoist-dev/hoist/transfer/client"
 	"github.com/hoist-dev/hoist/tui"
 )
@@ -112,11 +112,5 @@ func uiOptions(c config.Client) tui.Options {
 // $XDG_STATE_HOME/hoist/tags, else ~/.local/state/hoist/tags; empty when
 // neither is known.
 func tagHistoryPath(getenv func(string) string) string {
-	if d := getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
-		return filepath.Join(d, "hoist", "tags")
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".local", "state", "hoist", "tags")
-	}
-	return ""
+	return xdg.FromEnv(getenv).State("tags")
 }

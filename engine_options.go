@@ -1,17 +1,22 @@
 package main
 
 import (
+	"os"
 	"strings"
 
 	"github.com/hoist-dev/hoist/config"
+	"github.com/hoist-dev/hoist/internal/xdg"
 	"github.com/hoist-dev/hoist/transfer/client"
 )
 
 // engineOptions maps client settings to the transfer engine's options: the
 // one place where config meets transfer/client. tok presents the token on
-// every connection; the engine journals in journalDir (empty: the default
-// journal).
+// every connection; the engine journals in journalDir (empty: the user's
+// journal, $XDG_STATE_HOME/hoist/uploads, else ~/.local/state/hoist/uploads).
 func engineOptions(c config.Client, tok client.TokenSource, journalDir string) client.Options {
+	if journalDir == "" {
+		journalDir = xdg.FromEnv(os.Getenv).State("uploads")
+	}
 	return client.Options{
 		Server:        c.Server,
 		Token:         tok,
