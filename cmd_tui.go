@@ -105,6 +105,7 @@ func uiOptions(c config.Client) tui.Options {
 		DefaultTags:    c.Tags,
 		Color:          c.UI.Color,
 		TagHistoryFile: tagHistoryPath(os.Getenv),
+		Home:           xdg.UserHome(os.Getenv),
 	}
 }
 

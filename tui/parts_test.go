@@ -186,30 +186,29 @@ func TestSelection(t *testing.T) {
 	}
 }
 
-func TestSetColorHonoursNoColor(t *testing.T) {
+// TestSetColorFollowsTheChoiceOnly checks the three choices, and that the
+// UI leaves NO_COLOR to its caller: the environment changes nothing.
+func TestSetColorFollowsTheChoiceOnly(t *testing.T) {
 	defer lipgloss.SetColorProfile(termenv.Ascii)
 	red := lipgloss.NewStyle().Foreground(colorRed)
-
-	lipgloss.SetColorProfile(termenv.ANSI256)
 	t.Setenv("NO_COLOR", "1")
-	SetColor("auto")
-	if got := red.Render("x"); got != "x" {
-		t.Fatalf("NO_COLOR with auto still colours: %q", got)
-	}
-	SetColor("always")
-	if got := red.Render("x"); got == "x" {
-		t.Fatal("--color=always does not colour under NO_COLOR")
-	}
 
 	lipgloss.SetColorProfile(termenv.ANSI256)
-	t.Setenv("NO_COLOR", "")
 	SetColor("auto")
 	if got := red.Render("x"); got == "x" {
-		t.Fatal("auto without NO_COLOR lost the terminal's colours")
+		t.Fatal("auto lost the terminal's colours (did the UI read NO_COLOR itself?)")
 	}
 	SetColor("never")
 	if got := red.Render("x"); got != "x" {
-		t.Fatalf("--color=never still colours: %q", got)
+		t.Fatalf("never still colours: %q", got)
+	}
+	SetColor("auto")
+	if got := red.Render("x"); got != "x" {
+		t.Fatalf("auto on a colourless terminal colours: %q", got)
+	}
+	SetColor("always")
+	if got := red.Render("x"); got == "x" {
+		t.Fatal("always does not colour a colourless terminal")
 	}
 }
 
