@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hoist-dev/hoist/internal/units"
 	"github.com/hoist-dev/hoist/transfer/store"
 )
 
@@ -88,7 +89,7 @@ func ls(args []string, stdout, stderr io.Writer) error {
 		if f.Stored != f.Name {
 			name = fmt.Sprintf("%s (sent as %s)", f.Stored, f.Name)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, f.Owner, formatSize(int64(f.Size)), f.SHA256[:min(12, len(f.SHA256))],
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, f.Owner, units.FormatSize(f.Size), f.SHA256[:min(12, len(f.SHA256))],
 			strings.Join(f.Tags, ","), f.Completed.Local().Format("2006-01-02 15:04:05"))
 	}
 	return tw.Flush()
