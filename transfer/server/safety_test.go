@@ -38,6 +38,7 @@ func upload(t *testing.T, srv *servertest.Server, user string, files []file, tag
 // user's file name is neither followed nor replaced; the upload is
 // stored under another name and the link's target is untouched.
 func TestPlantedSymlinkIsNotFollowed(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	outside := filepath.Join(t.TempDir(), "victim")
 	if err := os.WriteFile(outside, []byte("precious"), 0o600); err != nil {
@@ -85,6 +86,7 @@ func TestPlantedSymlinkIsNotFollowed(t *testing.T) {
 // (here to a directory outside the data directory) is refused with
 // forbidden, and nothing is written anywhere.
 func TestPlantedUserDirSymlink(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	outside := t.TempDir()
 	if err := os.Symlink(outside, filepath.Join(srv.Root(), "users", "mallory")); err != nil {
@@ -102,6 +104,7 @@ func TestPlantedUserDirSymlink(t *testing.T) {
 
 // TestNoOverwrite: uploading the same name twice keeps both files.
 func TestNoOverwrite(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	a, b := randomFile(t, "same.tar.gz", 2000), randomFile(t, "same.tar.gz", 2100)
 	upload(t, srv, "alice", []file{a}, nil)
