@@ -15,8 +15,14 @@ import (
 // completion sha256 per file.
 func upload(t *testing.T, srv *servertest.Server, user string, files []file, tags []string) []string {
 	t.Helper()
-	c := dial(t, srv)
-	r := c.mustAuth(authMsg(srv.Token(user), uuid.New(), files, tags, 1024))
+	return uploadVia(t, dial(t, srv), srv.Token(user), files, tags)
+}
+
+// uploadVia uploads files on c with token and returns their sha256 as
+// the server reported them.
+func uploadVia(t *testing.T, c *client, token string, files []file, tags []string) []string {
+	t.Helper()
+	r := c.mustAuth(authMsg(token, uuid.New(), files, tags, 1024))
 	sums := make([]string, len(files))
 	for _, d := range r.Complete {
 		sums[d.File] = d.SHA256

@@ -206,7 +206,9 @@ func (s *Server) Files(q store.Query) ([]*store.File, error) {
 
 // Serve accepts connections on ln and serves each until ctx is done or
 // Shutdown is called; it closes ln. It returns ErrServerClosed after
-// Shutdown, ctx.Err() after cancellation, or the accept error.
+// Shutdown, ctx.Err() after cancellation, or net.ErrClosed if ln was
+// closed by someone else. Other accept errors (EMFILE when the process is
+// out of descriptors) are retried with a backoff.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.mu.Lock()
 	if s.closing {
@@ -234,13 +236,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			if s.isClosing() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return err
 			}
-			return err
+			// Out of descriptors, or a transient network error: wait and
+			// accept again (5 ms, doubling up to 1 s, as net/http does);
+			// the sessions already running go on meanwhile.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.log.Warn("accepting a connection failed; retrying", "err", err, "retry_in", backoff)
+			select {
+			case <-time.After(backoff):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			continue
 		}
 		backoff = 0
 		s.admit(ctx, conn)

@@ -14,6 +14,9 @@ func datasync(f *os.File) error { return onFD(f, unix.Fdatasync) }
 // for many small files is one journal commit instead of one each.
 func syncfs(f *os.File) error { return onFD(f, unix.Syncfs) }
 
+// haveSyncfs: syncfs exists here.
+const haveSyncfs = true
+
 // onFD runs sync on f's descriptor, again while it is interrupted (EINTR).
 func onFD(f *os.File, sync func(fd int) error) error {
 	rc, err := f.SyscallConn()

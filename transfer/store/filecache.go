@@ -14,18 +14,22 @@ const DefaultMaxOpenFiles = 128
 // fileCache keeps at most max partial files open, least recently used
 // first out, so that the descriptors an upload can cost are bounded
 // however many files it announces. A file closed while it holds unsynced
-// writes is fdatasynced first; an error of that sync is kept and reported
-// by the next sync of that part, so no failure is lost with the
-// descriptor.
+// writes is remembered as unsynced: the next sync that names it syncs the
+// whole file system (syncfs) where there is one call for that, and
+// otherwise the file is fdatasynced before it is closed. A sync error met
+// while closing is kept and reported by the next sync of that part, so no
+// failure is lost with the descriptor.
 type fileCache struct {
-	open func(Part) (*os.File, error)
-	max  int
+	open    func(Part) (*os.File, error)
+	syncAll func() error // syncfs of the partial data's file system
+	max     int
 
-	mu      sync.Mutex
-	entries map[Part]*cachedFile
-	lru     list.List        // of *cachedFile, most recent at the front; idle and in use
-	lost    map[Part]error   // sync errors of files closed since
-	closing map[Part]*closer // files being synced and closed
+	mu       sync.Mutex
+	entries  map[Part]*cachedFile
+	lru      list.List         // of *cachedFile, most recent at the front; idle and in use
+	lost     map[Part]error    // sync errors of files closed since
+	closing  map[Part]*closer  // files being synced and closed
+	unsynced map[Part]struct{} // closed with writes not yet synced
 }
 
 type cachedFile struct {
@@ -45,11 +49,15 @@ type closer struct {
 	done chan struct{}
 }
 
-func newFileCache(max int, open func(Part) (*os.File, error)) *fileCache {
+func newFileCache(max int, open func(Part) (*os.File, error), syncAll func() error) *fileCache {
 	if max <= 0 {
 		max = DefaultMaxOpenFiles
 	}
-	return &fileCache{open: open, max: max, entries: map[Part]*cachedFile{}, lost: map[Part]error{}, closing: map[Part]*closer{}}
+	return &fileCache{
+		open: open, syncAll: syncAll, max: max,
+		entries: map[Part]*cachedFile{}, lost: map[Part]error{},
+		closing: map[Part]*closer{}, unsynced: map[Part]struct{}{},
+	}
 }
 
 // acquire returns part's open file for one operation; call release after.
@@ -91,7 +99,7 @@ func (c *fileCache) acquire(p Part) (*cachedFile, error) {
 	c.entries[p] = e
 	victims := c.evictLocked()
 	c.mu.Unlock()
-	c.closeAll(victims)
+	c.closeAll(victims, false)
 	return e, nil
 }
 
@@ -106,7 +114,7 @@ func (c *fileCache) release(e *cachedFile) {
 	}
 	victims = append(victims, c.evictLocked()...)
 	c.mu.Unlock()
-	c.closeAll(victims)
+	c.closeAll(victims, false)
 }
 
 // evictLocked takes idle files out of the cache, oldest first, until at
@@ -146,11 +154,13 @@ func (c *fileCache) retireLocked(e *cachedFile) {
 	}
 }
 
-// closeAll syncs (if dirty) and closes retired files, recording sync errors.
-func (c *fileCache) closeAll(victims []*cachedFile) {
+// closeAll closes retired files. Dirty ones are synced first, unless a
+// later syncfs can do it (haveSyncfs and !syncNow); sync errors are kept.
+func (c *fileCache) closeAll(victims []*cachedFile, syncNow bool) {
 	for _, e := range victims {
 		var err error
-		if e.dirty {
+		deferred := e.dirty && haveSyncfs && !syncNow
+		if e.dirty && !deferred {
 			err = datasync(e.f)
 		}
 		if cerr := e.f.Close(); err == nil && e.dirty {
@@ -159,6 +169,8 @@ func (c *fileCache) closeAll(victims []*cachedFile) {
 		c.mu.Lock()
 		if err != nil {
 			c.lost[e.part] = err
+		} else if deferred {
+			c.unsynced[e.part] = struct{}{}
 		}
 		if c.closing[e.part] == e.closer {
 			delete(c.closing, e.part)
@@ -179,6 +191,7 @@ func (c *fileCache) sync(parts []Part) []error {
 	errs := make([]error, len(parts))
 	held := make([]*cachedFile, len(parts))
 	var dirty []*cachedFile
+	whole := false // a part closed unsynced: syncfs is due
 	c.mu.Lock()
 	for i, p := range parts {
 		for c.closing[p] != nil {
@@ -188,12 +201,16 @@ func (c *fileCache) sync(parts []Part) []error {
 			c.mu.Lock()
 		}
 		if err := c.lost[p]; err != nil {
+			delete(c.lost, p)
 			errs[i] = err
 			continue
 		}
+		if _, ok := c.unsynced[p]; ok {
+			whole = true
+		}
 		e := c.entries[p]
 		if e == nil {
-			continue // closed, and synced then without error
+			continue
 		}
 		e.users++
 		held[i] = e
@@ -203,19 +220,20 @@ func (c *fileCache) sync(parts []Part) []error {
 		}
 	}
 	c.mu.Unlock()
+
 	results := map[*cachedFile]error{}
-	if len(dirty) > syncManyFiles {
-		if err := syncfs(dirty[0].f); !errors.Is(err, errors.ErrUnsupported) {
+	var wholeErr error
+	if whole || len(dirty) > syncManyFiles {
+		if wholeErr = c.syncAll(); !errors.Is(wholeErr, errors.ErrUnsupported) {
 			for _, e := range dirty {
-				results[e] = err
+				results[e] = wholeErr
 			}
 			dirty = nil
+			c.settleUnsynced(parts, errs, wholeErr)
 		}
 	}
 	for _, e := range dirty {
-		if _, done := results[e]; !done {
-			results[e] = datasync(e.f)
-		}
+		results[e] = datasync(e.f)
 	}
 	for i, e := range held {
 		if e == nil {
@@ -227,6 +245,26 @@ func (c *fileCache) sync(parts []Part) []error {
 		c.release(e)
 	}
 	return errs
+}
+
+// settleUnsynced records the outcome of a syncfs for the files closed
+// unsynced: the named parts get err, the others keep it for their own
+// next sync.
+func (c *fileCache) settleUnsynced(parts []Part, errs []error, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, p := range parts {
+		if _, ok := c.unsynced[p]; ok && errs[i] == nil {
+			errs[i] = err
+		}
+		delete(c.unsynced, p)
+	}
+	for p := range c.unsynced {
+		if err != nil {
+			c.lost[p] = err
+		}
+		delete(c.unsynced, p)
+	}
 }
 
 // forget closes part's file if open, drops any sync error kept for it and
@@ -247,6 +285,11 @@ func (c *fileCache) forget(match func(Part) bool) {
 			delete(c.lost, p)
 		}
 	}
+	for p := range c.unsynced {
+		if match(p) {
+			delete(c.unsynced, p)
+		}
+	}
 	var waits []chan struct{}
 	for p, cl := range c.closing {
 		if match(p) && !retiredBy(victims, cl) {
@@ -257,7 +300,7 @@ func (c *fileCache) forget(match func(Part) bool) {
 	for _, e := range victims {
 		e.dirty = false // about to be deleted: no sync needed
 	}
-	c.closeAll(victims)
+	c.closeAll(victims, false)
 	for _, w := range waits {
 		<-w
 	}
@@ -287,7 +330,8 @@ func (c *fileCache) openCount() int {
 	return len(c.entries) + len(c.closing)
 }
 
-// closeAllFiles closes every file at shutdown, syncing dirty ones.
+// closeAllFiles closes every file at shutdown, syncing dirty ones and
+// those closed unsynced.
 func (c *fileCache) closeAllFiles() error {
 	c.mu.Lock()
 	var victims []*cachedFile
@@ -297,11 +341,15 @@ func (c *fileCache) closeAllFiles() error {
 			victims = append(victims, e)
 		}
 	}
+	pending := len(c.unsynced) > 0
 	c.mu.Unlock()
-	c.closeAll(victims)
+	c.closeAll(victims, true)
+	var errs []error
+	if pending {
+		errs = append(errs, c.syncAll())
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var errs []error
 	for _, err := range c.lost {
 		errs = append(errs, err)
 	}

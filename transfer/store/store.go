@@ -119,7 +119,7 @@ func Open(dir string, opts Options) (*BoltStore, error) {
 		return nil, fmt.Errorf("initializing %s: %w", DBFile, err)
 	}
 	s := &BoltStore{dir: dir, db: db, root: root}
-	s.cache = newFileCache(opts.MaxOpenFiles, s.openPartial)
+	s.cache = newFileCache(opts.MaxOpenFiles, s.openPartial, s.syncPartialFS)
 	return s, nil
 }
 
@@ -130,6 +130,16 @@ func (s *BoltStore) Dir() string { return s.dir }
 // last Sync), the database and the data directory.
 func (s *BoltStore) Close() error {
 	return errors.Join(s.cache.closeAllFiles(), s.db.Close(), s.root.Close())
+}
+
+// syncPartialFS syncs the whole file system that holds the partial data.
+func (s *BoltStore) syncPartialFS() error {
+	d, err := s.root.Open(partialDir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return syncfs(d)
 }
 
 // OpenFiles is the number of partial files open now.
