@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -66,7 +67,7 @@ func chunkKey(dst []byte, fid uuid.UUID, file uint32, seg uint32) []byte {
 // owner's usage. With quota > 0 it fails with ErrQuota (wrapped, with the
 // figures) if completed plus reserved plus this upload's bytes exceed quota.
 // It fails with ErrExists if the fid is taken.
-func (s *BoltStore) CreateUpload(u *Upload, quota int64) error {
+func (s *BoltStore) CreateUpload(ctx context.Context, u *Upload, quota int64) error {
 	rec, err := json.Marshal(u)
 	if err != nil {
 		return err
@@ -94,7 +95,7 @@ func (s *BoltStore) CreateUpload(u *Upload, quota int64) error {
 
 // LoadUpload returns the upload fid with its held chunks and completed
 // files, or ErrNotFound.
-func (s *BoltStore) LoadUpload(fid uuid.UUID) (*Upload, error) {
+func (s *BoltStore) LoadUpload(ctx context.Context, fid uuid.UUID) (*Upload, error) {
 	var u Upload
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		rec := tx.Bucket(bucketUploads).Get(fid[:])
@@ -155,7 +156,7 @@ func (s *BoltStore) LoadUpload(fid uuid.UUID) (*Upload, error) {
 
 // MarkHeld records marks in one transaction (one fsync) and sets the
 // uploads' touched time to now. marks is reordered.
-func (s *BoltStore) MarkHeld(marks []Mark, now time.Time) error {
+func (s *BoltStore) MarkHeld(ctx context.Context, marks []Mark, now time.Time) error {
 	slices.SortFunc(marks, func(a, b Mark) int {
 		if c := bytes.Compare(a.FID[:], b.FID[:]); c != 0 {
 			return c
@@ -211,8 +212,8 @@ func (s *BoltStore) MarkHeld(marks []Mark, now time.Time) error {
 // DeleteUpload forgets upload fid: its record, chunk bitmaps and the
 // reservation of its incomplete files. Completed files stay listed. The
 // caller removes the partial data (RemovePartials).
-func (s *BoltStore) DeleteUpload(fid uuid.UUID) error {
-	u, err := s.LoadUpload(fid)
+func (s *BoltStore) DeleteUpload(ctx context.Context, fid uuid.UUID) error {
+	u, err := s.LoadUpload(ctx, fid)
 	if err != nil {
 		return err
 	}
@@ -238,7 +239,7 @@ func (s *BoltStore) DeleteUpload(fid uuid.UUID) error {
 }
 
 // Untouched returns the fids of uploads not touched since before.
-func (s *BoltStore) Untouched(before time.Time) ([]uuid.UUID, error) {
+func (s *BoltStore) Untouched(ctx context.Context, before time.Time) ([]uuid.UUID, error) {
 	var out []uuid.UUID
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketTouched).ForEach(func(k, v []byte) error {
@@ -253,7 +254,7 @@ func (s *BoltStore) Untouched(before time.Time) ([]uuid.UUID, error) {
 
 // Usage returns the bytes owner has in completed files and reserved by
 // unfinished uploads.
-func (s *BoltStore) Usage(owner string) (completed, reserved int64, err error) {
+func (s *BoltStore) Usage(ctx context.Context, owner string) (completed, reserved int64, err error) {
 	err = s.db.View(func(tx *bbolt.Tx) error {
 		completed, reserved = getUsage(tx, owner)
 		return nil
