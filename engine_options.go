@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/hoist-dev/hoist/config"
@@ -12,6 +14,9 @@ import (
 // every connection; the engine journals in journalDir (empty: the default
 // journal).
 func engineOptions(c config.Client, tok client.TokenSource, journalDir string) client.Options {
+	if journalDir == "" {
+		journalDir = defaultJournalDir(os.Getenv)
+	}
 	return client.Options{
 		Server:        c.Server,
 		Token:         tok,
@@ -24,4 +29,17 @@ func engineOptions(c config.Client, tok client.TokenSource, journalDir string) c
 		SSHCommand:    strings.Fields(c.SSHCommand),
 		RemoteCommand: c.RemoteCommand,
 	}
+}
+
+// defaultJournalDir is $XDG_STATE_HOME/hoist/uploads, else
+// ~/.local/state/hoist/uploads; empty when neither is known (client.New then
+// says so).
+func defaultJournalDir(getenv func(string) string) string {
+	if d := getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "hoist", "uploads")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "hoist", "uploads")
+	}
+	return ""
 }

@@ -55,8 +55,9 @@ type Options struct {
 	// CAFile is a PEM bundle trusted for tls:// servers; empty means the
 	// system roots.
 	CAFile string
-	// JournalDir holds the journal; empty means $XDG_STATE_HOME/hoist/uploads,
-	// else ~/.local/state/hoist/uploads.
+	// JournalDir holds the journal (one small file per unfinished upload).
+	// It is required: the engine reads no environment, so the caller picks
+	// the directory (hoist uses $XDG_STATE_HOME/hoist/uploads).
 	JournalDir string
 	// SSHCommand is the ssh client and its leading arguments for ssh://
 	// servers; empty means {"ssh"}.
@@ -89,6 +90,9 @@ type RetryPolicy struct {
 func (o Options) withDefaults() (Options, error) {
 	if o.Token == nil {
 		return o, errors.New("client: no token source (Options.Token)")
+	}
+	if o.JournalDir == "" {
+		return o, errors.New("client: no journal directory (Options.JournalDir)")
 	}
 	switch {
 	case o.ChunkSize == 0:
