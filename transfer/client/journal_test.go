@@ -21,6 +21,7 @@ func testEntry(dir string, created time.Time) *JournalEntry {
 }
 
 func TestJournalRoundTripAndOrder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	j, err := openJournal(filepath.Join(dir, "state"))
 	if err != nil {
@@ -65,6 +66,7 @@ func TestJournalRoundTripAndOrder(t *testing.T) {
 }
 
 func TestJournalSkipsBadEntriesButReportsThem(t *testing.T) {
+	t.Parallel()
 	j, err := openJournal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
