@@ -129,7 +129,7 @@ func (u *upload) drive(ctx context.Context) error {
 	defer hashing.Wait()
 	defer stopHashing()
 
-	bo := backoff{policy: u.e.opts.Retry}
+	bo := newBackoff(u.e.opts.Retry)
 	tokenReread := false
 	askedAgain := false // a session ended with files still lacking the server's digest
 	for {
