@@ -155,6 +155,10 @@ func (b *browser) update(msg tea.Msg) tea.Cmd {
 			if cmd, handled := b.handleKey(msg); handled {
 				return cmd
 			}
+		} else if key.Matches(msg, b.list.FilterInput.KeyMap.DeleteWordForward) {
+			deleteWordForward(&b.list.FilterInput)
+			b.refilter()
+			return nil
 		}
 	}
 	filter := b.list.FilterValue()

@@ -18,10 +18,9 @@ import (
 // runtime it is deterministic: rng decides the order, so a seed replays a
 // run exactly.
 type lagDriver struct {
-	t   testing.TB
 	m   *Model
 	up  *fakeUploader
-	rng *rand.Rand
+	rng chooser
 
 	// pending are commands returned by Update that have not run yet.
 	pending []tea.Cmd
@@ -33,11 +32,17 @@ type lagDriver struct {
 
 // newLagDriver returns a lagDriver for a model of size width x height whose
 // start directory, journal and tag history answers are pending.
-func newLagDriver(t testing.TB, opts Options, up *fakeUploader, width, height int, rng *rand.Rand) *lagDriver {
+func newLagDriver(t testing.TB, opts Options, up *fakeUploader, width, height int, rng chooser) *lagDriver {
 	t.Helper()
-	d := &lagDriver{t: t, m: New(opts, up), up: up, rng: rng}
-	d.m.tickEvery = 0 // ticks answer at once; the clock is fixed anyway
+	d := newLag(opts, up, width, height, rng)
 	t.Cleanup(d.m.Close)
+	return d
+}
+
+// newLag is newLagDriver for callers that close the model themselves.
+func newLag(opts Options, up *fakeUploader, width, height int, rng chooser) *lagDriver {
+	d := &lagDriver{m: New(opts, up), up: up, rng: rng}
+	d.m.tickEvery = 0 // ticks answer at once; the clock is fixed anyway
 	d.deliver(tea.WindowSizeMsg{Width: width, Height: height})
 	// Init without the engine's event listener, which waits for events:
 	// the tests deliver engine events themselves.
@@ -95,6 +100,13 @@ func (d *lagDriver) runOne() {
 	default:
 		d.deliver(msg)
 	}
+}
+
+// chooser makes the choices of a lagDriver and of the random key
+// sequences: a seeded *rand.Rand, or a fuzzer's bytes.
+type chooser interface {
+	// IntN returns a choice in [0, n).
+	IntN(n int) int
 }
 
 // describeMsg names a message for a trace.
