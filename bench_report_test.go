@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/hoist-dev/hoist/internal/units"
 )
 
 // benchReport gathers every run of the harness and prints issue 6's table.
@@ -137,15 +139,15 @@ func (r *benchReport) procRows() []benchRow {
 	if clientPeak > 0 {
 		row := benchRow{"client peak RSS (any run)", mb(float64(clientPeak)), "", "< 64 MB", benchMet(clientPeak < 64e6)}
 		if r.has("hoist-1k") && r.has("hoist") {
-			row.compare = fmt.Sprintf("%s file: %s, %s: %s", benchSizeString(r.cfg.LiteralSize), mb(r.peak("hoist-1k", true)),
-				benchSizeString(r.cfg.Size), mb(r.peak("hoist", true)))
+			row.compare = fmt.Sprintf("%s file: %s, %s: %s", units.FormatSize(uint64(r.cfg.LiteralSize)), mb(r.peak("hoist-1k", true)),
+				units.FormatSize(uint64(r.cfg.Size)), mb(r.peak("hoist", true)))
 		}
 		rows = append(rows, row)
 	}
 	if r.has("hoist") && r.has("hoist-1k") {
 		small, big := r.peak("hoist-1k", false), r.peak("hoist", false)
 		rows = append(rows, benchRow{"server peak RSS, 1 connection", mb(big),
-			fmt.Sprintf("%s file: %s", benchSizeString(r.cfg.LiteralSize), mb(small)),
+			fmt.Sprintf("%s file: %s", units.FormatSize(uint64(r.cfg.LiteralSize)), mb(small)),
 			"not growing with file size", benchMet(big-small < 16e6)})
 		if r.has("hoist-4-clients") {
 			four := r.peak("hoist-4-clients", false)
@@ -209,7 +211,7 @@ func benchLoad() string {
 
 func (r *benchReport) print(w io.Writer) {
 	fmt.Fprintf(w, "\nhoist upload benchmark: %s file, %d x %d B files, %s link file, %s literal file; median of %d round(s); load %s -> %s\n",
-		benchSizeString(r.cfg.Size), r.cfg.Files, r.cfg.FileSize, benchSizeString(r.cfg.LinkSize), benchSizeString(r.cfg.LiteralSize), r.cfg.Rounds, r.load[0], r.load[1])
+		units.FormatSize(uint64(r.cfg.Size)), r.cfg.Files, r.cfg.FileSize, units.FormatSize(uint64(r.cfg.LinkSize)), units.FormatSize(uint64(r.cfg.LiteralSize)), r.cfg.Rounds, r.load[0], r.load[1])
 	if r.noSSH != "" {
 		fmt.Fprintf(w, "scp not measured: %s\n", r.noSSH)
 	}
@@ -245,16 +247,4 @@ func (r *benchReport) printRounds(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %-16s %s\n", name, strings.Join(figs, "  "))
 	}
-}
-
-func benchSizeString(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d B", n)
 }

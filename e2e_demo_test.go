@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hoist-dev/hoist/internal/units"
 )
 
 // demoProc is a running `hoist demo --no-ui`.
@@ -149,7 +151,7 @@ func TestDemo(t *testing.T) {
 			t.Errorf("the demo's goodbye lacks %q:\n%s", want, out)
 		}
 	}
-	listing := regexp.MustCompile(`(?m)^holiday\.bin +demo +` + regexp.QuoteMeta(formatSize(int64(len(data)))) + ` +` + hex.EncodeToString(sum[:6]) + ` +trip +\d{4}-`)
+	listing := regexp.MustCompile(`(?m)^holiday\.bin +demo +` + regexp.QuoteMeta(units.FormatSize(uint64(len(data)))) + ` +` + hex.EncodeToString(sum[:6]) + ` +trip +\d{4}-`)
 	if !listing.MatchString(out) {
 		t.Errorf("the demo's listing does not show holiday.bin with its size, sha256 and tag:\n%s", out)
 	}
@@ -313,7 +315,7 @@ func TestDemoUI(t *testing.T) {
 			t.Errorf("after quitting, the screen lacks %q:\n%s", want, out)
 		}
 	}
-	if !regexp.MustCompile(`holiday\.bin +demo +\S+ +` + hex.EncodeToString(sum[:6])).MatchString(out) {
+	if !regexp.MustCompile(`holiday\.bin +demo +[\d.]+ [KMGTPE]?i?B +` + hex.EncodeToString(sum[:6])).MatchString(out) {
 		t.Errorf("the demo's listing lacks holiday.bin with its sha256:\n%s", out)
 	}
 	if stored, err := os.ReadFile(filepath.Join(root, "users", "demo", "holiday.bin")); err != nil || sha256.Sum256(stored) != sum {

@@ -175,8 +175,9 @@ func checkArrived(t *testing.T, root string, report, beach []byte) {
 	out := runHoist(t, "ls", "--root", root, "--user", "alice")
 	tags := map[string]string{} // name: the TAGS column
 	for line := range strings.Lines(out) {
-		if f := strings.Fields(line); len(f) >= 5 {
-			tags[f[0]] = f[4]
+		// NAME USER SIZE (a number and its unit) SHA256 TAGS COMPLETED
+		if f := strings.Fields(line); len(f) >= 6 {
+			tags[f[0]] = f[5]
 		}
 	}
 	for _, name := range []string{"report.txt", "beach.bin"} {

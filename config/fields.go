@@ -1,9 +1,9 @@
 package config
 
 import (
-	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/hoist-dev/hoist/internal/xdg"
 )
 
 // A field is one setting: its key in the TOML file, its environment variable
@@ -145,7 +145,7 @@ func DefaultClient() Client {
 func DefaultServer(getenv func(string) string) Server {
 	return Server{
 		Listen: []string{"127.0.0.1:7800"},
-		Root:   xdgPath(getenv, "XDG_DATA_HOME", ".local/share", "hoist"),
+		Root:   xdg.FromEnv(getenv).Data(),
 		JWT:    JWT{Leeway: 30 * time.Second},
 		Limits: Limits{
 			MaxFileSize:    64 << 30,
@@ -164,22 +164,5 @@ func DefaultServer(getenv func(string) string) Server {
 // DefaultPath returns the config file read when --config is not given:
 // $XDG_CONFIG_HOME/hoist/config.toml, else ~/.config/hoist/config.toml.
 func DefaultPath(getenv func(string) string) string {
-	return xdgPath(getenv, "XDG_CONFIG_HOME", ".config", "hoist/config.toml")
-}
-
-// xdgPath returns name inside the XDG base directory named by variable, else
-// inside fallback under the home directory (the spec ignores relative
-// values), or "" if there is no home directory either.
-func xdgPath(getenv func(string) string, variable, fallback, name string) string {
-	if dir := getenv(variable); filepath.IsAbs(dir) {
-		return filepath.Join(dir, name)
-	}
-	home := getenv("HOME")
-	if home == "" {
-		var err error
-		if home, err = os.UserHomeDir(); err != nil {
-			return ""
-		}
-	}
-	return filepath.Join(home, fallback, name)
+	return xdg.FromEnv(getenv).Config("config.toml")
 }

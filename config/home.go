@@ -4,27 +4,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-)
 
-// userHome returns the home directory: $HOME, else the system's idea of it,
-// else "" when there is none.
-func userHome(getenv func(string) string) string {
-	if home := getenv("HOME"); home != "" {
-		return home
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return ""
-	}
-	return home
-}
+	"github.com/hoist-dev/hoist/internal/xdg"
+)
 
 // ExpandHome returns path with a leading "~" (alone or before a path
 // separator) replaced by the home directory ($HOME; getenv reads the
 // environment). The loaders do this for every path setting; commands call it
 // for path flags of their own.
 func ExpandHome(path string, getenv func(string) string) string {
-	return expandHome(path, userHome(getenv))
+	return expandHome(path, xdg.UserHome(getenv))
 }
 
 // expandHome replaces a leading "~" of path, alone or followed by a path

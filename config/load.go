@@ -10,6 +10,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/spf13/pflag"
+
+	"github.com/hoist-dev/hoist/internal/xdg"
 )
 
 // configFlag is the flag naming the config file.
@@ -177,7 +179,7 @@ func LoadClient(fs *pflag.FlagSet, getenv func(string) string) (Client, Sources,
 	if err := pickTokenSource(&c, &src); err != nil {
 		return Client{}, src, err
 	}
-	expandPaths(clientFields, &c, userHome(getenv))
+	expandPaths(clientFields, &c, xdg.UserHome(getenv))
 	return c, src, validateClient(&c, &src)
 }
 
@@ -199,7 +201,7 @@ func LoadServer(fs *pflag.FlagSet, getenv func(string) string) (Server, Sources,
 	if len(errs) > 0 {
 		return Server{}, src, errors.Join(errs...)
 	}
-	expandPaths(serverFields, &s, userHome(getenv))
+	expandPaths(serverFields, &s, xdg.UserHome(getenv))
 	return s, src, validateServer(&s, &src)
 }
 
@@ -216,7 +218,7 @@ func openFile(fs *pflag.FlagSet, getenv func(string) string) (*file, Sources, er
 			path, explicit = fl.Value.String(), true
 		}
 	}
-	path = expandHome(path, userHome(getenv))
+	path = expandHome(path, xdg.UserHome(getenv))
 	src := Sources{File: path}
 	if path == "" {
 		return nil, src, nil

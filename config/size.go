@@ -8,7 +8,7 @@ import (
 )
 
 // sizeUnits are the units ParseSize accepts, matched case-insensitively, in
-// the order FormatSize prefers them. Binary units are powers of 1024, decimal
+// the order settingSize prefers them. Binary units are powers of 1024, decimal
 // ones powers of 1000.
 var sizeUnits = []struct {
 	name string
@@ -52,9 +52,12 @@ func ParseSize(s string) (int64, error) {
 	return n * mult, nil
 }
 
-// FormatSize writes n in the largest unit that divides it exactly, binary
-// units first: 67108864 is "64MiB", 1000000000 is "1GB", 1000001 is "1000001B".
-func FormatSize(n int64) string {
+// settingSize writes a size setting the way a config file or flag would
+// give it, so that ParseSize reads back exactly n: the largest unit that
+// divides n, binary units first (67108864 is "64MiB", 1000000000 is "1GB",
+// 1000001 is "1000001B"). Sizes shown to people, which may round, go through
+// internal/units instead.
+func settingSize(n int64) string {
 	if n == 0 {
 		return "0"
 	}

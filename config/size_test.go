@@ -35,7 +35,7 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
-func TestFormatSize(t *testing.T) {
+func TestSettingSizeRoundTrips(t *testing.T) {
 	for _, tc := range []struct {
 		in   int64
 		want string
@@ -49,11 +49,11 @@ func TestFormatSize(t *testing.T) {
 		{1000001, "1000001B"},
 		{math.MaxInt64, "9223372036854775807B"},
 	} {
-		if got := FormatSize(tc.in); got != tc.want {
-			t.Errorf("FormatSize(%d) = %q, want %q", tc.in, got, tc.want)
+		if got := settingSize(tc.in); got != tc.want {
+			t.Errorf("settingSize(%d) = %q, want %q", tc.in, got, tc.want)
 		}
-		if back, err := ParseSize(FormatSize(tc.in)); err != nil || back != tc.in {
-			t.Errorf("ParseSize(FormatSize(%d)) = %d, %v", tc.in, back, err)
+		if back, err := ParseSize(settingSize(tc.in)); err != nil || back != tc.in {
+			t.Errorf("ParseSize(settingSize(%d)) = %d, %v", tc.in, back, err)
 		}
 	}
 }

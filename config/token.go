@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/hoist-dev/hoist/internal/units"
 )
 
 // TokenSource yields the access token to present on a connection. The client
@@ -71,7 +73,7 @@ func (t TokenFile) Token(context.Context) (string, error) {
 		return "", fmt.Errorf("token file: %w", err)
 	}
 	if len(data) > maxTokenSize {
-		return "", fmt.Errorf("token file %s is larger than %s: it does not hold a token", t, FormatSize(maxTokenSize))
+		return "", fmt.Errorf("token file %s is larger than %s: it does not hold a token", t, units.FormatSize(maxTokenSize))
 	}
 	token := strings.TrimSpace(string(data))
 	if token == "" {
@@ -118,7 +120,7 @@ func (t TokenCommand) Token(ctx context.Context) (string, error) {
 		}
 		return "", fmt.Errorf("token_command %q failed: %w%s", t.Command, err, said)
 	case stdout.overflow:
-		return "", fmt.Errorf("token_command %q printed more than %s: that is not a token", t.Command, FormatSize(maxTokenSize))
+		return "", fmt.Errorf("token_command %q printed more than %s: that is not a token", t.Command, units.FormatSize(maxTokenSize))
 	}
 	token := strings.TrimSpace(stdout.String())
 	if token == "" {

@@ -57,7 +57,7 @@ func TestTokenFileIsReadEveryTime(t *testing.T) {
 	if err := os.WriteFile(path, make([]byte, maxTokenSize+1), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := src.Token(context.Background()); err == nil || !strings.Contains(err.Error(), "larger than 64KiB") {
+	if _, err := src.Token(context.Background()); err == nil || !strings.Contains(err.Error(), "larger than 64 KiB") {
 		t.Errorf("huge file: %v", err)
 	}
 }
@@ -79,7 +79,7 @@ func TestTokenCommand(t *testing.T) {
 	if _, err := (TokenCommand{Command: "true"}).Token(ctx); err == nil || !strings.Contains(err.Error(), `token_command "true" printed no token`) {
 		t.Errorf("no output: %v", err)
 	}
-	if _, err := (TokenCommand{Command: "head -c 70000 /dev/zero | tr '\\0' x"}).Token(ctx); err == nil || !strings.Contains(err.Error(), "printed more than 64KiB") {
+	if _, err := (TokenCommand{Command: "head -c 70000 /dev/zero | tr '\\0' x"}).Token(ctx); err == nil || !strings.Contains(err.Error(), "printed more than 64 KiB") {
 		t.Errorf("huge output: %v", err)
 	}
 }

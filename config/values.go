@@ -133,7 +133,7 @@ func (v sizeValue[T]) toml() string {
 	if *v.p == 0 {
 		return "0"
 	}
-	return strconv.Quote(FormatSize(int64(*v.p)))
+	return strconv.Quote(settingSize(int64(*v.p)))
 }
 func (v sizeValue[T]) Set(s string) error {
 	n, err := ParseSize(s)

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/hoist-dev/hoist/internal/units"
 	"github.com/hoist-dev/hoist/transfer/client"
 )
 
@@ -100,7 +101,7 @@ func (m *Model) browseKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Tags):
 		title := "Tags for the next upload (nothing selected yet)"
 		if n := m.sel.len(); n > 0 {
-			title = fmt.Sprintf("Tags for the selection (%s, %s)", plural(n, "file", "files"), formatBytes(m.sel.size()))
+			title = fmt.Sprintf("Tags for the selection (%s, %s)", plural(n, "file", "files"), units.FormatSize(m.sel.size()))
 		}
 		return m.openTags(-1, title, m.pendingTags)
 	case key.Matches(msg, k.Queue):

@@ -145,16 +145,50 @@ func (b *browser) update(msg tea.Msg) tea.Cmd {
 		return b.loaded(msg)
 	case treeWalkedMsg:
 		return b.walked(msg)
+	case list.FilterMatchesMsg:
+		// The list filters in the background and its answers can come
+		// after later keys, or in another order than asked: the browser
+		// filters at once instead (refilter), so any such answer is stale.
+		return nil
 	case tea.KeyMsg:
 		if !b.list.SettingFilter() {
 			if cmd, handled := b.handleKey(msg); handled {
 				return cmd
 			}
+		} else if key.Matches(msg, b.list.FilterInput.KeyMap.DeleteWordForward) {
+			deleteWordForward(&b.list.FilterInput)
+			b.refilter()
+			return nil
 		}
 	}
+	filter := b.list.FilterValue()
 	var cmd tea.Cmd
 	b.list, cmd = b.list.Update(msg)
+	if b.list.FilterValue() != filter {
+		b.refilter()
+	}
 	return cmd
+}
+
+// refilter applies the filter to the entries at once. bubbles/list does it
+// in a command whose answer arrives after whatever keys were already read
+// (a paste, a laggy link): enter and space then acted on the unfiltered
+// entries, and the answer left the list on a page past its end, which
+// panicked in its view. The cursor goes to the first match, as the list
+// does when the filter changes.
+func (b *browser) refilter() {
+	state := b.list.FilterState()
+	if state == list.Unfiltered {
+		return
+	}
+	pos := b.list.FilterInput.Position()
+	b.list.SetFilterText(b.list.FilterValue()) // filters now, leaves it applied
+	if state == list.Filtering {
+		b.list.SetFilterState(list.Filtering)
+	} else {
+		b.list.FilterInput.Blur()
+	}
+	b.list.FilterInput.SetCursor(pos)
 }
 
 func (b *browser) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
@@ -300,11 +334,20 @@ func (b *browser) refresh() tea.Cmd {
 		}
 	}
 	b.list.Title = b.displayPath(b.dir)
-	cmd := b.list.SetItems(items)
-	if !b.list.IsFiltered() {
+	// The list's own filtering of the new items would answer late: drop
+	// its command and filter at once.
+	_ = b.list.SetItems(items)
+	if b.list.FilterState() == list.Unfiltered {
 		b.list.Select(focusIdx)
+		return nil
 	}
-	return cmd
+	b.refilter()
+	for i, it := range b.list.VisibleItems() {
+		if it.(entry).name == focus {
+			b.list.Select(i)
+		}
+	}
+	return nil
 }
 
 func sortEntries(es []entry, by sortOrder) {

@@ -10,6 +10,8 @@ import (
 	"github.com/charmbracelet/bubbles/list"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/hoist-dev/hoist/internal/units"
 )
 
 // browseDelegate renders one directory entry per line:
@@ -97,7 +99,7 @@ func (d browseDelegate) sizeText(e entry) string {
 	case !e.regular:
 		return "special"
 	}
-	return formatBytes(e.size)
+	return units.FormatSize(e.size)
 }
 
 // name renders the entry's name with "/" after directories and "@" after

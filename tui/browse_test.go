@@ -77,7 +77,7 @@ func TestToggleDirectorySelectsItsFiles(t *testing.T) {
 	d.requireView("[x] docs/", "3 sel", "selected 3 files from docs")
 
 	d.keys("up")
-	d.requireView("3 files selected (123.1 KiB)")
+	d.requireView("3 files selected (123 KiB)")
 	d.keys("enter")
 	d.requireView("[x] old/")
 	d.keys("space") // the cursor is on old/: deselect it

@@ -9,28 +9,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// formatBytes renders n bytes with binary units: "512 B", "1.5 KiB", "3.0 GiB".
-func formatBytes(n uint64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := uint64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
-// formatRate renders a transfer rate in bytes per second.
-func formatRate(perSecond float64) string {
-	if perSecond <= 0 {
-		return "0 B/s"
-	}
-	return formatBytes(uint64(perSecond)) + "/s"
-}
-
 // formatDuration renders a duration for humans at a glance: "4s", "2m05s",
 // "1h03m". Negative durations render as "0s".
 func formatDuration(d time.Duration) string {

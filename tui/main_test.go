@@ -145,9 +145,14 @@ var fixtureTree = []treeFile{
 }
 
 // makeTree creates fixtureTree in a fresh directory and returns its path.
-func makeTree(t *testing.T) string {
+func makeTree(t testing.TB) string {
 	t.Helper()
-	root := t.TempDir()
+	return makeTreeIn(t, t.TempDir())
+}
+
+// makeTreeIn creates fixtureTree in root, which exists, and returns root.
+func makeTreeIn(t testing.TB, root string) string {
+	t.Helper()
 	for _, f := range fixtureTree {
 		p := filepath.Join(root, filepath.FromSlash(f.path))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

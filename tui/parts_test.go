@@ -97,41 +97,7 @@ func TestFitChunkMapKeepsTheMostNotableState(t *testing.T) {
 	}
 }
 
-func TestRateMeter(t *testing.T) {
-	var r rateMeter
-	t0 := fixedNow
-	if r.perSecond(t0) != 0 {
-		t.Fatal("rate without samples")
-	}
-	for i := range 11 {
-		r.add(t0.Add(time.Duration(i)*time.Second), uint64(i)*1000)
-	}
-	if got := r.perSecond(t0.Add(10 * time.Second)); got != 1000 {
-		t.Fatalf("steady rate = %v, want 1000", got)
-	}
-	if len(r.samples) > 7 {
-		t.Fatalf("%d samples kept for a %s window", len(r.samples), rateWindow)
-	}
-	// No news for a while: the rate decays, then drops to zero.
-	if got := r.perSecond(t0.Add(13 * time.Second)); got >= 1000 || got <= 0 {
-		t.Fatalf("rate 3s after the last sample = %v, want between 0 and 1000", got)
-	}
-	if got := r.perSecond(t0.Add(time.Minute)); got != 0 {
-		t.Fatalf("rate a minute after the last sample = %v, want 0", got)
-	}
-	// A count that goes backwards (a new engine) starts afresh.
-	r.add(t0.Add(11*time.Second), 5)
-	if got := r.perSecond(t0.Add(11 * time.Second)); got != 0 {
-		t.Fatalf("rate after a reset = %v, want 0", got)
-	}
-}
-
 func TestFormat(t *testing.T) {
-	for n, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 3 << 20: "3.0 MiB", 5 << 40: "5.0 TiB"} {
-		if got := formatBytes(n); got != want {
-			t.Errorf("formatBytes(%d) = %q, want %q", n, got, want)
-		}
-	}
 	for d, want := range map[time.Duration]string{-time.Second: "0s", 4 * time.Second: "4s", 125 * time.Second: "2m05s", 3780 * time.Second: "1h03m"} {
 		if got := formatDuration(d); got != want {
 			t.Errorf("formatDuration(%s) = %q, want %q", d, got, want)
@@ -186,30 +152,29 @@ func TestSelection(t *testing.T) {
 	}
 }
 
-func TestSetColorHonoursNoColor(t *testing.T) {
+// TestSetColorFollowsTheChoiceOnly checks the three choices, and that the
+// UI leaves NO_COLOR to its caller: the environment changes nothing.
+func TestSetColorFollowsTheChoiceOnly(t *testing.T) {
 	defer lipgloss.SetColorProfile(termenv.Ascii)
 	red := lipgloss.NewStyle().Foreground(colorRed)
-
-	lipgloss.SetColorProfile(termenv.ANSI256)
 	t.Setenv("NO_COLOR", "1")
-	SetColor("auto")
-	if got := red.Render("x"); got != "x" {
-		t.Fatalf("NO_COLOR with auto still colours: %q", got)
-	}
-	SetColor("always")
-	if got := red.Render("x"); got == "x" {
-		t.Fatal("--color=always does not colour under NO_COLOR")
-	}
 
 	lipgloss.SetColorProfile(termenv.ANSI256)
-	t.Setenv("NO_COLOR", "")
 	SetColor("auto")
 	if got := red.Render("x"); got == "x" {
-		t.Fatal("auto without NO_COLOR lost the terminal's colours")
+		t.Fatal("auto lost the terminal's colours (did the UI read NO_COLOR itself?)")
 	}
 	SetColor("never")
 	if got := red.Render("x"); got != "x" {
-		t.Fatalf("--color=never still colours: %q", got)
+		t.Fatalf("never still colours: %q", got)
+	}
+	SetColor("auto")
+	if got := red.Render("x"); got != "x" {
+		t.Fatalf("auto on a colourless terminal colours: %q", got)
+	}
+	SetColor("always")
+	if got := red.Render("x"); got == "x" {
+		t.Fatal("always does not colour a colourless terminal")
 	}
 }
 

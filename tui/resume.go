@@ -7,6 +7,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/hoist-dev/hoist/internal/units"
 )
 
 // resumeOffer is shown at start when the engine's journal holds uploads an
@@ -102,7 +104,7 @@ func (r *resumeOffer) view() string {
 			size += f.Size
 			names[j] = f.Name
 		}
-		title := fmt.Sprintf("%s · %s · tags: %s", plural(len(e.Files), "file", "files"), formatBytes(size), tagList(e.Tags))
+		title := fmt.Sprintf("%s · %s · tags: %s", plural(len(e.Files), "file", "files"), units.FormatSize(size), tagList(e.Tags))
 		if !e.Started.IsZero() {
 			title += " · started " + formatModTime(e.Started, r.now())
 		}

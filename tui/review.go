@@ -8,6 +8,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/hoist-dev/hoist/internal/units"
 )
 
 // review is the Review screen: the queue of uploads waiting to start, each a
@@ -101,7 +103,7 @@ func (r *review) view() string {
 	}
 	files, bytes := r.totals()
 	head := fmt.Sprintf("%s, %s, %s to %s",
-		plural(len(r.queue), "upload", "uploads"), plural(files, "file", "files"), formatBytes(bytes), r.server)
+		plural(len(r.queue), "upload", "uploads"), plural(files, "file", "files"), units.FormatSize(bytes), r.server)
 
 	var lines []string
 	cursorLine, cursorEnd := 0, 0
@@ -112,7 +114,7 @@ func (r *review) view() string {
 			cursorLine, cursorEnd = len(lines), len(lines)+len(u.Files)
 		}
 		title := fmt.Sprintf("Upload %d · %s · %s · tags: %s",
-			i+1, plural(len(u.Files), "file", "files"), formatBytes(u.Size()), tagList(u.Tags))
+			i+1, plural(len(u.Files), "file", "files"), units.FormatSize(u.Size()), tagList(u.Tags))
 		lines = append(lines, truncate(marker+s.Heading.Render(title), r.width))
 		nameWidth := 0
 		for _, f := range u.Files {
@@ -122,7 +124,7 @@ func (r *review) view() string {
 		for _, f := range u.Files {
 			name := truncate(f.Name, nameWidth)
 			name += strings.Repeat(" ", nameWidth-lipgloss.Width(name))
-			lines = append(lines, "    "+spread(name+"  "+s.Meta.Render(shortPath(r.home, f.Path)), formatBytes(f.Size), r.width-4))
+			lines = append(lines, "    "+spread(name+"  "+s.Meta.Render(shortPath(r.home, f.Path)), units.FormatSize(f.Size), r.width-4))
 		}
 	}
 	body := r.height - 2

@@ -27,13 +27,15 @@ type Options struct {
 	// TagHistoryFile remembers tags used before, for suggestions; empty
 	// means no memory between runs.
 	TagHistoryFile string
-	// Color is "auto", "always" or "never". NO_COLOR in the environment
-	// means never.
+	// Color is "auto" (the terminal's colours), "always" or "never". The
+	// caller resolves NO_COLOR into it (config.LoadClient does): the UI
+	// reads no environment.
 	Color string
 	// FPS caps redraws per second; 0 means 15, which a slow SSH link carries.
 	FPS int
 
-	// Home is the home directory for "~"; empty means $HOME.
+	// Home is the home directory, shown as "~" and opened by the ~ key;
+	// empty means none is known.
 	Home string
 	// Now is the clock; nil means time.Now. Tests fix it.
 	Now func() time.Time
@@ -51,9 +53,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.NewFID == nil {
 		o.NewFID = uuid.New
-	}
-	if o.Home == "" {
-		o.Home, _ = os.UserHomeDir()
 	}
 	if o.StartDir == "" {
 		o.StartDir, _ = os.Getwd()
@@ -93,12 +92,13 @@ func Run(ctx context.Context, opts Options, up Uploader) error {
 	return nil
 }
 
-// SetColor applies a colour choice ("auto", "always" or "never") to
-// lipgloss's default renderer. NO_COLOR in the environment wins over
-// everything but "always".
+// SetColor applies a colour choice to lipgloss's default renderer: "never"
+// turns colours off, "always" turns them on where the terminal seemed to
+// have none, and "auto" keeps what the terminal offers. NO_COLOR is the
+// caller's to resolve into the choice (config.LoadClient does).
 func SetColor(choice string) {
 	switch {
-	case choice == "never" || (choice != "always" && os.Getenv("NO_COLOR") != ""):
+	case choice == "never":
 		lipgloss.SetColorProfile(termenv.Ascii)
 	case choice == "always" && lipgloss.ColorProfile() == termenv.Ascii:
 		lipgloss.SetColorProfile(termenv.ANSI)

@@ -107,6 +107,10 @@ func (t *tagEditor) update(msg tea.Msg) (cmd tea.Cmd, done bool) {
 		return nil, false
 	}
 	t.err = nil
+	if key.Matches(km, t.input.KeyMap.DeleteWordForward) {
+		deleteWordForward(&t.input)
+		return nil, false
+	}
 	t.input, cmd = t.input.Update(msg)
 	return cmd, false
 }

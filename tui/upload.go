@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/hoist-dev/hoist/internal/units"
 	"github.com/hoist-dev/hoist/transfer/client"
 )
 
@@ -227,9 +228,9 @@ func (u *uploadScreen) summary(now time.Time) string {
 	}
 	// The most telling first: a narrow screen cuts the end.
 	running := u.running()
-	parts := []string{fmt.Sprintf("%s of %s (%s)", formatBytes(acked), formatBytes(total), percent(acked, total))}
+	parts := []string{fmt.Sprintf("%s of %s (%s)", units.FormatSize(acked), units.FormatSize(total), percent(acked, total))}
 	if running > 0 {
-		parts = append(parts, formatRate(rate))
+		parts = append(parts, units.FormatRate(rate))
 		if d, ok := eta(total-acked, rate); ok {
 			parts = append(parts, "ETA "+formatDuration(d))
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/hoist-dev/hoist/internal/units"
 	"github.com/hoist-dev/hoist/transfer/client"
 )
 
@@ -73,7 +74,7 @@ func (u *uploadScreen) fileRow(t *tracked, f *trackedFile, focused bool, now tim
 		return []string{marker + spread(f.Name, right, u.width-2)}
 	}
 
-	chunks := formatBytes(f.Size)
+	chunks := units.FormatSize(f.Size)
 	if f.Chunks > 0 {
 		chunks = fmt.Sprintf("%d/%d chunks", f.AckedChunks, f.Chunks)
 	}
@@ -87,8 +88,8 @@ func (u *uploadScreen) fileRow(t *tracked, f *trackedFile, focused bool, now tim
 	case client.FileFailed:
 		stats = []string{plural(f.Retries, "retry", "retries")}
 	default:
-		rate := f.rate.perSecond(now)
-		stats = []string{fmt.Sprintf("%d in flight", f.InFlight), plural(f.Retries, "retry", "retries"), formatRate(rate)}
+		rate := f.rate.PerSecond(now)
+		stats = []string{fmt.Sprintf("%d in flight", f.InFlight), plural(f.Retries, "retry", "retries"), units.FormatRate(rate)}
 		if d, ok := eta(f.Size-f.AckedBytes, rate); ok {
 			stats = append(stats, "ETA "+formatDuration(d))
 		} else {

@@ -31,7 +31,7 @@ func TestUploadScreenFollowsTheEngine(t *testing.T) {
 	d.requireView(
 		"1/1 chunks · 100% · ✓ verified",
 		"30/48 chunks · 62% · ↻ backing off",
-		"4 in flight · 1 retry · 128.0 KiB/s · ETA 9s",
+		"4 in flight · 1 retry · 128 KiB/s · ETA 9s",
 		"██████████████████████████████▒▒▒▒!·············",
 		"↻ backing off · next try in 4s (attempt 2) · last error: read tcp",
 	)

@@ -23,12 +23,15 @@ type tracked struct {
 	// startErr is set when the engine refused to start the upload.
 	startErr error
 	wire     uint64
+	// meter is the upload's rate: the engine's RateMeter, fed the same
+	// snapshots as ProgressEvent.Rate, so the UI and hoist send agree.
+	meter client.RateMeter
 }
 
 // trackedFile is one file of a tracked upload.
 type trackedFile struct {
 	client.FileProgress
-	rate rateMeter
+	rate client.RateMeter
 }
 
 func newTracked(num int, fid string, u Upload) *tracked {
@@ -54,11 +57,7 @@ func (t *tracked) size() (acked, total uint64) {
 
 // rate is the upload's acknowledged bytes per second around now.
 func (t *tracked) rate(now time.Time) float64 {
-	var r float64
-	for i := range t.files {
-		r += t.files[i].rate.perSecond(now)
-	}
-	return r
+	return t.meter.PerSecond(now)
 }
 
 // applySession records a session event and returns its log line.
@@ -117,7 +116,7 @@ func (t *tracked) applyProgress(ev *client.ProgressEvent) []logLine {
 		f := &t.files[fp.Index]
 		before := f.State
 		f.FileProgress = fp
-		f.rate.add(ev.At, fp.AckedBytes)
+		f.rate.Add(ev.At, fp.AckedBytes)
 		if fp.State == before {
 			continue
 		}
@@ -130,6 +129,8 @@ func (t *tracked) applyProgress(ev *client.ProgressEvent) []logLine {
 				text: fmt.Sprintf("%s failed: %s", fp.Name, errText(fp.Err, "unknown reason"))})
 		}
 	}
+	acked, _ := t.size()
+	t.meter.Add(ev.At, acked)
 	return lines
 }
 
@@ -152,51 +153,6 @@ func shortHash(h string) string {
 		return h[:16] + "…"
 	}
 	return h
-}
-
-// rateWindow is how far back the rate looks.
-const rateWindow = 5 * time.Second
-
-// rateMeter derives a transfer rate from (time, acknowledged bytes) samples
-// stamped by the engine, so that rates do not depend on when the UI got
-// round to reading events.
-type rateMeter struct {
-	samples []rateSample
-}
-
-type rateSample struct {
-	at    time.Time
-	bytes uint64
-}
-
-func (r *rateMeter) add(at time.Time, bytes uint64) {
-	if n := len(r.samples); n > 0 && bytes < r.samples[n-1].bytes {
-		r.samples = r.samples[:0] // the engine restarted the count
-	}
-	r.samples = append(r.samples, rateSample{at, bytes})
-	// Keep one sample older than the window as the baseline.
-	cut := 0
-	for cut+1 < len(r.samples) && at.Sub(r.samples[cut+1].at) > rateWindow {
-		cut++
-	}
-	r.samples = r.samples[cut:]
-}
-
-// perSecond is the rate over the window ending now; it decays to zero when
-// no progress arrives.
-func (r *rateMeter) perSecond(now time.Time) float64 {
-	if len(r.samples) < 2 {
-		return 0
-	}
-	first, last := r.samples[0], r.samples[len(r.samples)-1]
-	if now.Before(last.at) {
-		now = last.at
-	}
-	span := now.Sub(first.at)
-	if span <= 0 || now.Sub(last.at) > rateWindow {
-		return 0
-	}
-	return float64(last.bytes-first.bytes) / span.Seconds()
 }
 
 // eta estimates the time left for remaining bytes at rate; ok is false when

@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/hoist-dev/hoist/internal/units"
 )
 
 // Below these sizes the UI drops decoration to keep what matters.
@@ -121,7 +123,7 @@ func (m *Model) statusLine() string {
 	case screenReview:
 		if n := len(m.review.queue); n > 0 {
 			files, bytes := m.review.totals()
-			return truncate(fmt.Sprintf("enter starts %s: %s, %s", plural(n, "upload", "uploads"), plural(files, "file", "files"), formatBytes(bytes)), m.width)
+			return truncate(fmt.Sprintf("enter starts %s: %s, %s", plural(n, "upload", "uploads"), plural(files, "file", "files"), units.FormatSize(bytes)), m.width)
 		}
 		return ""
 	case screenResume:
@@ -129,7 +131,7 @@ func (m *Model) statusLine() string {
 	}
 	left := "nothing selected"
 	if n := m.sel.len(); n > 0 {
-		left = fmt.Sprintf("%s selected (%s)", plural(n, "file", "files"), formatBytes(m.sel.size()))
+		left = fmt.Sprintf("%s selected (%s)", plural(n, "file", "files"), units.FormatSize(m.sel.size()))
 	}
 	left += " · tags: " + tagList(m.pendingTags)
 	if n := len(m.review.queue); n > 0 {

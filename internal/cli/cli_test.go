@@ -13,6 +13,7 @@ import (
 // and that each answers --help with its usage and exit status 0, as a user
 // discovering the tool would try.
 func TestHelpListsEveryCommand(t *testing.T) {
+	t.Parallel()
 	s := newSandbox(t)
 	help := s.mustRun("--help")
 	root := newRootCommand(&Env{Getenv: s.env(nil, nil).Getenv})
@@ -45,6 +46,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 // TestUnknownFlagIsOneLine checks that a wrong flag is refused in one line
 // and a pointer to --help, with exit status 2, before anything runs.
 func TestUnknownFlagIsOneLine(t *testing.T) {
+	t.Parallel()
 	s := newSandbox(t)
 	for _, tc := range []struct {
 		args []string
@@ -76,6 +78,7 @@ func TestUnknownFlagIsOneLine(t *testing.T) {
 // TestUnknownCommand checks that a mistyped command is refused with a hint
 // instead of opening the UI.
 func TestUnknownCommand(t *testing.T) {
+	t.Parallel()
 	r := newSandbox(t).run("sedn", "file.txt")
 	want := "hoist: unknown command \"sedn\" (did you mean \"send\"?)\nRun 'hoist --help' for usage.\n"
 	if r.code != 2 || r.stderr != want {
@@ -85,6 +88,7 @@ func TestUnknownCommand(t *testing.T) {
 
 // TestCompletionBash sources the bash completion script in bash.
 func TestCompletionBash(t *testing.T) {
+	t.Parallel()
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		t.Fatalf("bash is needed for this test: %v", err)
@@ -108,6 +112,7 @@ func TestCompletionBash(t *testing.T) {
 // TestVersion checks --version and `hoist version`, with the release
 // build's stamp and with what the Go toolchain records instead.
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	s := newSandbox(t)
 	for _, args := range [][]string{{"--version"}, {"version"}} {
 		if out := s.mustRun(args...); out != "hoist 1.2.3 (commit abc, built 2026-01-01)\n" {
@@ -154,6 +159,7 @@ func TestVersion(t *testing.T) {
 
 // TestManPages writes the manual pages as the release build does.
 func TestManPages(t *testing.T) {
+	t.Parallel()
 	s := newSandbox(t)
 	dir := filepath.Join(s.home, "man")
 	s.mustRun("man", dir, "--date", "2026-01-02T03:04:05Z")

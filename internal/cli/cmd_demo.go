@@ -180,7 +180,7 @@ func (d *demo) run(ctx context.Context, stdout, stderr io.Writer) error {
 	} else {
 		c := d.client
 		c.Server, c.Token, c.TokenFile, c.TokenCommand, c.Profile = url, config.Secret(token), "", "", ""
-		err = runUI(ctx, c, filepath.Join(root, demoJournalDir))
+		err = runUI(ctx, c, filepath.Join(root, demoJournalDir), d.getenv)
 	}
 	stopErr := srv.stop()
 	if err := errors.Join(err, stopErr); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hoist-dev/hoist/config"
+	"github.com/hoist-dev/hoist/internal/units"
 	"github.com/hoist-dev/hoist/transfer/store"
 )
 
@@ -92,7 +93,7 @@ func listFiles(root string, q store.Query, asJSON bool, stdout, stderr io.Writer
 		if f.Stored != f.Name {
 			name = fmt.Sprintf("%s (sent as %s)", f.Stored, f.Name)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, f.Owner, formatSize(int64(f.Size)), f.SHA256[:min(12, len(f.SHA256))],
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, f.Owner, units.FormatSize(f.Size), f.SHA256[:min(12, len(f.SHA256))],
 			strings.Join(f.Tags, ","), f.Completed.Local().Format("2006-01-02 15:04:05"))
 	}
 	return tw.Flush()

@@ -96,7 +96,7 @@ func runSend(ctx context.Context, s sendSettings, env *Env) error {
 	if err != nil {
 		return err
 	}
-	e, err := client.New(engineOptions(s.client, tok, ""))
+	e, err := client.New(engineOptions(s.client, tok, userJournal(env.Getenv)))
 	if err != nil {
 		return err
 	}

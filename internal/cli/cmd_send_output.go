@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/hoist-dev/hoist/internal/units"
 	"github.com/hoist-dev/hoist/transfer/client"
 )
 
@@ -157,7 +158,7 @@ func chunkList(chunks []uint64, n int) string {
 
 func (r *textReporter) progress(v *uploadView, ev *client.ProgressEvent) {
 	if v.last == nil {
-		r.line("upload %s: %d file(s), %s", v.fid, len(ev.Files), formatSize(int64(totalSize(ev.Files))))
+		r.line("upload %s: %d file(s), %s", v.fid, len(ev.Files), units.FormatSize(totalSize(ev.Files)))
 		v.files = make([]client.FileState, len(ev.Files))
 	}
 	v.last = ev
@@ -171,7 +172,7 @@ func (r *textReporter) progress(v *uploadView, ev *client.ProgressEvent) {
 		}
 		switch f.State {
 		case client.FileVerified:
-			r.line("  verified %s  %s  sha256 %s", clean(f.Name), formatSize(int64(f.Size)), f.SHA256)
+			r.line("  verified %s  %s  sha256 %s", clean(f.Name), units.FormatSize(f.Size), f.SHA256)
 		case client.FileFailed:
 			r.line("  FAILED %s: %s", clean(f.Name), clean(fmt.Sprint(f.Err)))
 		}
@@ -197,8 +198,8 @@ func (r *textReporter) session(v *uploadView, ev *client.SessionEvent) {
 		if v.last != nil {
 			size = totalSize(v.last.Files)
 		}
-		r.line("%s: done, %d file(s) verified, %s in %v (%s/s)", short, len(v.files), formatSize(int64(size)),
-			elapsed.Round(time.Millisecond), formatSize(int64(float64(size)/max(elapsed.Seconds(), 1e-3))))
+		r.line("%s: done, %d file(s) verified, %s in %v (%s)", short, len(v.files), units.FormatSize(size),
+			elapsed.Round(time.Millisecond), units.FormatRate(float64(size)/max(elapsed.Seconds(), 1e-3)))
 	case client.StateFailed:
 		r.line("%s: failed: %s", short, clean(fmt.Sprint(ev.Err)))
 	case client.StateCanceled:
@@ -257,8 +258,8 @@ func statusOf(v *uploadView) string {
 	if size > 0 {
 		pct = 100 * float64(acked) / float64(size)
 	}
-	return fmt.Sprintf("%s %5.1f%% %s/%s %s/s %d/%d files %v", shortFID(v.fid), pct,
-		formatSize(int64(acked)), formatSize(int64(size)), formatSize(int64(v.last.Rate)),
+	return fmt.Sprintf("%s %5.1f%% %s/%s %s %d/%d files %v", shortFID(v.fid), pct,
+		units.FormatSize(acked), units.FormatSize(size), units.FormatRate(v.last.Rate),
 		verified, len(v.last.Files), v.state)
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hoist-dev/hoist/config"
+	"github.com/hoist-dev/hoist/internal/units"
 	"github.com/hoist-dev/hoist/transfer/auth"
 	"github.com/hoist-dev/hoist/transfer/chaos"
 	"github.com/hoist-dev/hoist/transfer/server"
@@ -88,7 +89,7 @@ func loadServe(flags *pflag.FlagSet, getenv func(string) string, stdio bool) (co
 	cfg.Stdio = stdio
 	if cfg.Limits.MaxChunkSize > server.MaxChunkSizeLimit {
 		return cfg, fmt.Errorf("max chunk size %s (%s) is over %s, the most one frame can carry",
-			formatSize(int64(cfg.Limits.MaxChunkSize)), src.Of("serve.limits.max_chunk_size"), formatSize(server.MaxChunkSizeLimit))
+			units.FormatSize(uint64(cfg.Limits.MaxChunkSize)), src.Of("serve.limits.max_chunk_size"), units.FormatSize(server.MaxChunkSizeLimit))
 	}
 	// The default TCP address applies only when nothing else is asked for.
 	if (cfg.Unix != "" || cfg.Stdio) && src.Of("serve.listen").Kind == config.SourceDefault {

@@ -2,13 +2,12 @@ package cli
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/hoist-dev/hoist/config"
+	"github.com/hoist-dev/hoist/internal/xdg"
 	"github.com/hoist-dev/hoist/transfer/client"
 	"github.com/hoist-dev/hoist/tui"
 )
@@ -64,14 +63,14 @@ func newUICommand(env *Env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return runUI(cmd.Context(), c, "")
+		return runUI(cmd.Context(), c, userJournal(env.Getenv), env.Getenv)
 	}
 	return cmd
 }
 
 // runUI runs the terminal UI with settings c and an engine journaling in
-// journalDir (empty: the default journal).
-func runUI(ctx context.Context, c config.Client, journalDir string) error {
+// journalDir; getenv reads the environment.
+func runUI(ctx context.Context, c config.Client, journalDir string, getenv func(string) string) error {
 	tok, err := config.NewTokenSource(c)
 	if err != nil {
 		return err
@@ -82,18 +81,19 @@ func runUI(ctx context.Context, c config.Client, journalDir string) error {
 	}
 	// Close stops uploads still running but keeps them in the journal.
 	defer e.Close()
-	return tui.Run(ctx, uiOptions(c), tui.NewEngineUploader(e, c.Server))
+	return tui.Run(ctx, uiOptions(c, getenv), tui.NewEngineUploader(e, c.Server))
 }
 
 // uiOptions maps the settings to the UI's options.
-func uiOptions(c config.Client) tui.Options {
+func uiOptions(c config.Client, getenv func(string) string) tui.Options {
 	return tui.Options{
 		Server:         c.Server,
 		StartDir:       c.UI.StartDir,
 		ShowHidden:     c.UI.ShowHidden,
 		DefaultTags:    c.Tags,
 		Color:          c.UI.Color,
-		TagHistoryFile: tagHistoryPath(os.Getenv),
+		TagHistoryFile: tagHistoryPath(getenv),
+		Home:           xdg.UserHome(getenv),
 	}
 }
 
@@ -101,11 +101,5 @@ func uiOptions(c config.Client) tui.Options {
 // $XDG_STATE_HOME/hoist/tags, else ~/.local/state/hoist/tags; empty when
 // neither is known.
 func tagHistoryPath(getenv func(string) string) string {
-	if d := getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
-		return filepath.Join(d, "hoist", "tags")
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".local", "state", "hoist", "tags")
-	}
-	return ""
+	return xdg.FromEnv(getenv).State("tags")
 }

@@ -46,6 +46,7 @@ func finalStates(t *testing.T, out string) map[string]string {
 // TestSendFlagsAfterPaths uploads with every flag after the path, as GNU
 // tools allow, and a file whose name starts with "-" after "--".
 func TestSendFlagsAfterPaths(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	s := newSandbox(t)
 	tokenFile := writeFile(t, s.home, "alice.jwt", srv.Token("alice")+"\n")
@@ -103,6 +104,7 @@ func startServe(t *testing.T, s *sandbox, args ...string) string {
 // config file only (with a "~"), and checks that a token from `hoist
 // token` is accepted by `hoist serve`, and that `hoist ls` finds the upload.
 func TestTokenAndServeShareTheConfiguredRoot(t *testing.T) {
+	t.Parallel()
 	s := newSandbox(t)
 	s.writeConfig("[serve]\nroot = \"~/srv\"\n")
 	url := startServe(t, s)
@@ -136,6 +138,7 @@ func TestTokenAndServeShareTheConfiguredRoot(t *testing.T) {
 // TestTokenSecretFileFromConfig signs with [serve.jwt] secret_file, as the
 // server verifies.
 func TestTokenSecretFileFromConfig(t *testing.T) {
+	t.Parallel()
 	s := newSandbox(t)
 	writeFile(t, s.home, "secret", strings.Repeat("k", 40)+"\n")
 	s.writeConfig("[serve]\nroot = \"~/srv\"\njwt.secret_file = \"~/secret\"\n")
@@ -152,6 +155,7 @@ func TestTokenSecretFileFromConfig(t *testing.T) {
 // TestTokenRefusesWhatIsNotARoot checks that `hoist token` creates nothing
 // in a directory that is not a hoist data directory, unless --init asks.
 func TestTokenRefusesWhatIsNotARoot(t *testing.T) {
+	t.Parallel()
 	s := newSandbox(t)
 	missing := filepath.Join(s.home, "nonexistent")
 	r := s.run("token", "--root", missing, "--sub", "alice")
@@ -184,6 +188,7 @@ func TestTokenRefusesWhatIsNotARoot(t *testing.T) {
 
 // TestLsNeedsARoot checks that ls refuses a directory with no hoist data.
 func TestLsNeedsARoot(t *testing.T) {
+	t.Parallel()
 	s := newSandbox(t)
 	dir := t.TempDir()
 	r := s.run("ls", "--root", dir)

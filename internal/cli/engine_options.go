@@ -4,13 +4,13 @@ import (
 	"strings"
 
 	"github.com/hoist-dev/hoist/config"
+	"github.com/hoist-dev/hoist/internal/xdg"
 	"github.com/hoist-dev/hoist/transfer/client"
 )
 
 // engineOptions maps client settings to the transfer engine's options: the
 // one place where config meets transfer/client. tok presents the token on
-// every connection; the engine journals in journalDir (empty: the default
-// journal).
+// every connection; the engine journals in journalDir.
 func engineOptions(c config.Client, tok client.TokenSource, journalDir string) client.Options {
 	return client.Options{
 		Server:        c.Server,
@@ -24,4 +24,11 @@ func engineOptions(c config.Client, tok client.TokenSource, journalDir string) c
 		SSHCommand:    strings.Fields(c.SSHCommand),
 		RemoteCommand: c.RemoteCommand,
 	}
+}
+
+// userJournal is the user's upload journal, shared by the UI and `hoist
+// send`: $XDG_STATE_HOME/hoist/uploads, else ~/.local/state/hoist/uploads.
+// getenv reads the environment.
+func userJournal(getenv func(string) string) string {
+	return xdg.FromEnv(getenv).State("uploads")
 }

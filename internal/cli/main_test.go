@@ -27,9 +27,6 @@ type sandbox struct {
 func newSandbox(t *testing.T) *sandbox {
 	t.Helper()
 	home := t.TempDir()
-	// The upload journal is located by transfer/client from the process's
-	// environment, not Env.Getenv: keep it in the sandbox too.
-	t.Setenv("XDG_STATE_HOME", filepath.Join(home, "state"))
 	return &sandbox{t: t, home: home, vars: map[string]string{
 		"HOME":            home,
 		"XDG_CONFIG_HOME": filepath.Join(home, "config"),

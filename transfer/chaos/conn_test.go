@@ -59,7 +59,20 @@ func sendFrames(w io.Writer, frames []byte) (wait func()) {
 	return wg.Wait
 }
 
+// waitUntil polls cond until it holds, failing the test after 10 seconds.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10s for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func TestNonTransferFramesAreNeverCut(t *testing.T) {
+	t.Parallel()
 	f := New(MustParse("drop=1,seed=1"), quiet)
 	client, server := pair(t)
 	cc := f.Wrap(server)
@@ -104,6 +117,7 @@ func TestNonTransferFramesAreNeverCut(t *testing.T) {
 }
 
 func TestStallHonoursReadDeadline(t *testing.T) {
+	t.Parallel()
 	f := New(MustParse("stall=1:10m,seed=1"), quiet)
 	client, server := pair(t)
 	cc := f.Wrap(server)
@@ -122,6 +136,7 @@ func TestStallHonoursReadDeadline(t *testing.T) {
 }
 
 func TestStallEndsWhenClosed(t *testing.T) {
+	t.Parallel()
 	f := New(MustParse("stall=1:10m,seed=1"), quiet)
 	client, server := pair(t)
 	cc := f.Wrap(server)
@@ -133,16 +148,20 @@ func TestStallEndsWhenClosed(t *testing.T) {
 		done <- err
 	}()
 	// The stall is counted as it starts; then close the connection under it.
-	for f.Counts().Stall == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	waitUntil(t, "the stall to start", func() bool { return f.Counts().Stall > 0 })
 	cc.Close()
-	if err := <-done; !errors.Is(err, ErrStalled) || !errors.Is(err, net.ErrClosed) {
-		t.Fatalf("read ended with %v, want ErrStalled and net.ErrClosed", err)
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrStalled) || !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("read ended with %v, want ErrStalled and net.ErrClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stalled read did not end within 10s of Close")
 	}
 }
 
 func TestStallThenHangUp(t *testing.T) {
+	t.Parallel()
 	f := New(MustParse("stall=1:20ms,seed=3"), quiet)
 	client, server := pair(t)
 	cc := f.Wrap(server)
@@ -158,6 +177,7 @@ func TestStallThenHangUp(t *testing.T) {
 }
 
 func TestDelayEndsWithContext(t *testing.T) {
+	t.Parallel()
 	f := New(MustParse("delay=1:10m,seed=1"), quiet)
 	_, server := pair(t)
 	cc := f.Wrap(server)
@@ -167,17 +187,20 @@ func TestDelayEndsWithContext(t *testing.T) {
 		cc.BeforeAck(ctx)
 		close(done)
 	}()
-	for f.Counts().Delay == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	waitUntil(t, "the delay to start", func() bool { return f.Counts().Delay > 0 })
 	cancel()
-	<-done
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the delay did not end within 10s of its context")
+	}
 	if c := f.Counts(); c != (Counts{Delay: 1}) {
 		t.Fatalf("counts %v, want one delay", c)
 	}
 }
 
 func TestAddressesAndDeadlinesShowThrough(t *testing.T) {
+	t.Parallel()
 	f := New(MustParse("busy=0.1,seed=1"), quiet)
 	_, server := pair(t)
 	cc := f.Wrap(server)
@@ -211,6 +234,7 @@ func TestAddressesAndDeadlinesShowThrough(t *testing.T) {
 }
 
 func TestLogsLoudlyAtStart(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, nil))
 	f := New(MustParse("busy=0.05,drop=0.01"), log)
@@ -224,6 +248,7 @@ func TestLogsLoudlyAtStart(t *testing.T) {
 }
 
 func TestReadDeadlineAloneShowsThrough(t *testing.T) {
+	t.Parallel()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)

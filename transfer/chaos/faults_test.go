@@ -166,6 +166,7 @@ func session(t *testing.T, conn net.Conn, queue []uint64, data func(uint64) []by
 }
 
 func TestCountsMatchWhatTheClientSees(t *testing.T) {
+	t.Parallel()
 	f := New(MustParse(scenarioSpec+",seed=1"), quiet)
 	tl, stored := upload(t, f, 300)
 	c := f.Counts()
@@ -194,6 +195,7 @@ func TestCountsMatchWhatTheClientSees(t *testing.T) {
 }
 
 func TestSameSeedSameRun(t *testing.T) {
+	t.Parallel()
 	run := func(seed uint64) ([]string, Counts) {
 		f := New(MustParse(fmt.Sprintf("%s,seed=%d", scenarioSpec, seed)), quiet)
 		tl, _ := upload(t, f, 150)
@@ -213,6 +215,7 @@ func TestSameSeedSameRun(t *testing.T) {
 // TestRatesHold checks that each decision point fires at about its rate, over
 // many rolls with a fixed seed.
 func TestRatesHold(t *testing.T) {
+	t.Parallel()
 	spec := MustParse("auth-busy=0.2,busy=0.1,corrupt=0.3,delay=0.25:1ns,seed=99")
 	f := New(spec, quiet)
 	_, server := pair(t)
@@ -248,6 +251,7 @@ func TestRatesHold(t *testing.T) {
 }
 
 func TestNothingAfterAnEndingFault(t *testing.T) {
+	t.Parallel()
 	f := New(MustParse("busy=0.5,corrupt=0.5,auth-busy=1,delay=1:1ns,seed=5"), quiet)
 	_, server := pair(t)
 	cc := f.Wrap(server)
@@ -267,6 +271,7 @@ func TestNothingAfterAnEndingFault(t *testing.T) {
 }
 
 func TestUnseededRunsDiffer(t *testing.T) {
+	t.Parallel()
 	a := New(MustParse("busy=0.5"), quiet).Spec().Seed
 	b := New(MustParse("busy=0.5"), quiet).Spec().Seed
 	if a == b {

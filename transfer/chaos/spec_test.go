@@ -6,6 +6,7 @@ import (
 )
 
 func TestParseGood(t *testing.T) {
+	t.Parallel()
 	demo := MustParse(DemoSpec)
 	demoSeeded := demo
 	demoSeeded.Busy, demoSeeded.Seed, demoSeeded.Seeded = 0, 7, true
@@ -55,6 +56,7 @@ func TestParseGood(t *testing.T) {
 }
 
 func TestParseBad(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ in, want string }{
 		{"busy", `chaos spec: term "busy": want NAME=VALUE, as in busy=0.05`},
 		{"bussy=0.1", `chaos spec: term "bussy=0.1": unknown fault "bussy" (want auth-busy, busy, corrupt, drop, stall, delay, seed or demo)`},
@@ -90,6 +92,7 @@ func TestParseBad(t *testing.T) {
 }
 
 func TestDemoSpecIsLively(t *testing.T) {
+	t.Parallel()
 	s := MustParse(DemoSpec)
 	for _, k := range kinds {
 		if *s.rate(k) == 0 {

@@ -118,6 +118,7 @@ func randomFile(t *testing.T, dir, name string, size int64, seed uint64) (string
 }
 
 func TestUploadUnderChaosCompletesAndCountsMatch(t *testing.T) {
+	t.Parallel()
 	faults := chaos.New(chaos.MustParse(uploadSpec), nil)
 	srv := servertest.Start(t, servertest.WithOptions(func(o *server.Options) { o.Faults = faults }))
 

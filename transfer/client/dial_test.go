@@ -3,6 +3,7 @@ package client
 import "testing"
 
 func TestParseServer(t *testing.T) {
+	t.Parallel()
 	good := map[string]endpoint{
 		"127.0.0.1:7800":               {scheme: "tcp", addr: "127.0.0.1:7800"},
 		"tcp://example.org:7800":       {scheme: "tcp", addr: "example.org:7800"},

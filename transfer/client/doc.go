@@ -45,12 +45,13 @@
 // verified.
 //
 // The journal (one small JSON file per upload, written atomically, in
-// $XDG_STATE_HOME/hoist/uploads or ~/.local/state/hoist/uploads) lets a new
+// Options.JournalDir) lets a new
 // process continue with Engine.Unfinished and Engine.ResumeJournal. An entry
 // is removed when its upload is verified, canceled, or has failed in a way a
 // resume cannot repair (every file verified or failed for good); Close and
-// crashes keep it. An advisory lock keeps two processes from running the
-// same upload.
+// crashes keep it. An advisory lock (github.com/gofrs/flock) keeps two
+// processes from running the same upload; the loser's error,
+// *UploadLockedError, names the holder's pid.
 //
 // # Events
 //

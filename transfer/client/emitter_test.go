@@ -2,9 +2,11 @@ package client
 
 import (
 	"testing"
+	"time"
 )
 
 func TestEmitterNeverBlocksAndKeepsSessionEvents(t *testing.T) {
+	t.Parallel()
 	e := newEmitter()
 	defer e.close()
 	const n = 3 * maxQueuedChunkEvents
@@ -21,7 +23,14 @@ func TestEmitterNeverBlocksAndKeepsSessionEvents(t *testing.T) {
 	var chunks, sessions, progress int
 	var last *ProgressEvent
 	var lastIndex uint64
-	for ev := range e.out {
+	deadline := time.After(30 * time.Second)
+	for {
+		var ev Event
+		select {
+		case ev = <-e.out:
+		case <-deadline:
+			t.Fatalf("no final session event within 30s: got %d chunk, %d session, %d progress events", chunks, sessions, progress)
+		}
 		switch ev := ev.(type) {
 		case *ChunkEvent:
 			if chunks > 0 && ev.Index <= lastIndex {
@@ -53,6 +62,7 @@ func TestEmitterNeverBlocksAndKeepsSessionEvents(t *testing.T) {
 }
 
 func TestEmitterCloseWithoutConsumer(t *testing.T) {
+	t.Parallel()
 	e := newEmitter()
 	e.session(&SessionEvent{FID: "a"})
 	e.close()

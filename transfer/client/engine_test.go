@@ -14,6 +14,7 @@ import (
 )
 
 func TestUploadRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, raw := range []bool{true, false} {
 		name := map[bool]string{true: "raw", false: "json"}[raw]
 		t.Run(name, func(t *testing.T) {
@@ -62,6 +63,7 @@ func TestUploadRoundTrip(t *testing.T) {
 }
 
 func TestQuotaStopsAtOnce(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.WithLimits(server.Limits{Quota: 1 << 20}))
 	path, _ := writeFile(t, t.TempDir(), "big.bin", 2<<20, 4)
 	o := testOptions(t, srv.URL(), StaticToken(srv.Token("alice")))

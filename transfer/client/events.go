@@ -151,7 +151,8 @@ type ProgressEvent struct {
 	WireBytes uint64
 	// DroppedChunkEvents counts chunk events a slow consumer missed.
 	DroppedChunkEvents uint64
-	// Rate is the acknowledged bytes per second over about the last two seconds.
+	// Rate is the acknowledged bytes per second over the last RateWindow,
+	// as a RateMeter fed the upload's progress snapshots reckons it.
 	Rate float64
 	// WindowBytes is the current limit on chunk bytes in flight; the engine
 	// adapts it to the measured bandwidth-delay product.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,12 +27,41 @@ type faults struct {
 	// ackDelay slows every Ok down, to keep an upload going for a while.
 	ackDelay time.Duration
 
-	mu    sync.Mutex
-	auths int
-	seen  map[chunkRef]int
+	mu       sync.Mutex
+	auths    int
+	seen     map[chunkRef]int
+	arrivals int // chunks that passed the server's checks, all told
+	open     atomic.Int32
 }
 
-func (f *faults) WrapConn(c io.ReadWriteCloser) io.ReadWriteCloser { return c }
+// WrapConn counts the server's open connections.
+func (f *faults) WrapConn(c io.ReadWriteCloser) io.ReadWriteCloser {
+	nc, ok := c.(net.Conn)
+	if !ok {
+		return c
+	}
+	f.open.Add(1)
+	return &countedConn{Conn: nc, open: &f.open}
+}
+
+// countedConn decrements its counter once, when the server closes it.
+type countedConn struct {
+	net.Conn
+	open *atomic.Int32
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() { c.open.Add(-1) })
+	return c.Conn.Close()
+}
+
+// chunkArrivals is how many chunks reached the server's checks and passed.
+func (f *faults) chunkArrivals() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.arrivals
+}
 
 func (f *faults) Authenticate(_ io.ReadWriteCloser, _ *wire.Authentication) error {
 	f.mu.Lock()
@@ -51,6 +81,7 @@ func (f *faults) Chunk(_ io.ReadWriteCloser, t *wire.Transfer) error {
 	}
 	ref := chunkRef{t.File, t.Index}
 	f.seen[ref]++
+	f.arrivals++
 	if f.chunk == nil {
 		return nil
 	}
@@ -99,6 +130,7 @@ func finalLog(t *testing.T, rec *recorder, fid string) uploadLog {
 }
 
 func TestCorruptChunksAreResentOnTheSameConnection(t *testing.T) {
+	t.Parallel()
 	f := &faults{chunk: func(_ int, index uint64, n int) error {
 		if index%40 == 7 && n == 1 {
 			return wire.Errorf(wire.CodeCorrupt, "crc32c mismatch (injected)")
@@ -129,6 +161,7 @@ func TestCorruptChunksAreResentOnTheSameConnection(t *testing.T) {
 }
 
 func TestBusyBacksOffThenSucceeds(t *testing.T) {
+	t.Parallel()
 	f := &faults{auth: func(n int) error {
 		if n <= 3 {
 			return wire.Errorf(wire.CodeBusy, "too many connections (injected)")
@@ -159,6 +192,7 @@ func TestBusyBacksOffThenSucceeds(t *testing.T) {
 }
 
 func TestBackoffRestartsAfterProgress(t *testing.T) {
+	t.Parallel()
 	// Every 64th chunk's first arrival is answered "internal": the session
 	// ends each time, but only after other chunks were acknowledged.
 	f := &faults{chunk: func(_ int, index uint64, n int) error {
@@ -190,6 +224,7 @@ func TestBackoffRestartsAfterProgress(t *testing.T) {
 }
 
 func TestRetryAttemptsRunOut(t *testing.T) {
+	t.Parallel()
 	f := &faults{auth: func(int) error { return wire.Errorf(wire.CodeBusy, "always busy (injected)") }}
 	_, e, rec, fid, _ := startFaulty(t, f, 64<<10, func(o *Options) { o.Retry.Attempts = 3 })
 	err := wait(t, e, fid)
@@ -209,6 +244,7 @@ func TestRetryAttemptsRunOut(t *testing.T) {
 }
 
 func TestUnauthorizedRereadsTheToken(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	expired := expiredToken(t, srv)
 	var calls atomic.Int32
@@ -234,6 +270,7 @@ func TestUnauthorizedRereadsTheToken(t *testing.T) {
 }
 
 func TestUnauthorizedTwiceStops(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	expired := expiredToken(t, srv)
 	var calls atomic.Int32
@@ -261,6 +298,7 @@ func TestUnauthorizedTwiceStops(t *testing.T) {
 }
 
 func TestRefusalsStopWithoutRetry(t *testing.T) {
+	t.Parallel()
 	for _, code := range []wire.Code{wire.CodeForbidden, wire.CodeTooLarge, wire.CodeBadRequest, wire.CodeConflict} {
 		t.Run(string(code), func(t *testing.T) {
 			f := &faults{auth: func(int) error { return wire.Errorf(code, "refused (injected)") }}

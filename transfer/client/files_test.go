@@ -7,6 +7,7 @@ import (
 )
 
 func TestChunkMapSummarisesByNotability(t *testing.T) {
+	t.Parallel()
 	f := &upFile{size: 3 * MaxMapCells * 10}
 	f.setChunkSize(10) // 3 chunks per cell
 	for i := range f.chunks {

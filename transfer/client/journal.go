@@ -46,26 +46,9 @@ type journal struct {
 	dir string
 }
 
-// defaultJournalDir is $XDG_STATE_HOME/hoist/uploads, else
-// ~/.local/state/hoist/uploads.
-func defaultJournalDir() (string, error) {
-	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
-		return filepath.Join(d, "hoist", "uploads"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("locating the journal directory: %w (set XDG_STATE_HOME)", err)
-	}
-	return filepath.Join(home, ".local", "state", "hoist", "uploads"), nil
-}
-
 func openJournal(dir string) (*journal, error) {
 	if dir == "" {
-		d, err := defaultJournalDir()
-		if err != nil {
-			return nil, err
-		}
-		dir = d
+		return nil, errors.New("client: no journal directory (Options.JournalDir)")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the journal directory: %w", err)

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -22,6 +21,7 @@ func testEntry(dir string, created time.Time) *JournalEntry {
 }
 
 func TestJournalRoundTripAndOrder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	j, err := openJournal(filepath.Join(dir, "state"))
 	if err != nil {
@@ -66,6 +66,7 @@ func TestJournalRoundTripAndOrder(t *testing.T) {
 }
 
 func TestJournalSkipsBadEntriesButReportsThem(t *testing.T) {
+	t.Parallel()
 	j, err := openJournal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -84,43 +85,5 @@ func TestJournalSkipsBadEntriesButReportsThem(t *testing.T) {
 	}
 	if len(got) != 1 || got[0].FID != good.FID {
 		t.Fatalf("good entries %+v", got)
-	}
-}
-
-func TestJournalDefaultDir(t *testing.T) {
-	state := t.TempDir()
-	t.Setenv("XDG_STATE_HOME", state)
-	d, err := defaultJournalDir()
-	if err != nil || d != filepath.Join(state, "hoist", "uploads") {
-		t.Fatalf("with XDG_STATE_HOME: %q, %v", d, err)
-	}
-	home := t.TempDir()
-	t.Setenv("XDG_STATE_HOME", "relative/is/ignored")
-	t.Setenv("HOME", home)
-	d, err = defaultJournalDir()
-	if err != nil || d != filepath.Join(home, ".local", "state", "hoist", "uploads") {
-		t.Fatalf("without XDG_STATE_HOME: %q, %v", d, err)
-	}
-}
-
-func TestJournalLockIsExclusive(t *testing.T) {
-	j, err := openJournal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	fid := uuid.NewString()
-	release, err := j.lock(fid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := j.lock(fid); !errors.Is(err, ErrUploadLocked) {
-		t.Fatalf("second lock: %v, want ErrUploadLocked", err)
-	}
-	if !j.locked(fid) {
-		t.Fatal("locked() = false while held")
-	}
-	release()
-	if j.locked(fid) {
-		t.Fatal("locked() = true after release")
 	}
 }

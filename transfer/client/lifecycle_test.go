@@ -16,6 +16,14 @@ import (
 // or two chunks at a time, so that a test can act in the middle of it.
 func slowUpload(t *testing.T, tweak func(*Options)) (*servertest.Server, *Engine, *recorder, string, []byte, Options) {
 	t.Helper()
+	srv, e, rec, fid, data, opts, _ := slowUploadFaults(t, tweak)
+	return srv, e, rec, fid, data, opts
+}
+
+// slowUploadFaults is slowUpload that also returns the server's fault seam,
+// which counts chunks and connections.
+func slowUploadFaults(t *testing.T, tweak func(*Options)) (*servertest.Server, *Engine, *recorder, string, []byte, Options, *faults) {
+	t.Helper()
 	f := &faults{ackDelay: 2 * time.Millisecond}
 	var opts Options
 	srv, e, rec, fid, data := startFaulty(t, f, 4<<20, func(o *Options) {
@@ -25,7 +33,7 @@ func slowUpload(t *testing.T, tweak func(*Options)) (*servertest.Server, *Engine
 		}
 		opts = *o
 	})
-	return srv, e, rec, fid, data, opts
+	return srv, e, rec, fid, data, opts, f
 }
 
 func waitAcked(t *testing.T, rec *recorder, fid string, n uint64) {
@@ -37,7 +45,8 @@ func waitAcked(t *testing.T, rec *recorder, fid string, n uint64) {
 }
 
 func TestPauseDrainsAndResumeFinishes(t *testing.T) {
-	srv, e, rec, fid, data, _ := slowUpload(t, nil)
+	t.Parallel()
+	srv, e, rec, fid, data, _, f := slowUploadFaults(t, nil)
 	waitAcked(t, rec, fid, 512<<10)
 	if err := e.Pause(fid); err != nil {
 		t.Fatal(err)
@@ -47,13 +56,15 @@ func TestPauseDrainsAndResumeFinishes(t *testing.T) {
 	if sent, acked := len(at.sent)+len(at.resent), len(at.acked); sent != acked {
 		t.Errorf("paused with %d chunks sent but %d acknowledged: the window was not drained", sent, acked)
 	}
-	// Nothing moves while paused.
-	time.Sleep(300 * time.Millisecond)
-	if now := rec.log(fid); len(now.sent) != len(at.sent) || now.wireBytes != at.wireBytes || len(now.states) != len(at.states) {
-		t.Errorf("paused upload kept going: %d -> %d chunks sent", len(at.sent), len(now.sent))
-	}
+	// A paused upload disconnects: the server sees its connection end.
+	waitUntil(t, "the server to see the paused client go", func() bool { return f.open.Load() == 0 })
+	arrived := f.chunkArrivals()
+	resumed := time.Now()
 	if err := e.Resume(fid); err != nil {
 		t.Fatal(err)
+	}
+	if got := f.chunkArrivals(); got != arrived {
+		t.Errorf("the server received %d chunks while the upload was paused", got-arrived)
 	}
 	if err := wait(t, e, fid); err != nil {
 		t.Fatal(err)
@@ -63,9 +74,35 @@ func TestPauseDrainsAndResumeFinishes(t *testing.T) {
 	if u.count(StateConnecting) != 2 || u.count(StateBackingOff) != 0 {
 		t.Errorf("states %v: want a second connection after resume, no backoff", u.states)
 	}
+	// Between pausing and Resume no chunk went out, no wire byte was
+	// counted, and the upload did not reconnect.
+	paused := false
+	for _, ev := range rec.eventsOf(fid) {
+		switch ev := ev.(type) {
+		case *SessionEvent:
+			if ev.State == StatePaused {
+				paused = true
+			} else if paused && ev.State == StateConnecting {
+				if ev.At.Before(resumed) {
+					t.Fatalf("reconnected at %v while paused (resumed at %v)", ev.At, resumed)
+				}
+				return
+			}
+		case *ChunkEvent:
+			if paused {
+				t.Fatalf("chunk %d %v while paused", ev.Index, ev.Action)
+			}
+		case *ProgressEvent:
+			if paused && ev.WireBytes != at.wireBytes {
+				t.Fatalf("wire bytes %d -> %d while paused", at.wireBytes, ev.WireBytes)
+			}
+		}
+	}
+	t.Fatal("no reconnection after the pause in the event log")
 }
 
 func TestCancelStopsAndForgets(t *testing.T) {
+	t.Parallel()
 	_, e, rec, fid, _, _ := slowUpload(t, nil)
 	waitAcked(t, rec, fid, 256<<10)
 	if err := e.Cancel(fid); err != nil {
@@ -87,6 +124,7 @@ func TestCancelStopsAndForgets(t *testing.T) {
 }
 
 func TestCloseKeepsTheJournalAndResumeSendsOnlyMissing(t *testing.T) {
+	t.Parallel()
 	srv, e, rec, fid, data, opts := slowUpload(t, nil)
 	waitAcked(t, rec, fid, 1<<20)
 	if err := e.Close(); err != nil {
@@ -134,6 +172,7 @@ func TestCloseKeepsTheJournalAndResumeSendsOnlyMissing(t *testing.T) {
 }
 
 func TestFileChangedDuringUploadFailsNamingIt(t *testing.T) {
+	t.Parallel()
 	for _, change := range []string{"append", "touch"} {
 		t.Run(change, func(t *testing.T) {
 			f := &faults{ackDelay: 2 * time.Millisecond}

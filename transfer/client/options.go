@@ -19,10 +19,14 @@ const (
 	DefaultWindowChunks = 256
 	// DefaultWindowBytes bounds the chunk bytes in flight on one connection.
 	DefaultWindowBytes = 64 << 20
-	// DefaultRetryBase is the first reconnect delay's upper bound.
+	// DefaultRetryBase is the first reconnect delay's lower bound (the
+	// first delay is between it and twice it).
 	DefaultRetryBase = 250 * time.Millisecond
 	// DefaultRetryCap is the largest reconnect delay.
 	DefaultRetryCap = 30 * time.Second
+	// DefaultRetryBudget is how long an upload keeps reconnecting without
+	// progress before it fails.
+	DefaultRetryBudget = 2 * time.Minute
 	// DefaultReadTimeout bounds every wait for a server frame while a request
 	// is outstanding, and every write.
 	DefaultReadTimeout = 30 * time.Second
@@ -55,8 +59,9 @@ type Options struct {
 	// CAFile is a PEM bundle trusted for tls:// servers; empty means the
 	// system roots.
 	CAFile string
-	// JournalDir holds the journal; empty means $XDG_STATE_HOME/hoist/uploads,
-	// else ~/.local/state/hoist/uploads.
+	// JournalDir holds the journal (one small file per unfinished upload).
+	// It is required: the engine reads no environment, so the caller picks
+	// the directory (hoist uses $XDG_STATE_HOME/hoist/uploads).
 	JournalDir string
 	// SSHCommand is the ssh client and its leading arguments for ssh://
 	// servers; empty means {"ssh"}.
@@ -75,20 +80,35 @@ type Window struct {
 	Bytes  int64
 }
 
-// RetryPolicy is the reconnect policy: before attempt n (from 1) the engine
-// waits a random duration in [0, min(Cap, Base*2^(n-1))) ("full jitter").
-// Attempts caps consecutive failed connections; 0 means retry forever. The
-// count starts again once a connection makes progress.
+// RetryPolicy is the reconnect policy. The first delay of a series is
+// uniform in [Base, 2·Base); each next one is the previous times a random
+// factor in [1.5, 2), up to Cap (a capped delay keeps 20% of jitter). The
+// series starts again once a connection makes progress (a chunk is
+// acknowledged).
+//
+// Two limits end an upload that makes no progress: Attempts caps consecutive
+// failed connections (0: no cap), and Budget caps the time spent since the
+// last progress (0: DefaultRetryBudget; NoRetryBudget: retry forever, as an
+// interactive UI that shows its countdown may want).
 type RetryPolicy struct {
 	Base     time.Duration
 	Cap      time.Duration
 	Attempts int
+	Budget   time.Duration
+	// Seed makes the jitter reproducible (tests); 0 means random.
+	Seed uint64
 }
+
+// NoRetryBudget as RetryPolicy.Budget retries without a time limit.
+const NoRetryBudget time.Duration = -1
 
 // withDefaults validates o and fills in zero fields.
 func (o Options) withDefaults() (Options, error) {
 	if o.Token == nil {
 		return o, errors.New("client: no token source (Options.Token)")
+	}
+	if o.JournalDir == "" {
+		return o, errors.New("client: no journal directory (Options.JournalDir)")
 	}
 	switch {
 	case o.ChunkSize == 0:
@@ -105,7 +125,7 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Window.Bytes == 0 {
 		o.Window.Bytes = DefaultWindowBytes
 	}
-	if o.Retry.Base < 0 || o.Retry.Cap < 0 || o.Retry.Attempts < 0 {
+	if o.Retry.Base < 0 || o.Retry.Cap < 0 || o.Retry.Attempts < 0 || (o.Retry.Budget < 0 && o.Retry.Budget != NoRetryBudget) {
 		return o, fmt.Errorf("client: negative retry policy %+v", o.Retry)
 	}
 	if o.Retry.Base == 0 {
@@ -113,6 +133,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Retry.Cap == 0 {
 		o.Retry.Cap = max(DefaultRetryCap, o.Retry.Base)
+	}
+	if o.Retry.Budget == 0 {
+		o.Retry.Budget = DefaultRetryBudget
 	}
 	if o.Retry.Cap < o.Retry.Base {
 		return o, fmt.Errorf("client: retry cap %v below base %v", o.Retry.Cap, o.Retry.Base)

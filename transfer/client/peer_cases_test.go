@@ -12,6 +12,7 @@ import (
 // does, so they run against testPeer.
 
 func TestUnansweredChunkIsResentAfterTheTimeout(t *testing.T) {
+	t.Parallel()
 	p := startPeer(t, testChunk)
 	p.act = func(_ int, index uint64, n int) peerAction {
 		if index == 5 && n == 1 {
@@ -43,6 +44,7 @@ func TestUnansweredChunkIsResentAfterTheTimeout(t *testing.T) {
 }
 
 func TestChecksumMismatchIsAFailure(t *testing.T) {
+	t.Parallel()
 	p := startPeer(t, testChunk)
 	p.act = func(int, uint64, int) peerAction { return peerWrongSHA }
 	e, rec := newEngine(t, testOptions(t, p.addr(), StaticToken("any")))

@@ -8,6 +8,7 @@ import (
 )
 
 func TestSendQueueOrder(t *testing.T) {
+	t.Parallel()
 	var q sendQueue
 	q.add(0, []wire.Range{{0, 2}, {5, 6}})
 	q.add(2, []wire.Range{{1, 2}})

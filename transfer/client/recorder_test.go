@@ -220,3 +220,28 @@ func (u *uploadLog) count(s State) int {
 	}
 	return n
 }
+
+// eventsOf returns the events of upload fid received so far, in order.
+func (r *recorder) eventsOf(fid string) []Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Event
+	for _, ev := range r.events {
+		if ev.UploadFID() == fid {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// waitUntil polls cond until it holds, failing the test after 30 seconds.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 30s for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

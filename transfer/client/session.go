@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"os"
 	"slices"
@@ -25,8 +24,6 @@ const maxCorruptInARow = 3
 
 // fileCheckEvery is how often a session checks its files for changes.
 const fileCheckEvery = time.Second
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // session is one connection of an upload. It runs on the upload's goroutine
 // and owns one reader goroutine that turns frames into responses.
@@ -358,7 +355,7 @@ func (s *session) send(f *upFile, ref chunkRef, n int) error {
 		u.failFile(f, err)
 		return nil
 	}
-	crc := crc32.Checksum(data, castagnoli)
+	crc := wire.CRC32C(data)
 	t := wire.Transfer{
 		MessageID: uuid.NewString(), Chunk: wire.ChunkID(u.fid, ref.file, ref.index).String(),
 		File: ref.file, Index: ref.index, Data: data, CRC32C: &crc,

@@ -126,6 +126,7 @@ func (px *proxied) waitBackoff(t *testing.T, fid string, before int) *SessionEve
 }
 
 func TestResetPeerAtTwentyRandomPoints(t *testing.T) {
+	t.Parallel()
 	const size = 4 << 20
 	const windowBytes = 256 << 10
 	px := startProxied(t, func(o *Options) { o.Window = Window{Chunks: 64, Bytes: windowBytes} })
@@ -175,6 +176,7 @@ func TestResetPeerAtTwentyRandomPoints(t *testing.T) {
 }
 
 func TestLimitDataCutsAFrameInHalf(t *testing.T) {
+	t.Parallel()
 	px := startProxied(t, nil)
 	// The AUTHENTICATION is a few hundred bytes and each chunk frame a bit
 	// over testChunk: this limit ends the stream in the middle of the second
@@ -192,6 +194,7 @@ func TestLimitDataCutsAFrameInHalf(t *testing.T) {
 }
 
 func TestBlackholeIsDetectedByTheDeadline(t *testing.T) {
+	t.Parallel()
 	const timeout = time.Second
 	// One chunk at a time, each answer delayed: the upload takes a while.
 	px := startProxied(t, func(o *Options) {
@@ -214,6 +217,7 @@ func TestBlackholeIsDetectedByTheDeadline(t *testing.T) {
 }
 
 func TestSlicerLatencyBandwidth(t *testing.T) {
+	t.Parallel()
 	const size = 3 << 20
 	px := startProxied(t, nil)
 	addToxic(t, px.proxy, "slicer", "slicer", "upstream", `{"average_size":1500,"size_variation":1000,"delay":50}`)
@@ -229,6 +233,7 @@ func TestSlicerLatencyBandwidth(t *testing.T) {
 }
 
 func TestProxyStoppedAndStartedLater(t *testing.T) {
+	t.Parallel()
 	px := startProxied(t, nil)
 	addToxic(t, px.proxy, "slow", "bandwidth", "upstream", `{"rate":1024}`)
 	fid, data := px.start(t, 2<<20, 14)

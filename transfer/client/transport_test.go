@@ -21,6 +21,7 @@ import (
 )
 
 func TestUnixSocket(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.WithUnix())
 	e, _ := newEngine(t, testOptions(t, srv.URL(), StaticToken(srv.Token("alice"))))
 	path, data := writeFile(t, t.TempDir(), "u.bin", 200<<10, 50)
@@ -78,6 +79,7 @@ func serveTLS(t *testing.T, srv *servertest.Server) (addr, caFile string) {
 }
 
 func TestTLSWithCAFile(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	addr, caFile := serveTLS(t, srv)
 	o := testOptions(t, "tls://"+addr, StaticToken(srv.Token("alice")))
@@ -95,6 +97,7 @@ func TestTLSWithCAFile(t *testing.T) {
 }
 
 func TestTLSUntrustedCertificateStopsAtOnce(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	addr, _ := serveTLS(t, srv)
 	o := testOptions(t, "tls://"+addr, StaticToken(srv.Token("alice"))) // system roots only
@@ -115,6 +118,7 @@ func TestTLSUntrustedCertificateStopsAtOnce(t *testing.T) {
 }
 
 func TestBadOptionsAndSpecs(t *testing.T) {
+	t.Parallel()
 	if _, err := New(Options{}); err == nil {
 		t.Error("New without a token source succeeded")
 	}

@@ -29,7 +29,7 @@ type upload struct {
 	wireBytes   uint64
 	dirty       bool // progress changed since the last snapshot
 	lastReport  time.Time
-	rate        rateMeter
+	rate        RateMeter
 	windowBytes int64
 	retryReason map[chunkRef]string
 	hashes      chan hashResult
@@ -129,7 +129,7 @@ func (u *upload) drive(ctx context.Context) error {
 	defer hashing.Wait()
 	defer stopHashing()
 
-	bo := backoff{policy: u.e.opts.Retry}
+	bo := newBackoff(u.e.opts.Retry)
 	tokenReread := false
 	askedAgain := false // a session ended with files still lacking the server's digest
 	for {
@@ -373,9 +373,10 @@ func (u *upload) report(force bool) {
 		files[i] = f.progress(u.chunkSize)
 		acked += f.ackedBytes
 	}
+	u.rate.Add(now, acked)
 	u.e.events.progress(&ProgressEvent{
 		FID: u.id(), At: now, State: u.state, Files: files, WireBytes: u.wireBytes,
-		Rate: u.rate.update(now, acked), WindowBytes: u.windowBytes,
+		Rate: u.rate.PerSecond(now), WindowBytes: u.windowBytes,
 	})
 }
 
@@ -479,25 +480,4 @@ func (u *upload) held(f *upFile, i uint64, announce bool) bool {
 	}
 	u.dirty = true
 	return true
-}
-
-// rateMeter turns acknowledged-byte counts into a rate over about two seconds.
-type rateMeter struct {
-	samples []rateSample // rate field holds the byte count here
-}
-
-func (m *rateMeter) update(now time.Time, acked uint64) float64 {
-	const span = 2 * time.Second
-	m.samples = append(m.samples, rateSample{at: now, rate: float64(acked)})
-	drop := 0
-	for drop < len(m.samples)-1 && now.Sub(m.samples[drop+1].at) >= span {
-		drop++
-	}
-	m.samples = m.samples[drop:]
-	first := m.samples[0]
-	dt := now.Sub(first.at).Seconds()
-	if dt <= 0 {
-		return 0
-	}
-	return (float64(acked) - first.rate) / dt
 }

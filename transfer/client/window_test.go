@@ -41,6 +41,7 @@ func later(a, b time.Time) time.Time {
 }
 
 func TestWindowSettlesNearTwiceTheBandwidthDelayProduct(t *testing.T) {
+	t.Parallel()
 	const chunk = 64 << 10
 	cases := []struct {
 		name string
@@ -69,6 +70,7 @@ func TestWindowSettlesNearTwiceTheBandwidthDelayProduct(t *testing.T) {
 }
 
 func TestWindowRespectsCaps(t *testing.T) {
+	t.Parallel()
 	const chunk = 64 << 10
 	w := newWindow(Window{Chunks: 8, Bytes: 256 << 10}, chunk)
 	if got := simulate(w, chunk, 50e6, 50*time.Millisecond, 3*time.Second); got > 256<<10 {
@@ -83,6 +85,7 @@ func TestWindowRespectsCaps(t *testing.T) {
 }
 
 func TestWindowStartsModest(t *testing.T) {
+	t.Parallel()
 	w := newWindow(Window{Chunks: 256, Bytes: 64 << 20}, 1<<20)
 	if w.bytes() != floorChunks<<20 {
 		t.Fatalf("initial window %d, want %d chunks", w.bytes(), floorChunks)

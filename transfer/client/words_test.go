@@ -14,6 +14,7 @@ import (
 )
 
 func TestRefusalsReadAsWordsAndStillMatch(t *testing.T) {
+	t.Parallel()
 	for _, c := range wire.Codes {
 		err := refused(fmt.Errorf("wrapped: %w", wire.Errorf(c, "the reason")))
 		var we *wire.Error
@@ -44,6 +45,7 @@ func TestRefusalsReadAsWordsAndStillMatch(t *testing.T) {
 }
 
 func TestDroppedConnections(t *testing.T) {
+	t.Parallel()
 	for _, err := range []error{io.EOF, io.ErrUnexpectedEOF, syscall.ECONNRESET, syscall.EPIPE,
 		&net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, net.ErrClosed} {
 		if !dropped(err) {

@@ -26,6 +26,7 @@ func header(msgType byte, n uint32, ut byte) []byte {
 // TestBrokenFramingClosesWithoutAllocating: lengths over the limit are
 // refused from the header alone, and the connection is closed.
 func TestBrokenFramingClosesWithoutAllocating(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	before := snapshot(t, srv.Root())
 	cases := map[string][]byte{
@@ -57,6 +58,7 @@ func TestBrokenFramingClosesWithoutAllocating(t *testing.T) {
 // TestTruncatedFrames: a stream that ends inside a header or a payload, or
 // stalls inside one past the frame timeout, is closed; nothing is written.
 func TestTruncatedFrames(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.WithLimits(server.Limits{FrameTimeout: 300e6, IdleTimeout: 10e9}))
 	before := snapshot(t, srv.Root())
 	auth := []byte(`{"message-id":"m","token":"x","files":[{"name":"a","size":1}],"fid":"` + uuid.NewString() + `"}`)
@@ -86,6 +88,7 @@ func TestTruncatedFrames(t *testing.T) {
 
 // TestIdleTimeout: a connection that sends nothing is closed.
 func TestIdleTimeout(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.WithLimits(server.Limits{IdleTimeout: 200e6}))
 	c := dial(t, srv)
 	if got := c.expectClosed(); len(got) != 0 {
@@ -96,6 +99,7 @@ func TestIdleTimeout(t *testing.T) {
 // TestBadMessages: requests that can be answered get an Error with the
 // right code, the connection stays usable, and nothing is written.
 func TestBadMessages(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	before := snapshot(t, srv.Root())
 	c := dial(t, srv)
@@ -154,6 +158,7 @@ func TestBadMessages(t *testing.T) {
 // TestBadAuthentication: bad upload descriptions are refused with the
 // right code and create nothing.
 func TestBadAuthentication(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.WithLimits(server.Limits{MaxFileSize: math.MaxInt64, MaxFiles: 3, MaxTags: 2, MaxTagLength: 8, MaxChunks: 1 << 20}))
 	before := snapshot(t, srv.Root())
 	tok := srv.Token("alice")
@@ -207,6 +212,7 @@ func fillNames(a *wire.Authentication) {
 // TestBadChunks: chunks that do not fit the upload are refused before
 // anything is written; a bad checksum is corrupt.
 func TestBadChunks(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	c := dial(t, srv)
 	data := []byte(strings.Repeat("0123456789", 300)) // 3000 bytes: chunks of 1024, 1024, 952
@@ -277,6 +283,7 @@ func TestBadChunks(t *testing.T) {
 
 // TestAnotherUsersUpload: a fid belongs to its creator.
 func TestAnotherUsersUpload(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	files := []file{randomFile(t, "x", 5000)}
 	fid := uuid.New()
@@ -295,6 +302,7 @@ func TestAnotherUsersUpload(t *testing.T) {
 
 // TestConflict: the same fid with other files or tags is a conflict.
 func TestConflict(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	files := []file{randomFile(t, "x", 5000)}
 	fid := uuid.New()
@@ -312,6 +320,7 @@ func TestConflict(t *testing.T) {
 
 // TestSecondAuthenticationOnAConnection is refused.
 func TestSecondAuthenticationOnAConnection(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	c := dial(t, srv)
 	c.mustAuth(authMsg(srv.Token("alice"), uuid.New(), []file{randomFile(t, "x", 10)}, nil, 0))
@@ -321,6 +330,7 @@ func TestSecondAuthenticationOnAConnection(t *testing.T) {
 // TestRawTransferDisabled: with the extension off it is neither advertised
 // nor accepted, and plain TRANSFER works.
 func TestRawTransferDisabled(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.WithOptions(func(o *server.Options) { o.DisableRawTransfer = true }))
 	c := dial(t, srv)
 	f := randomFile(t, "x", 3000)

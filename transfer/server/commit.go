@@ -1,8 +1,7 @@
 package server
 
 import (
-	"errors"
-	"os"
+	"context"
 	"sync"
 
 	"github.com/hoist-dev/hoist/transfer/store"
@@ -16,12 +15,11 @@ type chunkJob struct {
 	file  int
 	index uint64
 	id    string
-	f     *os.File // the partial file when the round started; nil once complete
 }
 
 // committer is the group commit: one goroutine for the whole server takes
-// every queued chunk, syncs each touched file once, records all the chunks
-// in one bbolt transaction, then releases their answers.
+// every queued chunk, syncs each touched part once, records all the chunks
+// in one UploadStore transaction, then releases their answers.
 type committer struct {
 	srv   *Server
 	mu    sync.Mutex
@@ -32,11 +30,12 @@ type committer struct {
 	// Reused between rounds.
 	batch  []chunkJob
 	marks  []store.Mark
-	synced map[*os.File]error
+	parts  []store.Part
+	synced map[store.Part]error
 }
 
 func newCommitter(srv *Server) *committer {
-	return &committer{srv: srv, wake: make(chan struct{}, 1), quit: make(chan struct{}), synced: make(map[*os.File]error)}
+	return &committer{srv: srv, wake: make(chan struct{}, 1), quit: make(chan struct{}), synced: make(map[store.Part]error)}
 }
 
 func (c *committer) enqueue(j chunkJob) {
@@ -73,57 +72,34 @@ func (c *committer) round() {
 	if len(batch) == 0 {
 		return
 	}
+	// Commits are never abandoned: a chunk written is committed or failed,
+	// even while the server stops.
+	ctx := context.Background()
 	clear(c.synced)
+	c.parts = c.parts[:0]
 	for i := range batch {
-		j := &batch[i]
-		j.u.mu.Lock()
-		j.f = j.u.files[j.file].f
-		j.u.mu.Unlock()
-		if j.f != nil {
-			c.synced[j.f] = nil
+		p := store.Part{FID: batch[i].u.fid, File: batch[i].file}
+		if _, dup := c.synced[p]; !dup {
+			c.synced[p] = nil
+			c.parts = append(c.parts, p)
 		}
 	}
-	c.syncFiles()
+	for i, err := range c.srv.st.Chunks.Sync(ctx, c.parts) {
+		c.synced[c.parts[i]] = err
+	}
 	c.marks = c.marks[:0]
 	for _, j := range batch {
-		if j.f != nil && c.synced[j.f] == nil {
+		if c.synced[store.Part{FID: j.u.fid, File: j.file}] == nil {
 			c.marks = append(c.marks, store.Mark{FID: j.u.fid, File: uint32(j.file), Index: j.index})
 		}
 	}
 	var txErr error
 	if len(c.marks) > 0 {
-		txErr = c.srv.store.MarkHeld(c.marks, c.srv.now())
+		txErr = c.srv.st.Uploads.MarkHeld(ctx, c.marks, c.srv.now())
 	}
 	for i := range batch {
 		c.settle(&batch[i], txErr)
 		batch[i] = chunkJob{} // drop references
-	}
-}
-
-// syncManyFiles is the number of files above which one round syncs the
-// whole file system (syncfs) instead of each file: many small files (an
-// upload of a thousand 4 KiB files) would otherwise cost a journal commit
-// each.
-const syncManyFiles = 16
-
-// syncFiles makes the data of every file in c.synced durable, recording
-// the outcome per file.
-func (c *committer) syncFiles() {
-	if len(c.synced) > syncManyFiles {
-		var one *os.File
-		for f := range c.synced {
-			one = f
-			break
-		}
-		if err := syncfs(one); !errors.Is(err, errors.ErrUnsupported) {
-			for f := range c.synced {
-				c.synced[f] = err
-			}
-			return
-		}
-	}
-	for f := range c.synced {
-		c.synced[f] = datasync(f)
 	}
 }
 
@@ -140,11 +116,8 @@ func (c *committer) settle(j *chunkJob, txErr error) {
 		j.s.commitDone(reply{id: j.id, chunk: true, file: j.file, index: j.index})
 		return
 	}
-	err := c.synced[j.f]
-	switch {
-	case j.f == nil:
-		err = errors.New("the partial file was closed before its commit")
-	case err == nil:
+	err := c.synced[store.Part{FID: u.fid, File: j.file}]
+	if err == nil {
 		err = txErr
 	}
 	if err != nil {

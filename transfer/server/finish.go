@@ -1,9 +1,11 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"sync"
 
@@ -22,8 +24,8 @@ type finishJob struct {
 }
 
 // finisher completes files in batches: for each it finishes the sha256,
-// links the partial file into the owner's directory under a free name, and
-// then records all of the batch's files in one bbolt transaction.
+// publishes the part under a free name, and then records all of the
+// batch's files in one FileRecords transaction.
 type finisher struct {
 	srv   *Server
 	mu    sync.Mutex
@@ -69,10 +71,12 @@ func (f *finisher) round() {
 	if len(batch) == 0 {
 		return
 	}
+	// Completions are never abandoned halfway, even while the server stops.
+	ctx := context.Background()
 	recs := make([]*store.File, len(batch))
 	errs := make([]error, len(batch))
 	for i, j := range batch {
-		recs[i], errs[i] = f.prepare(j)
+		recs[i], errs[i] = f.prepare(ctx, j)
 	}
 	// One directory sync per user makes the batch's new names durable.
 	synced := map[string]error{}
@@ -82,7 +86,7 @@ func (f *finisher) round() {
 		}
 		err, done := synced[rec.Owner]
 		if !done {
-			err = f.srv.store.SyncUserDir(rec.Owner)
+			err = f.srv.st.Publisher.SyncPublished(ctx, rec.Owner)
 			synced[rec.Owner] = err
 		}
 		errs[i] = err
@@ -94,7 +98,7 @@ func (f *finisher) round() {
 		}
 	}
 	if len(ok) > 0 {
-		if err := f.srv.store.CompleteFiles(ok); err != nil {
+		if err := f.srv.st.Records.CompleteFiles(ctx, ok); err != nil {
 			for i := range errs {
 				if errs[i] == nil {
 					errs[i] = err
@@ -103,34 +107,32 @@ func (f *finisher) round() {
 		}
 	}
 	for i, j := range batch {
-		f.settle(j, recs[i], errs[i])
+		f.settle(ctx, j, recs[i], errs[i])
 	}
 	f.srv.catalogChanged()
 }
 
 // prepare hashes and publishes one file.
-func (f *finisher) prepare(j finishJob) (*store.File, error) {
+func (f *finisher) prepare(ctx context.Context, j finishJob) (*store.File, error) {
 	u := j.u
 	u.mu.Lock()
-	fh, err := u.openFile(f.srv.store, j.file)
 	fs := u.files[j.file]
+	if fs.h == nil {
+		fs.h, fs.hashed = sha256.New(), 0
+	}
 	h, hashed, size := fs.h, fs.hashed, fs.size
 	u.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
 	if hashed < size {
 		if f.buf == nil {
 			f.buf = make([]byte, 1<<20)
 		}
-		sr := io.NewSectionReader(fh, int64(hashed), int64(size-hashed))
-		if _, err := io.CopyBuffer(h, sr, f.buf); err != nil {
-			return nil, fmt.Errorf("reading the stored file back: %w", err)
+		if err := f.hashRest(ctx, h, store.Part{FID: u.fid, File: j.file}, hashed, size); err != nil {
+			return nil, err
 		}
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	info := u.rec.Files[j.file]
-	stored, err := f.srv.store.Publish(u.fid, j.file, u.rec.Owner, info.Name)
+	stored, err := f.srv.st.Publisher.Publish(ctx, u.fid, j.file, u.rec.Owner, info.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -140,8 +142,26 @@ func (f *finisher) prepare(j finishJob) (*store.File, error) {
 	}, nil
 }
 
+// hashRest feeds h the bytes of part from offset hashed to size, read
+// back from the store.
+func (f *finisher) hashRest(ctx context.Context, h hash.Hash, part store.Part, hashed, size uint64) error {
+	r, err := f.srv.st.Chunks.ReadPartial(ctx, part, int64(hashed))
+	if err != nil {
+		return fmt.Errorf("reading the stored file back: %w", err)
+	}
+	defer r.Close()
+	n, err := io.CopyBuffer(h, io.LimitReader(r, int64(size-hashed)), f.buf)
+	if err == nil && uint64(n) != size-hashed {
+		err = fmt.Errorf("%d bytes, want %d", n, size-hashed)
+	}
+	if err != nil {
+		return fmt.Errorf("reading the stored file back: %w", err)
+	}
+	return nil
+}
+
 // settle records the outcome in memory and answers.
-func (f *finisher) settle(j finishJob, rec *store.File, err error) {
+func (f *finisher) settle(ctx context.Context, j finishJob, rec *store.File, err error) {
 	u := j.u
 	srv := f.srv
 	u.mu.Lock()
@@ -149,15 +169,11 @@ func (f *finisher) settle(j finishJob, rec *store.File, err error) {
 	if err != nil {
 		fs.finishing = false
 		// Start the hash over next time: its state is unknown now.
-		fs.h, fs.hashed = sha256.New(), 0
+		fs.h, fs.hashed = nil, 0
 		u.markBroken(err)
 	} else {
 		fs.done = rec
-		fs.held, fs.pending = nil, nil
-		if fs.f != nil {
-			fs.f.Close()
-			fs.f = nil
-		}
+		fs.held, fs.pending, fs.h = nil, nil, nil
 	}
 	u.mu.Unlock()
 	if err != nil {
@@ -172,7 +188,7 @@ func (f *finisher) settle(j finishJob, rec *store.File, err error) {
 		j.chunk.s.stopReading()
 		return
 	}
-	if rerr := srv.store.RemovePartial(u.fid, j.file); rerr != nil {
+	if rerr := srv.st.Chunks.RemovePartial(ctx, store.Part{FID: u.fid, File: j.file}); rerr != nil {
 		srv.log.Warn("removing partial file", "fid", u.fid, "file", j.file, "err", rerr)
 	}
 	srv.log.Info("file complete", "user", rec.Owner, "name", rec.Name, "stored", rec.Stored,

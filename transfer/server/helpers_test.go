@@ -33,7 +33,12 @@ type client struct {
 
 func dial(t testing.TB, srv *servertest.Server) *client {
 	t.Helper()
-	conn, err := net.Dial("tcp", srv.Addr())
+	return dialAddr(t, srv.Addr())
+}
+
+func dialAddr(t testing.TB, addr string) *client {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

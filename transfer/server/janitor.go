@@ -27,7 +27,8 @@ func (srv *Server) janitor(ctx context.Context) {
 // purgeExpired forgets every expired upload no session is using.
 func (srv *Server) purgeExpired() {
 	before := srv.now().Add(-srv.limits.PartialExpiry)
-	fids, err := srv.store.Untouched(before)
+	ctx := context.Background()
+	fids, err := srv.st.Uploads.Untouched(ctx, before)
 	if err != nil {
 		srv.log.Error("looking for expired uploads", "err", err)
 		return
@@ -43,9 +44,9 @@ func (srv *Server) purgeExpired() {
 		srv.uploads[fid] = placeholder
 		srv.mu.Unlock()
 
-		err := srv.store.DeleteUpload(fid)
+		err := srv.st.Uploads.DeleteUpload(ctx, fid)
 		if err == nil {
-			err = srv.store.RemovePartials(fid)
+			err = srv.st.Chunks.RemovePartials(ctx, fid)
 		}
 		if err != nil {
 			srv.log.Error("forgetting expired upload", "fid", fid, "err", err)

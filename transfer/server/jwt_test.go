@@ -43,6 +43,7 @@ func pemPublic(t *testing.T, pub any) []byte {
 // TestJWTAttacks: every forged, expired or mis-addressed token is refused
 // with unauthorized and nothing is created, for each key type.
 func TestJWTAttacks(t *testing.T) {
+	t.Parallel()
 	edPub, edPriv, _ := ed25519.GenerateKey(rand.Reader)
 	rsaPriv, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {

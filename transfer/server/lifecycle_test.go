@@ -22,6 +22,7 @@ import (
 // and leaves no goroutine behind (TestMain runs goleak); every chunk
 // acknowledged is held after a restart.
 func TestShutdownWithClientsConnected(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	f := randomFile(t, "big", 300*1024)
 	fid := uuid.New()
@@ -61,6 +62,7 @@ func TestShutdownWithClientsConnected(t *testing.T) {
 // TestServeConnStream: one session over a plain stream without deadlines
 // (what --stdio does) works, and ends when the stream does.
 func TestServeConnStream(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	a, b := net.Pipe()
 	done := make(chan error, 1)
@@ -114,6 +116,7 @@ func (f *faults) Ack(context.Context, io.ReadWriteCloser, int, uint64) { f.acks.
 // TestFaultsSeam: the server consults Faults where documented, and a
 // refused chunk is not stored.
 func TestFaultsSeam(t *testing.T) {
+	t.Parallel()
 	fl := &faults{}
 	srv := servertest.Start(t, servertest.WithOptions(func(o *server.Options) { o.Faults = fl }))
 	f := randomFile(t, "x", 6*1024)
@@ -148,6 +151,7 @@ func TestFaultsSeam(t *testing.T) {
 // TestNewErrors: New refuses incomplete options and a data directory in
 // use by another server.
 func TestNewErrors(t *testing.T) {
+	t.Parallel()
 	v, _ := auth.NewVerifier([]byte("0123456789012345678901234567890123456789"), auth.VerifyOptions{})
 	if _, err := server.New(server.Options{Root: t.TempDir()}); err == nil {
 		t.Fatal("New without a verifier")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hoist-dev/hoist/transfer/store"
 	"github.com/hoist-dev/hoist/transfer/wire"
 )
 
@@ -37,6 +38,11 @@ type Limits struct {
 	// started, and writing answers (default 30 seconds).
 	IdleTimeout  time.Duration
 	FrameTimeout time.Duration
+	// MaxOpenFiles bounds the partial files the embedded store keeps open
+	// at once (default 128); others are opened when a chunk arrives for
+	// them. It bounds the descriptors uploads cost, however many files
+	// they announce.
+	MaxOpenFiles int
 	// PartialExpiry is how long an upload may go untouched before it is
 	// forgotten and its partial data deleted (default 7 days).
 	PartialExpiry time.Duration
@@ -55,6 +61,7 @@ const (
 	DefaultIdleTimeout    = 5 * time.Minute
 	DefaultFrameTimeout   = 30 * time.Second
 	DefaultPartialExpiry  = 7 * 24 * time.Hour
+	DefaultMaxOpenFiles   = store.DefaultMaxOpenFiles
 )
 
 // MaxChunkSizeLimit is the largest chunk whose TRANSFER still fits in one
@@ -88,12 +95,13 @@ func (l Limits) withDefaults() (Limits, error) {
 	def(&l.MaxTagLength, DefaultMaxTagLength)
 	def(&l.MaxChunkSize, DefaultMaxChunkSize)
 	def(&l.MaxPending, DefaultMaxPending)
+	def(&l.MaxOpenFiles, DefaultMaxOpenFiles)
 	defDur(&l.IdleTimeout, DefaultIdleTimeout)
 	defDur(&l.FrameTimeout, DefaultFrameTimeout)
 	defDur(&l.PartialExpiry, DefaultPartialExpiry)
 	switch {
 	case l.MaxFileSize < 0, l.Quota < 0, l.MaxConnections < 0, l.MaxFiles < 0, l.MaxTags < 0,
-		l.MaxTagLength < 0, l.MaxChunkSize < 0, l.MaxPending < 0, l.IdleTimeout < 0,
+		l.MaxTagLength < 0, l.MaxChunkSize < 0, l.MaxPending < 0, l.MaxOpenFiles < 0, l.IdleTimeout < 0,
 		l.FrameTimeout < 0, l.PartialExpiry < 0:
 		return l, fmt.Errorf("server limits: negative value in %+v", l)
 	case l.MaxChunkSize > MaxChunkSizeLimit:

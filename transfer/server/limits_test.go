@@ -20,6 +20,7 @@ import (
 
 // TestQuota counts completed files and unfinished uploads.
 func TestQuota(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.WithLimits(server.Limits{Quota: 10_000}))
 	upload(t, srv, "alice", []file{randomFile(t, "a", 4000)}, nil) // completed: 4000
 	c := dial(t, srv)
@@ -38,6 +39,7 @@ func TestQuota(t *testing.T) {
 // TestMaxConnections: connections over the limit are answered busy and
 // closed; the others keep working.
 func TestMaxConnections(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.WithLimits(server.Limits{MaxConnections: 2}))
 	a, b := dial(t, srv), dial(t, srv)
 	a.mustAuth(authMsg(srv.Token("u"), uuid.New(), []file{randomFile(t, "x", 10)}, nil, 0))
@@ -69,6 +71,7 @@ func TestMaxConnections(t *testing.T) {
 // TestPartialExpiry: an upload untouched for PartialExpiry is forgotten
 // and its partial data deleted; completed files stay.
 func TestPartialExpiry(t *testing.T) {
+	t.Parallel()
 	var offset atomic.Int64
 	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	srv := servertest.Start(t,
@@ -110,6 +113,7 @@ func TestPartialExpiry(t *testing.T) {
 // TestConcurrentClients: 32 clients upload different files at once; every
 // file verifies.
 func TestConcurrentClients(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	const clients = 32
 	files := make([]file, clients)
@@ -175,6 +179,7 @@ func (r *recorder) Fatalf(format string, args ...any) {
 // flight at once (commit rounds then sync the file system once instead of
 // each file), completes and every file verifies.
 func TestManySmallFiles(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	files := make([]file, 200)
 	for i := range files {

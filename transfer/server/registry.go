@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"slices"
 
@@ -33,7 +34,7 @@ func (srv *Server) acquireUpload(s *session, req *store.Upload) (*upload, error)
 			}
 			u.refs++
 			srv.mu.Unlock()
-			if err := srv.checkUserDir(req.Owner); err != nil {
+			if err := srv.checkUserDir(s.ctx, req.Owner); err != nil {
 				srv.releaseUpload(u, s)
 				return nil, err
 			}
@@ -43,7 +44,7 @@ func (srv *Server) acquireUpload(s *session, req *store.Upload) (*upload, error)
 		srv.uploads[req.FID] = placeholder
 		srv.mu.Unlock()
 
-		u, err := srv.loadOrCreate(req)
+		u, err := srv.loadOrCreate(s.ctx, req)
 		srv.mu.Lock()
 		delete(srv.uploads, req.FID)
 		if err == nil {
@@ -57,14 +58,14 @@ func (srv *Server) acquireUpload(s *session, req *store.Upload) (*upload, error)
 }
 
 // loadOrCreate loads upload req.FID from the store, or creates it.
-func (srv *Server) loadOrCreate(req *store.Upload) (*upload, error) {
-	rec, err := srv.store.LoadUpload(req.FID)
+func (srv *Server) loadOrCreate(ctx context.Context, req *store.Upload) (*upload, error) {
+	rec, err := srv.st.Uploads.LoadUpload(ctx, req.FID)
 	switch {
 	case err == nil:
 		if err := matches(rec, req); err != nil {
 			return nil, err
 		}
-		if err := srv.checkUserDir(req.Owner); err != nil {
+		if err := srv.checkUserDir(ctx, req.Owner); err != nil {
 			return nil, err
 		}
 		return newUpload(rec), nil
@@ -74,27 +75,27 @@ func (srv *Server) loadOrCreate(req *store.Upload) (*upload, error) {
 	}
 	var chunks uint64
 	for _, f := range req.Files {
-		chunks += chunkCount(f.Size, req.ChunkSize)
+		chunks += wire.ChunkCount(f.Size, req.ChunkSize)
 	}
 	if chunks > srv.limits.MaxChunks {
 		return nil, wire.Errorf(wire.CodeTooLarge, "the upload needs %d chunks of %d bytes, limit %d; ask for a larger chunk-size", chunks, req.ChunkSize, srv.limits.MaxChunks)
 	}
-	if err := srv.checkUserDir(req.Owner); err != nil {
+	if err := srv.checkUserDir(ctx, req.Owner); err != nil {
 		return nil, err
 	}
-	if err := srv.store.CreateUpload(req, srv.limits.Quota); err != nil {
+	if err := srv.st.Uploads.CreateUpload(ctx, req, srv.limits.Quota); err != nil {
 		if errors.Is(err, store.ErrQuota) {
 			return nil, wire.Errorf(wire.CodeQuota, "%v", err)
 		}
 		srv.log.Error("creating upload", "fid", req.FID, "err", err)
 		return nil, wire.Errorf(wire.CodeInternal, "cannot record upload %s", req.FID)
 	}
-	if err := srv.store.CreatePartials(req); err != nil {
+	if err := srv.st.Chunks.CreatePartials(ctx, req); err != nil {
 		srv.log.Error("creating partial files", "fid", req.FID, "err", err)
-		if derr := srv.store.DeleteUpload(req.FID); derr != nil {
+		if derr := srv.st.Uploads.DeleteUpload(context.WithoutCancel(ctx), req.FID); derr != nil {
 			srv.log.Error("undoing upload", "fid", req.FID, "err", derr)
 		}
-		srv.store.RemovePartials(req.FID)
+		srv.st.Chunks.RemovePartials(context.WithoutCancel(ctx), req.FID)
 		if errors.Is(err, store.ErrNoSpace) {
 			return nil, wire.Errorf(wire.CodeInternal, "the server has no disk space for %d bytes now; try again later", req.TotalSize())
 		}
@@ -117,8 +118,8 @@ func matches(rec, req *store.Upload) *wire.Error {
 }
 
 // checkUserDir makes sure the user's directory is usable.
-func (srv *Server) checkUserDir(user string) error {
-	err := srv.store.EnsureUserDir(user)
+func (srv *Server) checkUserDir(ctx context.Context, user string) error {
+	err := srv.st.Publisher.PrepareUserArea(ctx, user)
 	switch {
 	case err == nil:
 		return nil
@@ -139,12 +140,8 @@ func (srv *Server) releaseUpload(u *upload, s *session) {
 	u.mu.Unlock()
 	srv.mu.Lock()
 	u.refs--
-	last := u.refs == 0
-	if last && srv.uploads[u.fid] == u {
+	if u.refs == 0 && srv.uploads[u.fid] == u {
 		delete(srv.uploads, u.fid)
 	}
 	srv.mu.Unlock()
-	if last {
-		u.closeFiles()
-	}
 }

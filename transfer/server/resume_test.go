@@ -16,6 +16,7 @@ import (
 // chunk size fixed the first time, and the sha256 of files finished
 // earlier; the upload then completes.
 func TestResumeExactMissing(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	files := []file{randomFile(t, "a", 20*1000), randomFile(t, "b", 1500), randomFile(t, "c", 999)}
 	fid := uuid.New()
@@ -85,6 +86,7 @@ func TestResumeExactMissing(t *testing.T) {
 
 // TestResumeAcrossRestart: held chunks survive a server restart.
 func TestResumeAcrossRestart(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	f := randomFile(t, "a", 10*512)
 	fid := uuid.New()
@@ -103,6 +105,7 @@ func TestResumeAcrossRestart(t *testing.T) {
 
 // TestChunkSizeCapped: the server grants at most its maximum.
 func TestChunkSizeCapped(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.WithLimits(server.Limits{MaxChunkSize: 64 << 10}))
 	r := dial(t, srv).mustAuth(authMsg(srv.Token("a"), uuid.New(), []file{randomFile(t, "x", 1<<20)}, nil, 8<<20))
 	if r.ChunkSize != 64<<10 || r.Missing[0][0] != (wire.Range{0, 16}) {
@@ -117,6 +120,7 @@ func TestChunkSizeCapped(t *testing.T) {
 // TestTakeOver: a second connection resuming a live upload takes it over;
 // the first stops being served, nothing is corrupted, the file verifies.
 func TestTakeOver(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	f := randomFile(t, "a", 64*1024)
 	fid := uuid.New()
@@ -167,6 +171,7 @@ func TestTakeOver(t *testing.T) {
 // resending before the first answer) is answered Ok twice, the file
 // completes exactly once and verifies.
 func TestDuplicatesInFlight(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	for round := range 5 {
 		f := randomFile(t, "dup", 40*512+round)

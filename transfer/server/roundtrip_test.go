@@ -12,6 +12,7 @@ import (
 )
 
 func TestRoundTripPipelined(t *testing.T) {
+	t.Parallel()
 	for _, raw := range []bool{false, true} {
 		name := "transfer"
 		if raw {

@@ -15,8 +15,14 @@ import (
 // completion sha256 per file.
 func upload(t *testing.T, srv *servertest.Server, user string, files []file, tags []string) []string {
 	t.Helper()
-	c := dial(t, srv)
-	r := c.mustAuth(authMsg(srv.Token(user), uuid.New(), files, tags, 1024))
+	return uploadVia(t, dial(t, srv), srv.Token(user), files, tags)
+}
+
+// uploadVia uploads files on c with token and returns their sha256 as
+// the server reported them.
+func uploadVia(t *testing.T, c *client, token string, files []file, tags []string) []string {
+	t.Helper()
+	r := c.mustAuth(authMsg(token, uuid.New(), files, tags, 1024))
 	sums := make([]string, len(files))
 	for _, d := range r.Complete {
 		sums[d.File] = d.SHA256
@@ -38,6 +44,7 @@ func upload(t *testing.T, srv *servertest.Server, user string, files []file, tag
 // user's file name is neither followed nor replaced; the upload is
 // stored under another name and the link's target is untouched.
 func TestPlantedSymlinkIsNotFollowed(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	outside := filepath.Join(t.TempDir(), "victim")
 	if err := os.WriteFile(outside, []byte("precious"), 0o600); err != nil {
@@ -85,6 +92,7 @@ func TestPlantedSymlinkIsNotFollowed(t *testing.T) {
 // (here to a directory outside the data directory) is refused with
 // forbidden, and nothing is written anywhere.
 func TestPlantedUserDirSymlink(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	outside := t.TempDir()
 	if err := os.Symlink(outside, filepath.Join(srv.Root(), "users", "mallory")); err != nil {
@@ -102,6 +110,7 @@ func TestPlantedUserDirSymlink(t *testing.T) {
 
 // TestNoOverwrite: uploading the same name twice keeps both files.
 func TestNoOverwrite(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	a, b := randomFile(t, "same.tar.gz", 2000), randomFile(t, "same.tar.gz", 2100)
 	upload(t, srv, "alice", []file{a}, nil)

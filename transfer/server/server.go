@@ -20,7 +20,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,29 +28,6 @@ import (
 	"github.com/hoist-dev/hoist/transfer/store"
 	"github.com/hoist-dev/hoist/transfer/wire"
 )
-
-// Store is what the server needs from its storage.
-type Store interface {
-	CreateUpload(u *store.Upload, quota int64) error
-	LoadUpload(fid uuid.UUID) (*store.Upload, error)
-	CreatePartials(u *store.Upload) error
-	OpenPartial(fid uuid.UUID, file int) (*os.File, error)
-	MarkHeld(marks []store.Mark, now time.Time) error
-	Publish(fid uuid.UUID, index int, owner, name string) (string, error)
-	SyncUserDir(owner string) error
-	CompleteFiles(files []*store.File) error
-	RemovePartial(fid uuid.UUID, file int) error
-	RemovePartials(fid uuid.UUID) error
-	DeleteUpload(fid uuid.UUID) error
-	Untouched(before time.Time) ([]uuid.UUID, error)
-	EnsureUserDir(owner string) error
-	Files(q store.Query) ([]*store.File, error)
-	WriteCatalog() error
-	Sweep() error
-	Close() error
-}
-
-var _ Store = (*store.BoltStore)(nil)
 
 // Verifier checks a token and returns the user id (the sub claim) it
 // carries. *auth.Verifier implements it.
@@ -80,8 +56,12 @@ type Faults interface {
 
 // Options configure a Server.
 type Options struct {
-	// Root is the data directory (created if missing).
+	// Root is the data directory (created if missing), where New opens
+	// the embedded store (files and bbolt) unless Storage is set.
 	Root string
+	// Storage, when every role is set, is used instead of a store in Root;
+	// its backends stay open after Shutdown for their owner to close.
+	Storage Storage
 	// Verifier checks tokens; required.
 	Verifier Verifier
 	// Limits bound what clients may do; zero fields take defaults.
@@ -105,7 +85,8 @@ type Options struct {
 type Server struct {
 	opts   Options
 	limits Limits
-	store  Store
+	st     Storage
+	owned  io.Closer // the store New opened, closed by Shutdown
 	log    *slog.Logger
 	now    func() time.Time
 
@@ -132,30 +113,37 @@ type Server struct {
 // ErrServerClosed is returned by Serve and ServeConn after Shutdown.
 var ErrServerClosed = errors.New("server closed")
 
-// New opens the store in opts.Root and starts the server's background
-// goroutines. Call Shutdown to stop them.
+// New opens the store in opts.Root (or takes opts.Storage) and starts the
+// server's background goroutines. Call Shutdown to stop them.
 func New(opts Options) (*Server, error) {
 	if opts.Verifier == nil {
 		return nil, errors.New("server: no token verifier configured")
-	}
-	if opts.Root == "" {
-		return nil, errors.New("server: no data directory configured")
 	}
 	limits, err := opts.Limits.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(opts.Root, 2*time.Second)
+	st, owned, err := openStorage(opts, limits)
 	if err != nil {
 		return nil, err
 	}
-	if err := st.Sweep(); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("cleaning partial data: %w", err)
-	}
-	if err := st.WriteCatalog(); err != nil {
-		st.Close()
+	fail := func(err error) (*Server, error) {
+		if owned != nil {
+			owned.Close()
+		}
 		return nil, err
+	}
+	for _, c := range st.components() {
+		if sw, ok := c.(Sweeper); ok {
+			if err := sw.Sweep(context.Background()); err != nil {
+				return fail(fmt.Errorf("cleaning partial data: %w", err))
+			}
+		}
+		if cw, ok := c.(CatalogWriter); ok {
+			if err := cw.WriteCatalog(); err != nil {
+				return fail(err)
+			}
+		}
 	}
 	log := opts.Logger
 	if log == nil {
@@ -168,7 +156,8 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		opts:      opts,
 		limits:    limits,
-		store:     st,
+		st:        st,
+		owned:     owned,
 		log:       log,
 		now:       now,
 		uploads:   make(map[uuid.UUID]*upload),
@@ -188,15 +177,38 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
+// openStorage returns opts.Storage, or opens the embedded store in
+// opts.Root, which the server then owns.
+func openStorage(opts Options, limits Limits) (Storage, io.Closer, error) {
+	if !opts.Storage.empty() {
+		if !opts.Storage.complete() {
+			return Storage{}, nil, errors.New("server: Options.Storage needs all four roles (Uploads, Chunks, Publisher, Records)")
+		}
+		return opts.Storage, nil, nil
+	}
+	if opts.Root == "" {
+		return Storage{}, nil, errors.New("server: no data directory configured")
+	}
+	bs, err := store.Open(opts.Root, store.Options{LockTimeout: 2 * time.Second, MaxOpenFiles: limits.MaxOpenFiles})
+	if err != nil {
+		return Storage{}, nil, err
+	}
+	return BoltStorage(bs), bs, nil
+}
+
 // Limits returns the limits in force, defaults filled in.
 func (s *Server) Limits() Limits { return s.limits }
 
 // Files lists completed files, for tests and tools running in-process.
-func (s *Server) Files(q store.Query) ([]*store.File, error) { return s.store.Files(q) }
+func (s *Server) Files(q store.Query) ([]*store.File, error) {
+	return s.st.Records.Files(context.Background(), q)
+}
 
 // Serve accepts connections on ln and serves each until ctx is done or
 // Shutdown is called; it closes ln. It returns ErrServerClosed after
-// Shutdown, ctx.Err() after cancellation, or the accept error.
+// Shutdown, ctx.Err() after cancellation, or net.ErrClosed if ln was
+// closed by someone else. Other accept errors (EMFILE when the process is
+// out of descriptors) are retried with a backoff.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.mu.Lock()
 	if s.closing {
@@ -224,13 +236,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			if s.isClosing() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return err
 			}
-			return err
+			// Out of descriptors, or a transient network error: wait and
+			// accept again (5 ms, doubling up to 1 s, as net/http does);
+			// the sessions already running go on meanwhile.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.log.Warn("accepting a connection failed; retrying", "err", err, "retry_in", backoff)
+			select {
+			case <-time.After(backoff):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			continue
 		}
 		backoff = 0
 		s.admit(ctx, conn)
@@ -317,16 +336,23 @@ func (s *Server) shutdown(ctx context.Context) error {
 	s.finish.stop()
 	s.stopBG()
 	s.bg.Wait()
-	s.mu.Lock()
-	for _, u := range s.uploads {
-		u.closeFiles()
-	}
-	s.mu.Unlock()
-	if cerr := s.store.WriteCatalog(); cerr != nil {
-		s.log.Warn("catalog not refreshed", "err", cerr)
-	}
+	s.writeCatalogs()
 	close(s.done)
-	return errors.Join(err, s.store.Close())
+	if s.owned != nil {
+		err = errors.Join(err, s.owned.Close())
+	}
+	return err
+}
+
+// writeCatalogs refreshes the record copies of backends that keep one.
+func (s *Server) writeCatalogs() {
+	for _, c := range s.st.components() {
+		if cw, ok := c.(CatalogWriter); ok {
+			if err := cw.WriteCatalog(); err != nil {
+				s.log.Warn("catalog not refreshed", "err", err)
+			}
+		}
+	}
 }
 
 // catalogChanged asks the catalog writer to refresh catalog.db.
@@ -346,9 +372,7 @@ func (s *Server) catalogWriter(ctx context.Context) {
 			return
 		case <-s.catalogC:
 		}
-		if err := s.store.WriteCatalog(); err != nil {
-			s.log.Warn("catalog not refreshed", "err", err)
-		}
+		s.writeCatalogs()
 		select {
 		case <-ctx.Done():
 			return

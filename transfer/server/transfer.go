@@ -1,13 +1,12 @@
 package server
 
 import (
-	"hash/crc32"
+	"crypto/sha256"
 
 	"github.com/google/uuid"
+	"github.com/hoist-dev/hoist/transfer/store"
 	"github.com/hoist-dev/hoist/transfer/wire"
 )
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // handleTransfer checks one chunk, writes it to its partial file and hands
 // it to the committer; the Ok goes out once the chunk is durable. Every
@@ -58,7 +57,7 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 		return
 	}
 	if t.CRC32C != nil {
-		if sum := crc32.Checksum(t.Data, castagnoli); sum != *t.CRC32C {
+		if sum := wire.CRC32C(t.Data); sum != *t.CRC32C {
 			s.replyErr(id, wire.Errorf(wire.CodeCorrupt, "chunk %d of file %d: crc32c is %d, the message says %d; resend it", t.Index, t.File, sum, *t.CRC32C))
 			return
 		}
@@ -89,11 +88,8 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 	case fs.pending.Has(t.Index):
 		// Written already, commit in progress: just wait for it.
 	default:
-		f, err := u.openFile(s.srv.store, t.File)
-		if err == nil {
-			_, err = f.WriteAt(t.Data, int64(off))
-		}
-		if err != nil {
+		part := store.Part{FID: u.fid, File: t.File}
+		if err := s.srv.st.Chunks.WriteChunk(s.ctx, part, int64(off), t.Data); err != nil {
 			u.mu.Unlock()
 			s.log.Error("storing chunk", "file", t.File, "index", t.Index, "err", err)
 			s.replyErr(id, wire.Errorf(wire.CodeInternal, "cannot store chunk %d of file %d; reconnect and try again later", t.Index, t.File))
@@ -101,6 +97,9 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 			return
 		}
 		fs.pending.Set(t.Index)
+		if fs.h == nil {
+			fs.h = sha256.New()
+		}
 		if off == fs.hashed {
 			fs.h.Write(t.Data)
 			fs.hashed += uint64(n)

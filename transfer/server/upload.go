@@ -1,14 +1,13 @@
 package server
 
 import (
-	"crypto/sha256"
 	"errors"
 	"hash"
-	"os"
 	"sync"
 
 	"github.com/google/uuid"
 	"github.com/hoist-dev/hoist/transfer/store"
+	"github.com/hoist-dev/hoist/transfer/wire"
 )
 
 // upload is the in-memory state of an upload that has at least one session
@@ -37,11 +36,9 @@ type fileState struct {
 	// waiting for a commit; both nil once the file is done.
 	held, pending store.Bitset
 	heldCount     uint64
-	// f is the open partial file, opened at the first chunk.
-	f *os.File
 	// h hashes the file's bytes in order as long as chunks arrive in
 	// order; hashed is how many leading bytes it has seen. The finisher
-	// reads the rest back from disk.
+	// reads the rest back from the store. nil until the first chunk.
 	h      hash.Hash
 	hashed uint64
 	// finishing is set once the file's last chunk committed.
@@ -52,7 +49,7 @@ type fileState struct {
 func newUpload(rec *store.Upload) *upload {
 	u := &upload{fid: rec.FID, rec: rec, files: make([]*fileState, len(rec.Files))}
 	for i, fi := range rec.Files {
-		fs := &fileState{size: fi.Size, chunks: chunkCount(fi.Size, rec.ChunkSize)}
+		fs := &fileState{size: fi.Size, chunks: wire.ChunkCount(fi.Size, rec.ChunkSize)}
 		if rec.Done != nil && rec.Done[i] != nil {
 			fs.done = rec.Done[i]
 		} else {
@@ -66,38 +63,6 @@ func newUpload(rec *store.Upload) *upload {
 		u.files[i] = fs
 	}
 	return u
-}
-
-func chunkCount(size uint64, chunkSize int) uint64 {
-	cs := uint64(chunkSize)
-	return size/cs + min(size%cs, 1)
-}
-
-// openFile returns file i's partial file, opening it if needed. Call with
-// u.mu held.
-func (u *upload) openFile(st Store, i int) (*os.File, error) {
-	fs := u.files[i]
-	if fs.f == nil {
-		f, err := st.OpenPartial(u.fid, i)
-		if err != nil {
-			return nil, err
-		}
-		fs.f = f
-		fs.h, fs.hashed = sha256.New(), 0
-	}
-	return fs.f, nil
-}
-
-// closeFiles closes every open partial file.
-func (u *upload) closeFiles() {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	for _, fs := range u.files {
-		if fs.f != nil {
-			fs.f.Close()
-			fs.f = nil
-		}
-	}
 }
 
 // markBroken records that the upload's state can no longer be trusted; its

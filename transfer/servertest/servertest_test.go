@@ -41,6 +41,7 @@ func authenticate(t *testing.T, network, addr, token string) *wire.Response {
 }
 
 func TestStartRestartTCP(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	if !strings.HasPrefix(srv.URL(), "tcp://127.0.0.1:") {
 		t.Fatalf("URL %q", srv.URL())
@@ -64,6 +65,7 @@ func TestStartRestartTCP(t *testing.T) {
 }
 
 func TestStartUnix(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.WithUnix())
 	if !strings.HasPrefix(srv.URL(), "unix:///") {
 		t.Fatalf("URL %q", srv.URL())

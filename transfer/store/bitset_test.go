@@ -23,6 +23,7 @@ func gapsSlow(b Bitset, n uint64) [][2]uint64 {
 }
 
 func TestBitsetGaps(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	for trial := 0; trial < 2000; trial++ {
 		n := uint64(r.IntN(300))
@@ -52,6 +53,7 @@ func total(rs [][2]uint64) uint64 {
 }
 
 func TestBitsetSet(t *testing.T) {
+	t.Parallel()
 	b := NewBitset(130)
 	if !b.Set(129) || b.Set(129) || !b.Has(129) || b.Has(128) {
 		t.Fatal("Set/Has disagree")

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -48,7 +49,7 @@ func fileKey(owner string, fid uuid.UUID, index int) []byte {
 // records, the tag index, the owner's usage (reserved bytes become
 // completed), and drops their chunk bitmaps. Recording a file twice is a
 // no-op.
-func (s *BoltStore) CompleteFiles(files []*File) error {
+func (s *BoltStore) CompleteFiles(ctx context.Context, files []*File) error {
 	return s.db.Update(func(tx *bbolt.Tx) error {
 		fb, tb, cb := tx.Bucket(bucketFiles), tx.Bucket(bucketTags), tx.Bucket(bucketChunks)
 		for _, f := range files {
@@ -90,7 +91,7 @@ type Query struct {
 }
 
 // Files lists the completed files q selects, oldest first.
-func (s *BoltStore) Files(q Query) ([]*File, error) { return listFiles(s.db, q) }
+func (s *BoltStore) Files(ctx context.Context, q Query) ([]*File, error) { return listFiles(s.db, q) }
 
 func listFiles(db *bbolt.DB, q Query) ([]*File, error) {
 	var out []*File

@@ -59,15 +59,27 @@ var (
 // BoltStore is the bbolt- and file-backed store. It is safe for concurrent
 // use.
 type BoltStore struct {
-	dir  string
-	db   *bbolt.DB
-	root *os.Root
+	dir   string
+	db    *bbolt.DB
+	root  *os.Root
+	cache *fileCache
+}
+
+// Options configure Open.
+type Options struct {
+	// LockTimeout is how long Open waits for another process to release
+	// the database before it fails with ErrLocked (0: fail at once).
+	LockTimeout time.Duration
+	// MaxOpenFiles bounds the partial files kept open at once (default
+	// DefaultMaxOpenFiles); the others are opened when written.
+	MaxOpenFiles int
 }
 
 // Open opens (creating if needed) the store in dir for a server. Only one
 // process may have a store open for writing; a second Open waits up to
-// lockTimeout and then fails with ErrLocked.
-func Open(dir string, lockTimeout time.Duration) (*BoltStore, error) {
+// opts.LockTimeout and then fails with ErrLocked.
+func Open(dir string, opts Options) (*BoltStore, error) {
+	lockTimeout := opts.LockTimeout
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
@@ -106,16 +118,32 @@ func Open(dir string, lockTimeout time.Duration) (*BoltStore, error) {
 		root.Close()
 		return nil, fmt.Errorf("initializing %s: %w", DBFile, err)
 	}
-	return &BoltStore{dir: dir, db: db, root: root}, nil
+	s := &BoltStore{dir: dir, db: db, root: root}
+	s.cache = newFileCache(opts.MaxOpenFiles, s.openPartial, s.syncPartialFS)
+	return s, nil
 }
 
 // Dir is the data directory.
 func (s *BoltStore) Dir() string { return s.dir }
 
-// Close closes the database and the data directory.
+// Close closes the open partial files (syncing those written since their
+// last Sync), the database and the data directory.
 func (s *BoltStore) Close() error {
-	return errors.Join(s.db.Close(), s.root.Close())
+	return errors.Join(s.cache.closeAllFiles(), s.db.Close(), s.root.Close())
 }
+
+// syncPartialFS syncs the whole file system that holds the partial data.
+func (s *BoltStore) syncPartialFS() error {
+	d, err := s.root.Open(partialDir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return syncfs(d)
+}
+
+// OpenFiles is the number of partial files open now.
+func (s *BoltStore) OpenFiles() int { return s.cache.openCount() }
 
 // WriteCatalog writes a consistent copy of the database to catalog.db
 // (atomically replaced) so that `hoist ls` can read it while the server holds

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,7 @@ import (
 
 func openTemp(t *testing.T) *BoltStore {
 	t.Helper()
-	s, err := Open(t.TempDir(), time.Second)
+	s, err := Open(t.TempDir(), Options{LockTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,13 +34,14 @@ func newUpload(owner string, sizes ...uint64) *Upload {
 // TestChunkBitmapsAcrossSegments: marks in several bbolt segments load
 // back exactly, and reopening the store keeps them.
 func TestChunkBitmapsAcrossSegments(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	s, err := Open(dir, time.Second)
+	s, err := Open(dir, Options{LockTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	u := newUpload("alice", 3*segmentBits+5, 10)
-	if err := s.CreateUpload(u, 0); err != nil {
+	if err := s.CreateUpload(t.Context(), u, 0); err != nil {
 		t.Fatal(err)
 	}
 	held := []uint64{0, 63, 64, segmentBits - 1, segmentBits, 2*segmentBits + 7, 3*segmentBits + 4}
@@ -48,19 +50,19 @@ func TestChunkBitmapsAcrossSegments(t *testing.T) {
 		marks = append(marks, Mark{FID: u.FID, File: 0, Index: k})
 	}
 	marks = append(marks, Mark{FID: u.FID, File: 1, Index: 9})
-	if err := s.MarkHeld(marks[:3], time.Now()); err != nil {
+	if err := s.MarkHeld(t.Context(), marks[:3], time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MarkHeld(marks[3:], time.Now()); err != nil {
+	if err := s.MarkHeld(t.Context(), marks[3:], time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	s, err = Open(dir, time.Second)
+	s, err = Open(dir, Options{LockTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	got, err := s.LoadUpload(u.FID)
+	got, err := s.LoadUpload(t.Context(), u.FID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,37 +82,38 @@ func TestChunkBitmapsAcrossSegments(t *testing.T) {
 // TestUsageAndQuota: reservations become completed bytes; deleting an
 // upload releases what it had reserved.
 func TestUsageAndQuota(t *testing.T) {
+	t.Parallel()
 	s := openTemp(t)
 	u := newUpload("alice", 600, 300)
-	if err := s.CreateUpload(u, 1000); err != nil {
+	if err := s.CreateUpload(t.Context(), u, 1000); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateUpload(newUpload("alice", 101), 1000); !errors.Is(err, ErrQuota) {
+	if err := s.CreateUpload(t.Context(), newUpload("alice", 101), 1000); !errors.Is(err, ErrQuota) {
 		t.Fatalf("over quota: %v", err)
 	}
-	if err := s.CreateUpload(u, 0); !errors.Is(err, ErrExists) {
+	if err := s.CreateUpload(t.Context(), u, 0); !errors.Is(err, ErrExists) {
 		t.Fatalf("same fid twice: %v", err)
 	}
-	if err := s.CompleteFiles([]*File{{Owner: "alice", Name: "a", Stored: "a", Size: 600, FID: u.FID, Index: 0, Tags: u.Tags}}); err != nil {
+	if err := s.CompleteFiles(t.Context(), []*File{{Owner: "alice", Name: "a", Stored: "a", Size: 600, FID: u.FID, Index: 0, Tags: u.Tags}}); err != nil {
 		t.Fatal(err)
 	}
 	// Recording it twice changes nothing.
-	if err := s.CompleteFiles([]*File{{Owner: "alice", Name: "a", Stored: "a", Size: 600, FID: u.FID, Index: 0}}); err != nil {
+	if err := s.CompleteFiles(t.Context(), []*File{{Owner: "alice", Name: "a", Stored: "a", Size: 600, FID: u.FID, Index: 0}}); err != nil {
 		t.Fatal(err)
 	}
-	if c, r, _ := s.Usage("alice"); c != 600 || r != 300 {
+	if c, r, _ := s.Usage(t.Context(), "alice"); c != 600 || r != 300 {
 		t.Fatalf("usage %d/%d, want 600/300", c, r)
 	}
-	if err := s.DeleteUpload(u.FID); err != nil {
+	if err := s.DeleteUpload(t.Context(), u.FID); err != nil {
 		t.Fatal(err)
 	}
-	if c, r, _ := s.Usage("alice"); c != 600 || r != 0 {
+	if c, r, _ := s.Usage(t.Context(), "alice"); c != 600 || r != 0 {
 		t.Fatalf("usage after delete %d/%d, want 600/0", c, r)
 	}
-	if _, err := s.LoadUpload(u.FID); !errors.Is(err, ErrNotFound) {
+	if _, err := s.LoadUpload(t.Context(), u.FID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("deleted upload loads: %v", err)
 	}
-	files, err := s.Files(Query{Tag: "t2", User: "alice"})
+	files, err := s.Files(t.Context(), Query{Tag: "t2", User: "alice"})
 	if err != nil || len(files) != 1 {
 		t.Fatalf("tag query: %v %v", files, err)
 	}
@@ -119,20 +122,21 @@ func TestUsageAndQuota(t *testing.T) {
 // TestPublishNames: free names are found without overwriting, and a
 // second Publish of the same partial file finds the first link.
 func TestPublishNames(t *testing.T) {
+	t.Parallel()
 	s := openTemp(t)
 	u := newUpload("alice", 3, 3, 3)
 	for i := range u.Files {
 		u.Files[i].Name = "x.txt"
 	}
-	if err := s.CreateUpload(u, 0); err != nil {
+	if err := s.CreateUpload(t.Context(), u, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreatePartials(u); err != nil {
+	if err := s.CreatePartials(t.Context(), u); err != nil {
 		t.Fatal(err)
 	}
 	var names []string
 	for i := range u.Files {
-		n, err := s.Publish(u.FID, i, "alice", "x.txt")
+		n, err := s.Publish(t.Context(), u.FID, i, "alice", "x.txt")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,13 +145,14 @@ func TestPublishNames(t *testing.T) {
 	if strings.Join(names, "|") != "x.txt|x (2).txt|x (3).txt" {
 		t.Fatalf("names %q", names)
 	}
-	again, err := s.Publish(u.FID, 1, "alice", "x.txt")
+	again, err := s.Publish(t.Context(), u.FID, 1, "alice", "x.txt")
 	if err != nil || again != "x (2).txt" {
 		t.Fatalf("republish: %q %v", again, err)
 	}
 }
 
 func TestCandidateNames(t *testing.T) {
+	t.Parallel()
 	fid := uuid.MustParse("12345678-0000-4000-8000-000000000000")
 	cases := []struct {
 		name string
@@ -175,22 +180,23 @@ func TestCandidateNames(t *testing.T) {
 // TestSweep removes partial data of forgotten uploads and of completed
 // files.
 func TestSweep(t *testing.T) {
+	t.Parallel()
 	s := openTemp(t)
 	u := newUpload("alice", 1, 1)
-	if err := s.CreateUpload(u, 0); err != nil {
+	if err := s.CreateUpload(t.Context(), u, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreatePartials(u); err != nil {
+	if err := s.CreatePartials(t.Context(), u); err != nil {
 		t.Fatal(err)
 	}
 	orphan := newUpload("bob", 1)
-	if err := s.CreatePartials(orphan); err != nil {
+	if err := s.CreatePartials(t.Context(), orphan); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CompleteFiles([]*File{{Owner: "alice", Name: "a", Stored: "a", Size: 1, FID: u.FID, Index: 0}}); err != nil {
+	if err := s.CompleteFiles(t.Context(), []*File{{Owner: "alice", Name: "a", Stored: "a", Size: 1, FID: u.FID, Index: 0}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Sweep(); err != nil {
+	if err := s.Sweep(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	p := func(parts ...string) string { return filepath.Join(append([]string{s.Dir(), partialDir}, parts...)...) }
@@ -208,8 +214,9 @@ func TestSweep(t *testing.T) {
 // TestOpenLocked: a second writer waits, then fails with ErrLocked; the
 // catalog copy is readable meanwhile.
 func TestOpenLocked(t *testing.T) {
+	t.Parallel()
 	s := openTemp(t)
-	if _, err := Open(s.Dir(), 100*time.Millisecond); !errors.Is(err, ErrLocked) {
+	if _, err := Open(s.Dir(), Options{LockTimeout: 100 * time.Millisecond}); !errors.Is(err, ErrLocked) {
 		t.Fatalf("second open: %v", err)
 	}
 	if err := s.WriteCatalog(); err != nil {
@@ -226,6 +233,7 @@ func TestOpenLocked(t *testing.T) {
 }
 
 func TestSafeName(t *testing.T) {
+	t.Parallel()
 	for _, bad := range []string{"", ".", "..", "a/b", `a\b`, "a\x00", "\x7f", "a\u0085b", strings.Repeat("x", 256), "\xff"} {
 		if SafeName(bad) == nil {
 			t.Errorf("SafeName(%q) accepted", bad)
@@ -253,4 +261,57 @@ func FuzzSafeName(f *testing.F) {
 			t.Fatalf("%q is not a single clean path element", s)
 		}
 	})
+}
+
+// TestOpenFilesBounded: however many partial files are written, at most
+// MaxOpenFiles stay open; files closed to make room keep their bytes, and
+// Sync still reports success for them.
+func TestOpenFilesBounded(t *testing.T) {
+	t.Parallel()
+	s, err := Open(t.TempDir(), Options{MaxOpenFiles: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sizes := make([]uint64, 50)
+	for i := range sizes {
+		sizes[i] = 2
+	}
+	u := newUpload("alice", sizes...)
+	if err := s.CreatePartials(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	var parts []Part
+	for i := range sizes {
+		p := Part{u.FID, i}
+		parts = append(parts, p)
+		if err := s.WriteChunk(t.Context(), p, 1, []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+		if n := s.OpenFiles(); n > 4 {
+			t.Fatalf("%d partial files open after writing %d, limit 4", n, i+1)
+		}
+	}
+	for i, err := range s.Sync(t.Context(), parts) {
+		if err != nil {
+			t.Fatalf("sync of part %d: %v", i, err)
+		}
+	}
+	for i, p := range parts {
+		r, err := s.ReadPartial(t.Context(), p, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(r)
+		r.Close()
+		if err != nil || len(b) != 2 || b[1] != byte(i) {
+			t.Fatalf("part %d reads %v, %v", i, b, err)
+		}
+	}
+	if err := s.RemovePartials(t.Context(), u.FID); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.OpenFiles(); n != 0 {
+		t.Fatalf("%d files open after the upload's data was removed", n)
+	}
 }

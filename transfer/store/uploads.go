@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hoist-dev/hoist/transfer/wire"
 	"go.etcd.io/bbolt"
 )
 
@@ -65,7 +67,7 @@ func chunkKey(dst []byte, fid uuid.UUID, file uint32, seg uint32) []byte {
 // owner's usage. With quota > 0 it fails with ErrQuota (wrapped, with the
 // figures) if completed plus reserved plus this upload's bytes exceed quota.
 // It fails with ErrExists if the fid is taken.
-func (s *BoltStore) CreateUpload(u *Upload, quota int64) error {
+func (s *BoltStore) CreateUpload(ctx context.Context, u *Upload, quota int64) error {
 	rec, err := json.Marshal(u)
 	if err != nil {
 		return err
@@ -93,7 +95,7 @@ func (s *BoltStore) CreateUpload(u *Upload, quota int64) error {
 
 // LoadUpload returns the upload fid with its held chunks and completed
 // files, or ErrNotFound.
-func (s *BoltStore) LoadUpload(fid uuid.UUID) (*Upload, error) {
+func (s *BoltStore) LoadUpload(ctx context.Context, fid uuid.UUID) (*Upload, error) {
 	var u Upload
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		rec := tx.Bucket(bucketUploads).Get(fid[:])
@@ -122,7 +124,7 @@ func (s *BoltStore) LoadUpload(fid uuid.UUID) (*Upload, error) {
 		u.Held = make([]Bitset, len(u.Files))
 		for i, f := range u.Files {
 			if u.Done[i] == nil {
-				u.Held[i] = NewBitset(chunkCount(f.Size, u.ChunkSize))
+				u.Held[i] = NewBitset(wire.ChunkCount(f.Size, u.ChunkSize))
 			}
 		}
 		c = tx.Bucket(bucketChunks).Cursor()
@@ -152,14 +154,9 @@ func (s *BoltStore) LoadUpload(fid uuid.UUID) (*Upload, error) {
 	return &u, nil
 }
 
-func chunkCount(size uint64, chunkSize int) uint64 {
-	cs := uint64(chunkSize)
-	return size/cs + min(size%cs, 1)
-}
-
 // MarkHeld records marks in one transaction (one fsync) and sets the
 // uploads' touched time to now. marks is reordered.
-func (s *BoltStore) MarkHeld(marks []Mark, now time.Time) error {
+func (s *BoltStore) MarkHeld(ctx context.Context, marks []Mark, now time.Time) error {
 	slices.SortFunc(marks, func(a, b Mark) int {
 		if c := bytes.Compare(a.FID[:], b.FID[:]); c != 0 {
 			return c
@@ -215,8 +212,8 @@ func (s *BoltStore) MarkHeld(marks []Mark, now time.Time) error {
 // DeleteUpload forgets upload fid: its record, chunk bitmaps and the
 // reservation of its incomplete files. Completed files stay listed. The
 // caller removes the partial data (RemovePartials).
-func (s *BoltStore) DeleteUpload(fid uuid.UUID) error {
-	u, err := s.LoadUpload(fid)
+func (s *BoltStore) DeleteUpload(ctx context.Context, fid uuid.UUID) error {
+	u, err := s.LoadUpload(ctx, fid)
 	if err != nil {
 		return err
 	}
@@ -242,7 +239,7 @@ func (s *BoltStore) DeleteUpload(fid uuid.UUID) error {
 }
 
 // Untouched returns the fids of uploads not touched since before.
-func (s *BoltStore) Untouched(before time.Time) ([]uuid.UUID, error) {
+func (s *BoltStore) Untouched(ctx context.Context, before time.Time) ([]uuid.UUID, error) {
 	var out []uuid.UUID
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketTouched).ForEach(func(k, v []byte) error {
@@ -257,7 +254,7 @@ func (s *BoltStore) Untouched(before time.Time) ([]uuid.UUID, error) {
 
 // Usage returns the bytes owner has in completed files and reserved by
 // unfinished uploads.
-func (s *BoltStore) Usage(owner string) (completed, reserved int64, err error) {
+func (s *BoltStore) Usage(ctx context.Context, owner string) (completed, reserved int64, err error) {
 	err = s.db.View(func(tx *bbolt.Tx) error {
 		completed, reserved = getUsage(tx, owner)
 		return nil

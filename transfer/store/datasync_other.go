@@ -1,6 +1,6 @@
 //go:build !linux
 
-package server
+package store
 
 import (
 	"errors"
@@ -9,6 +9,9 @@ import (
 
 // datasync flushes f to stable storage.
 func datasync(f *os.File) error { return f.Sync() }
+
+// haveSyncfs: syncfs does not exist here.
+const haveSyncfs = false
 
 // syncfs is not available: callers sync each file.
 func syncfs(*os.File) error { return errors.ErrUnsupported }

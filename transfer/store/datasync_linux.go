@@ -1,4 +1,4 @@
-package server
+package store
 
 import (
 	"os"
@@ -13,6 +13,9 @@ func datasync(f *os.File) error { return onFD(f, unix.Fdatasync) }
 // syncfs flushes every file of the file system f is on (syncfs), which
 // for many small files is one journal commit instead of one each.
 func syncfs(f *os.File) error { return onFD(f, unix.Syncfs) }
+
+// haveSyncfs: syncfs exists here.
+const haveSyncfs = true
 
 // onFD runs sync on f's descriptor, again while it is interrupted (EINTR).
 func onFD(f *os.File, sync func(fd int) error) error {
