@@ -101,7 +101,6 @@ func newRootCommand(env *Env) *cobra.Command {
 	root.Use = "hoist"
 	root.Short = "Resumable file uploads from the terminal, and the server they go to"
 	root.Long = rootHelp
-	root.Example = ""
 	root.Version = env.Build.String()
 	root.Args = unknownCommand
 	root.SilenceErrors = true
