@@ -58,7 +58,7 @@ func (srv *Server) checkRequest(a *wire.Authentication) (*store.Upload, *wire.Er
 func (srv *Server) checkTags(in []string) ([]string, *wire.Error) {
 	lim := srv.limits
 	if len(in) > lim.MaxTags {
-		return nil, wire.Errorf(wire.CodeBadRequest, "%d tags, limit %d", len(in), lim.MaxTags)
+		return nil, wire.Errorf(wire.CodeBadRequest, "more than %d tags", lim.MaxTags)
 	}
 	tags := slices.Clone(in)
 	for i, t := range tags {
