@@ -34,8 +34,9 @@ type Limits struct {
 	// for their answer before the server stops reading from it (default 4096).
 	MaxPending int
 	// IdleTimeout closes a connection that starts no frame for this long
-	// (default 5 minutes); FrameTimeout bounds reading one frame once it has
-	// started, and writing answers (default 30 seconds).
+	// (default 5 minutes); FrameTimeout closes one that, inside a frame,
+	// sends nothing for this long (a slow link that keeps delivering is
+	// never cut), and bounds writing answers (default 30 seconds).
 	IdleTimeout  time.Duration
 	FrameTimeout time.Duration
 	// MaxOpenFiles bounds the partial files the embedded store keeps open

@@ -31,10 +31,11 @@ type session struct {
 	remote string
 	log    *slog.Logger
 
-	br *bufio.Reader
-	fr *wire.Reader
-	rd interface{ SetReadDeadline(time.Time) error }
-	wd interface{ SetWriteDeadline(time.Time) error }
+	br       *bufio.Reader
+	fr       *wire.Reader
+	progress *progressReader // under br when rd is set
+	rd       interface{ SetReadDeadline(time.Time) error }
+	wd       interface{ SetWriteDeadline(time.Time) error }
 
 	// out carries answers to the writer. Every frame the reader handles
 	// takes a slot first and gets exactly one answer; the writer frees the
@@ -88,11 +89,16 @@ func (srv *Server) newSession(ctx context.Context, conn io.ReadWriteCloser, remo
 		readerDone: make(chan struct{}),
 		committed:  make(chan struct{}),
 	}
-	s.br = bufio.NewReaderSize(conn, 64<<10)
-	s.fr = wire.NewReader(s.br) // shares br: NewReaderSize returns it as is
 	if d, ok := conn.(interface{ SetReadDeadline(time.Time) error }); ok && d.SetReadDeadline(time.Time{}) == nil {
 		s.rd = d
 	}
+	var src io.Reader = conn
+	if s.rd != nil {
+		s.progress = &progressReader{s: s}
+		src = s.progress
+	}
+	s.br = bufio.NewReaderSize(src, 64<<10)
+	s.fr = wire.NewReader(s.br) // shares br: NewReaderSize returns it as is
 	if d, ok := conn.(interface{ SetWriteDeadline(time.Time) error }); ok && d.SetWriteDeadline(time.Time{}) == nil {
 		s.wd = d
 	}
@@ -186,14 +192,50 @@ func (s *session) handleFrame(f wire.Frame) {
 	}
 }
 
+// progressReader reads the session's connection and, whenever bytes
+// arrive, pushes the read deadline to a frame timeout from now: the frame
+// timeout bounds the silence inside a frame, not the time a large frame
+// takes on a slow link.
+type progressReader struct {
+	s        *session
+	deadline time.Time
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.s.conn.Read(b)
+	if n > 0 {
+		s := p.s
+		ft := s.srv.limits.FrameTimeout
+		// Moving the deadline costs a timer update: do it only when at
+		// least a tenth of the timeout has passed.
+		if now := time.Now(); p.deadline.Sub(now) < ft-ft/10 {
+			p.deadline = now.Add(ft)
+			s.rd.SetReadDeadline(p.deadline)
+			if s.stopping.Load() {
+				// stopReading ran meanwhile: keep its deadline in the past.
+				s.rd.SetReadDeadline(time.Unix(1, 0))
+			}
+		}
+	}
+	return n, err
+}
+
+// setReadDeadline sets the connection's read deadline and tells the
+// progress reader, so that it extends from there.
+func (s *session) setReadDeadline(t time.Time) {
+	s.rd.SetReadDeadline(t)
+	s.progress.deadline = t
+}
+
 // readFrame reads one frame: the wait for its first byte is bounded by the
-// idle timeout, the rest by the frame timeout. idle reports whether an
-// error came while waiting for the first byte.
+// idle timeout; after that, every gap between arriving bytes by the frame
+// timeout. idle reports whether an error came while waiting for the first
+// byte.
 func (s *session) readFrame() (f wire.Frame, idle bool, err error) {
 	if s.rd != nil {
 		lim := s.srv.limits
 		if s.br.Buffered() == 0 {
-			s.rd.SetReadDeadline(time.Now().Add(lim.IdleTimeout))
+			s.setReadDeadline(time.Now().Add(lim.IdleTimeout))
 			if s.stopping.Load() {
 				return f, true, errStopped
 			}
@@ -201,7 +243,7 @@ func (s *session) readFrame() (f wire.Frame, idle bool, err error) {
 				return f, true, err
 			}
 		}
-		s.rd.SetReadDeadline(time.Now().Add(lim.FrameTimeout))
+		s.setReadDeadline(time.Now().Add(lim.FrameTimeout))
 		if s.stopping.Load() {
 			return f, false, errStopped
 		}
@@ -333,7 +375,7 @@ func (s *session) readError(err error, idle bool) string {
 		if idle {
 			return fmt.Sprintf("idle for %v", s.srv.limits.IdleTimeout)
 		}
-		return fmt.Sprintf("frame not received within %v", s.srv.limits.FrameTimeout)
+		return fmt.Sprintf("no byte of a started frame for %v", s.srv.limits.FrameTimeout)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		s.log.Warn("connection ended inside a frame")
 		return "truncated frame"
