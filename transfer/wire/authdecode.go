@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // AuthenticationHead is the part of an AUTHENTICATION a server checks
@@ -207,11 +208,34 @@ func DecodeAuthenticationLimited(payload []byte, maxFiles, maxTags int) (*Authen
 		key, _ := tok.(string)
 		switch {
 		case strings.EqualFold(key, "files"):
-			a.Files, err = decodeList[FileInfo](dec, maxFiles, func() error {
+			var files []rawFileInfo
+			files, err = decodeList[rawFileInfo](dec, maxFiles, func() error {
 				return Errorf(CodeTooLarge, "more than %d files in one upload", maxFiles)
 			})
+			a.Files = nil
+			if files != nil {
+				a.Files = make([]FileInfo, len(files))
+			}
+			for i, f := range files {
+				a.Files[i].Size = f.Size
+				if a.Files[i].Name, err = strictString(f.Name); err != nil {
+					err = Errorf(CodeBadRequest, "file %d: name %v", i, err)
+					break
+				}
+			}
 		case strings.EqualFold(key, "tags"):
-			a.Tags, err = decodeList[string](dec, maxTags+1, nil)
+			var tags []json.RawMessage
+			tags, err = decodeList[json.RawMessage](dec, maxTags+1, nil)
+			a.Tags = nil
+			if tags != nil {
+				a.Tags = make([]string, len(tags))
+			}
+			for i, t := range tags {
+				if a.Tags[i], err = strictString(t); err != nil {
+					err = Errorf(CodeBadRequest, "tag %d %v", i, err)
+					break
+				}
+			}
 		case strings.EqualFold(key, "message-id"):
 			err = dec.Decode(&a.MessageID)
 		case strings.EqualFold(key, "token"):
@@ -235,6 +259,36 @@ func DecodeAuthenticationLimited(payload []byte, maxFiles, maxTags int) (*Authen
 		return nil, malformed(err)
 	}
 	return &a, nil
+}
+
+// rawFileInfo is a FileInfo whose name is still JSON, so that its UTF-8
+// can be checked before encoding/json replaces what is invalid.
+type rawFileInfo struct {
+	Name json.RawMessage `json:"name"`
+	Size uint64          `json:"size"`
+}
+
+// strictString decodes a JSON string (or null, as "") and refuses one that
+// is not valid UTF-8: raw bytes that are not, or escapes of lone UTF-16
+// surrogates, which encoding/json would silently turn into U+FFFD.
+func strictString(raw json.RawMessage) (string, error) {
+	if raw == nil {
+		return "", nil
+	}
+	if !utf8.Valid(raw) {
+		return "", errors.New("is not valid UTF-8")
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", err
+	}
+	if n := strings.Count(s, "\uFFFD"); n > 0 {
+		lower := bytes.ToLower(raw)
+		if n > bytes.Count(raw, []byte("\uFFFD"))+bytes.Count(lower, []byte(`\ufffd`)) {
+			return "", errors.New("is not valid UTF-8 (an escaped lone surrogate)")
+		}
+	}
+	return s, nil
 }
 
 // decodeList decodes a JSON array (or null) of T, element by element. With

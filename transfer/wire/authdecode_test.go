@@ -70,3 +70,23 @@ func TestDecodeAuthenticationLimited(t *testing.T) {
 		t.Fatalf("nulls: %+v %v", a, err)
 	}
 }
+
+// TestAuthenticationInvalidUTF8: names and tags that are not valid UTF-8,
+// as raw bytes or as escaped lone surrogates, are refused instead of being
+// turned into U+FFFD; a real U+FFFD, raw or escaped, is kept.
+func TestAuthenticationInvalidUTF8(t *testing.T) {
+	for _, bad := range []string{
+		"{\"files\":[{\"name\":\"a\xffb\",\"size\":1}]}",
+		`{"files":[{"name":"a\ud800b","size":1}]}`,
+		`{"files":[{"name":"\ufffd\udfff","size":1}]}`,
+		"{\"tags\":[\"x\xc3\"]}",
+	} {
+		if _, err := DecodeAuthenticationLimited([]byte(bad), 10, 10); !errors.Is(err, ErrBadRequest) || !strings.Contains(err.Error(), "UTF-8") {
+			t.Errorf("%q: got %v, want bad-request about UTF-8", bad, err)
+		}
+	}
+	a, err := DecodeAuthenticationLimited([]byte(`{"files":[{"name":"a\uFFFDb\ufffd�","size":1},{"name":"\ud83d\ude00","size":1}],"tags":["é"]}`), 10, 10)
+	if err != nil || a.Files[0].Name != "a\uFFFDb\uFFFD\uFFFD" || a.Files[1].Name != "😀" || a.Tags[0] != "é" {
+		t.Fatalf("valid names: %+v %v", a, err)
+	}
+}
