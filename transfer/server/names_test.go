@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -65,5 +66,48 @@ func TestNamesNormalisedToNFC(t *testing.T) {
 	files := srv.Files("alice")
 	if len(files) != 2 || files[0].Name != nfc || files[1].Stored != "caf\u00e9 (2).txt" {
 		t.Fatalf("records %+v %+v", files[0], files[len(files)-1])
+	}
+}
+
+// TestNoFreeNameIsFinal: when a name and every variant the server may use
+// instead are taken, the chunk that completes the file is answered
+// no-free-name, a code clients do not retry, and so is every later
+// AUTHENTICATION of the upload; the upload is not broken (before, the
+// answer was internal, which clients retry forever).
+func TestNoFreeNameIsFinal(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t)
+	upload(t, srv, "alice", []file{randomFile(t, "seed", 1)}, nil) // creates users/alice
+	fid := uuid.New()
+	dir := filepath.Join(srv.Root(), "users", "alice")
+	taken := []string{"x.txt", "x (" + fid.String()[:8] + "-0).txt"}
+	for n := 2; n <= 100; n++ {
+		taken = append(taken, fmt.Sprintf("x (%d).txt", n))
+	}
+	for _, name := range taken {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := randomFile(t, "x.txt", 2000)
+	c := dial(t, srv)
+	c.mustAuth(authMsg(srv.Token("alice"), fid, []file{f}, nil, 1024))
+	got := c.sendChunks(0, f.data, []uint64{0, 1}, false)
+	var last *wire.Response
+	for _, r := range got {
+		if !r.OK() {
+			last = r
+		}
+	}
+	if last == nil {
+		t.Fatal("every chunk of a file that has no free name was answered Ok")
+	}
+	expectError(t, last, wire.CodeNoFreeName)
+	for range 2 {
+		r := dial(t, srv).authenticate(authMsg(srv.Token("alice"), fid, []file{f}, nil, 1024))
+		expectError(t, r, wire.CodeNoFreeName)
+		if wire.CodeNoFreeName.Retryable() {
+			t.Fatal("no-free-name is retryable")
+		}
 	}
 }
