@@ -8,47 +8,53 @@ import (
 	"github.com/hoist-dev/hoist/transfer/wire"
 )
 
-// handleAuthentication answers an AUTHENTICATION frame.
+// handleAuthentication answers an AUTHENTICATION frame. The token is
+// verified before the file list is decoded, and the list is decoded with
+// the limits applied, so that a stranger's payload costs little memory.
 func (s *session) handleAuthentication(payload []byte) {
-	a, err := wire.DecodeAuthentication(payload)
+	head, err := wire.DecodeAuthenticationHead(payload)
 	if err != nil {
 		s.replyErr(messageID(payload), toWireError(err))
 		return
 	}
-	if len(a.MessageID) > MaxMessageID {
-		s.replyErr("", wire.Errorf(wire.CodeBadRequest, "message-id is %d bytes, limit %d", len(a.MessageID), MaxMessageID))
+	if len(head.MessageID) > MaxMessageID {
+		s.replyErr("", wire.Errorf(wire.CodeBadRequest, "message-id is %d bytes, limit %d", len(head.MessageID), MaxMessageID))
 		return
 	}
-	resp, err := s.authenticate(a)
+	resp, err := s.authenticate(head, payload)
 	if err != nil {
 		we := toWireError(err)
-		s.log.Info("authentication refused", "fid", a.FID, "code", we.Code, "reason", we.Reason)
-		s.replyErr(a.MessageID, we)
+		s.log.Info("authentication refused", "fid", truncate(head.FID, 64), "code", we.Code, "reason", we.Reason)
+		s.replyErr(head.MessageID, we)
 		return
 	}
 	s.send(reply{full: resp})
 }
 
-func (s *session) authenticate(a *wire.Authentication) (*wire.Response, error) {
+func (s *session) authenticate(head *wire.AuthenticationHead, payload []byte) (*wire.Response, error) {
 	srv := s.srv
 	if s.up != nil {
 		return nil, wire.Errorf(wire.CodeBadRequest, "this connection is already authenticated for upload %s; open another connection for another upload", s.up.fid)
 	}
 	if f := srv.opts.Faults; f != nil {
-		if err := f.Authenticate(s.conn, a); err != nil {
+		if err := f.Authenticate(s.conn, &wire.Authentication{MessageID: head.MessageID, Token: head.Token, FID: head.FID}); err != nil {
 			return nil, err
 		}
 	}
-	user, err := srv.opts.Verifier.Verify(a.Token)
+	user, err := srv.opts.Verifier.Verify(head.Token)
 	if err != nil {
 		return nil, wire.Errorf(wire.CodeUnauthorized, "%v", err)
 	}
 	if err := store.SafeName(user); err != nil {
 		return nil, wire.Errorf(wire.CodeUnauthorized, "the token's subject cannot name a user: %v", err)
 	}
-	fid, err := uuid.Parse(a.FID)
+	fid, err := uuid.Parse(head.FID)
 	if err != nil {
-		return nil, wire.Errorf(wire.CodeBadRequest, "fid %q is not a UUID", truncate(a.FID, 64))
+		return nil, wire.Errorf(wire.CodeBadRequest, "fid %q is not a UUID", truncate(head.FID, 64))
+	}
+	a, err := wire.DecodeAuthenticationLimited(payload, srv.limits.MaxFiles, srv.limits.MaxTags)
+	if err != nil {
+		return nil, err
 	}
 	req, werr := srv.checkRequest(a)
 	if werr != nil {
@@ -69,7 +75,7 @@ func (s *session) authenticate(a *wire.Authentication) (*wire.Response, error) {
 	}
 	s.up = u
 	s.log = s.log.With("user", user, "fid", fid.String())
-	return srv.authOK(a.MessageID, u), nil
+	return srv.authOK(head.MessageID, u), nil
 }
 
 // takeOver makes s the session allowed to send u's chunks. A session that

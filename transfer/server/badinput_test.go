@@ -113,7 +113,8 @@ func TestBadMessages(t *testing.T) {
 
 	c.sendFrame(wire.TypeAuthentication, []byte(`{"message-id":"m2","token":`))
 	expectError(t, c.recv(), wire.CodeBadRequest)
-	c.sendFrame(wire.TypeAuthentication, []byte(`{"message-id":"m3","files":"nope"}`))
+	// A field of the wrong type is found once the token is verified.
+	c.sendFrame(wire.TypeAuthentication, []byte(`{"message-id":"m3","files":"nope","token":"`+srv.Token("alice")+`","fid":"`+uuid.NewString()+`"}`))
 	r = c.recv()
 	expectError(t, r, wire.CodeBadRequest)
 	if r.MessageID != "" && r.MessageID != "m3" {

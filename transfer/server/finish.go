@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -164,18 +165,34 @@ func (f *finisher) hashRest(ctx context.Context, h hash.Hash, part store.Part, h
 func (f *finisher) settle(ctx context.Context, j finishJob, rec *store.File, err error) {
 	u := j.u
 	srv := f.srv
+	noName := errors.Is(err, store.ErrNoFreeName)
 	u.mu.Lock()
 	fs := u.files[j.file]
 	if err != nil {
 		fs.finishing = false
 		// Start the hash over next time: its state is unknown now.
 		fs.h, fs.hashed = nil, 0
-		u.markBroken(err)
+		if !noName {
+			u.markBroken(err)
+		}
 	} else {
 		fs.done = rec
 		fs.held, fs.pending, fs.h = nil, nil, nil
 	}
 	u.mu.Unlock()
+	if noName {
+		// The upload's state is sound, and will stay so: retrying cannot
+		// help until the user frees a name, so the answer is final.
+		name := u.rec.Files[j.file].Name
+		srv.log.Warn("no free name for a complete file", "user", u.rec.Owner, "name", name, "fid", u.fid, "file", j.file)
+		we := wire.Errorf(wire.CodeNoFreeName, "file %d (%s) cannot be stored: that name and every numbered variant of it are taken in your storage area; rename the file or have names freed", j.file, name)
+		if j.done != nil {
+			j.done <- we
+			return
+		}
+		j.chunk.s.commitDone(reply{id: j.chunk.id, err: we})
+		return
+	}
 	if err != nil {
 		srv.log.Error("completing file", "fid", u.fid, "file", j.file, "err", err)
 		srv.dropUpload(u)

@@ -34,8 +34,9 @@ type Limits struct {
 	// for their answer before the server stops reading from it (default 4096).
 	MaxPending int
 	// IdleTimeout closes a connection that starts no frame for this long
-	// (default 5 minutes); FrameTimeout bounds reading one frame once it has
-	// started, and writing answers (default 30 seconds).
+	// (default 5 minutes); FrameTimeout closes one that, inside a frame,
+	// sends nothing for this long (a slow link that keeps delivering is
+	// never cut), and bounds writing answers (default 30 seconds).
 	IdleTimeout  time.Duration
 	FrameTimeout time.Duration
 	// MaxOpenFiles bounds the partial files the embedded store keeps open
@@ -43,6 +44,11 @@ type Limits struct {
 	// them. It bounds the descriptors uploads cost, however many files
 	// they announce.
 	MaxOpenFiles int
+	// UnauthenticatedMemory bounds the bytes of frames over 64 KiB that
+	// connections without an accepted AUTHENTICATION may have buffered at
+	// once, all together (default 64 MiB). A connection that finds it
+	// spent waits, up to FrameTimeout, then is answered busy and closed.
+	UnauthenticatedMemory int64
 	// PartialExpiry is how long an upload may go untouched before it is
 	// forgotten and its partial data deleted (default 7 days).
 	PartialExpiry time.Duration
@@ -62,6 +68,8 @@ const (
 	DefaultFrameTimeout   = 30 * time.Second
 	DefaultPartialExpiry  = 7 * 24 * time.Hour
 	DefaultMaxOpenFiles   = store.DefaultMaxOpenFiles
+	// DefaultUnauthenticatedMemory is 64 MiB: eight frames of the largest size.
+	DefaultUnauthenticatedMemory = 64 << 20
 )
 
 // MaxChunkSizeLimit is the largest chunk whose TRANSFER still fits in one
@@ -86,6 +94,9 @@ func (l Limits) withDefaults() (Limits, error) {
 	if l.MaxFileSize == 0 {
 		l.MaxFileSize = DefaultMaxFileSize
 	}
+	if l.UnauthenticatedMemory == 0 {
+		l.UnauthenticatedMemory = DefaultUnauthenticatedMemory
+	}
 	if l.MaxChunks == 0 {
 		l.MaxChunks = DefaultMaxChunks
 	}
@@ -101,7 +112,7 @@ func (l Limits) withDefaults() (Limits, error) {
 	defDur(&l.PartialExpiry, DefaultPartialExpiry)
 	switch {
 	case l.MaxFileSize < 0, l.Quota < 0, l.MaxConnections < 0, l.MaxFiles < 0, l.MaxTags < 0,
-		l.MaxTagLength < 0, l.MaxChunkSize < 0, l.MaxPending < 0, l.MaxOpenFiles < 0, l.IdleTimeout < 0,
+		l.MaxTagLength < 0, l.MaxChunkSize < 0, l.MaxPending < 0, l.MaxOpenFiles < 0, l.UnauthenticatedMemory < 0, l.IdleTimeout < 0,
 		l.FrameTimeout < 0, l.PartialExpiry < 0:
 		return l, fmt.Errorf("server limits: negative value in %+v", l)
 	case l.MaxChunkSize > MaxChunkSizeLimit:

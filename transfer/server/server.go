@@ -43,8 +43,10 @@ type Faults interface {
 	// The server serves the result and hands it back to the hooks below as
 	// conn, so that they can keep per-connection state.
 	WrapConn(conn io.ReadWriteCloser) io.ReadWriteCloser
-	// Authenticate runs before an AUTHENTICATION is checked. A non-nil error
-	// is answered instead (a *wire.Error keeps its code, others are internal).
+	// Authenticate runs before an AUTHENTICATION is checked; a carries only
+	// its message-id, token and fid, since the rest is decoded after the
+	// token is verified. A non-nil error is answered instead (a *wire.Error
+	// keeps its code, others are internal).
 	Authenticate(conn io.ReadWriteCloser, a *wire.Authentication) error
 	// Chunk runs after a chunk passed every check, before it is stored. A
 	// non-nil error is answered and nothing is stored.
@@ -90,8 +92,11 @@ type Server struct {
 	log    *slog.Logger
 	now    func() time.Time
 
-	commit *committer
-	finish *finisher
+	commit  *committer
+	finish  *finisher
+	preauth *byteBudget // memory for frames of unauthenticated connections
+	// bigFrames are idle buffers of the largest frame size for them.
+	bigFrames chan []byte
 
 	mu        sync.Mutex
 	uploads   map[uuid.UUID]*upload
@@ -163,6 +168,8 @@ func New(opts Options) (*Server, error) {
 		uploads:   make(map[uuid.UUID]*upload),
 		sessions:  make(map[*session]struct{}),
 		listeners: make(map[net.Listener]struct{}),
+		preauth:   newByteBudget(limits.UnauthenticatedMemory),
+		bigFrames: make(chan []byte, limits.UnauthenticatedMemory/wire.MaxPayload),
 		catalogC:  make(chan struct{}, 1),
 		done:      make(chan struct{}),
 	}

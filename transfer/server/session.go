@@ -31,10 +31,11 @@ type session struct {
 	remote string
 	log    *slog.Logger
 
-	br *bufio.Reader
-	fr *wire.Reader
-	rd interface{ SetReadDeadline(time.Time) error }
-	wd interface{ SetWriteDeadline(time.Time) error }
+	br       *bufio.Reader
+	fr       *wire.Reader
+	progress *progressReader // under br when rd is set
+	rd       interface{ SetReadDeadline(time.Time) error }
+	wd       interface{ SetWriteDeadline(time.Time) error }
 
 	// out carries answers to the writer. Every frame the reader handles
 	// takes a slot first and gets exactly one answer; the writer frees the
@@ -52,6 +53,8 @@ type session struct {
 	committed  chan struct{} // ... and every chunk it took is committed
 
 	up          *upload // reader goroutine only
+	reserved    int64   // bytes of Server.preauth held for the frame being handled
+	frameBuf    []byte  // and the buffer it was read into
 	transfer    wire.Transfer
 	rawTransfer wire.Transfer
 
@@ -86,11 +89,16 @@ func (srv *Server) newSession(ctx context.Context, conn io.ReadWriteCloser, remo
 		readerDone: make(chan struct{}),
 		committed:  make(chan struct{}),
 	}
-	s.br = bufio.NewReaderSize(conn, 64<<10)
-	s.fr = wire.NewReader(s.br) // shares br: NewReaderSize returns it as is
 	if d, ok := conn.(interface{ SetReadDeadline(time.Time) error }); ok && d.SetReadDeadline(time.Time{}) == nil {
 		s.rd = d
 	}
+	var src io.Reader = conn
+	if s.rd != nil {
+		s.progress = &progressReader{s: s}
+		src = s.progress
+	}
+	s.br = bufio.NewReaderSize(src, 64<<10)
+	s.fr = wire.NewReader(s.br) // shares br: NewReaderSize returns it as is
 	if d, ok := conn.(interface{ SetWriteDeadline(time.Time) error }); ok && d.SetWriteDeadline(time.Time{}) == nil {
 		s.wd = d
 	}
@@ -154,36 +162,80 @@ func (s *session) readLoop() string {
 		}
 		f, idle, err := s.readFrame()
 		if err != nil {
+			s.releaseReservation()
 			return s.readError(err, idle)
 		}
 		if !s.takeSlot() {
+			s.releaseReservation()
 			return "server stopped the session"
 		}
-		switch f.Type {
-		case wire.TypeAuthentication:
-			s.handleAuthentication(f.Payload)
-		case wire.TypeTransfer:
-			s.handleTransfer(f.Payload, false)
-		case wire.TypeTransferRaw:
-			if s.srv.opts.DisableRawTransfer {
-				s.replyErr(messageID(f.Payload), wire.Errorf(wire.CodeBadRequest, "this server does not accept TRANSFER-RAW (user type 4); use TRANSFER"))
-				break
-			}
-			s.handleTransfer(f.Payload, true)
-		default:
-			s.replyErr(messageID(f.Payload), wire.Errorf(wire.CodeBadRequest, "unknown user type %d", byte(f.Type)))
-		}
+		s.handleFrame(f)
+		s.releaseReservation()
 	}
 }
 
+// handleFrame answers one frame.
+func (s *session) handleFrame(f wire.Frame) {
+	switch f.Type {
+	case wire.TypeAuthentication:
+		s.handleAuthentication(f.Payload)
+	case wire.TypeTransfer:
+		s.handleTransfer(f.Payload, false)
+	case wire.TypeTransferRaw:
+		if s.srv.opts.DisableRawTransfer {
+			s.replyErr(messageID(f.Payload), wire.Errorf(wire.CodeBadRequest, "this server does not accept TRANSFER-RAW (user type 4); use TRANSFER"))
+			return
+		}
+		s.handleTransfer(f.Payload, true)
+	default:
+		s.replyErr(messageID(f.Payload), wire.Errorf(wire.CodeBadRequest, "unknown user type %d", byte(f.Type)))
+	}
+}
+
+// progressReader reads the session's connection and, whenever bytes
+// arrive, pushes the read deadline to a frame timeout from now: the frame
+// timeout bounds the silence inside a frame, not the time a large frame
+// takes on a slow link.
+type progressReader struct {
+	s        *session
+	deadline time.Time
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.s.conn.Read(b)
+	if n > 0 {
+		s := p.s
+		ft := s.srv.limits.FrameTimeout
+		// Moving the deadline costs a timer update: do it only when at
+		// least a tenth of the timeout has passed.
+		if now := time.Now(); p.deadline.Sub(now) < ft-ft/10 {
+			p.deadline = now.Add(ft)
+			s.rd.SetReadDeadline(p.deadline)
+			if s.stopping.Load() {
+				// stopReading ran meanwhile: keep its deadline in the past.
+				s.rd.SetReadDeadline(time.Unix(1, 0))
+			}
+		}
+	}
+	return n, err
+}
+
+// setReadDeadline sets the connection's read deadline and tells the
+// progress reader, so that it extends from there.
+func (s *session) setReadDeadline(t time.Time) {
+	s.rd.SetReadDeadline(t)
+	s.progress.deadline = t
+}
+
 // readFrame reads one frame: the wait for its first byte is bounded by the
-// idle timeout, the rest by the frame timeout. idle reports whether an
-// error came while waiting for the first byte.
+// idle timeout; after that, every gap between arriving bytes by the frame
+// timeout. idle reports whether an error came while waiting for the first
+// byte.
 func (s *session) readFrame() (f wire.Frame, idle bool, err error) {
 	if s.rd != nil {
 		lim := s.srv.limits
 		if s.br.Buffered() == 0 {
-			s.rd.SetReadDeadline(time.Now().Add(lim.IdleTimeout))
+			s.setReadDeadline(time.Now().Add(lim.IdleTimeout))
 			if s.stopping.Load() {
 				return f, true, errStopped
 			}
@@ -191,16 +243,112 @@ func (s *session) readFrame() (f wire.Frame, idle bool, err error) {
 				return f, true, err
 			}
 		}
-		s.rd.SetReadDeadline(time.Now().Add(lim.FrameTimeout))
+		s.setReadDeadline(time.Now().Add(lim.FrameTimeout))
 		if s.stopping.Load() {
 			return f, false, errStopped
+		}
+	}
+	if s.up == nil {
+		if f, ok, err := s.readStrangerFrame(); ok || err != nil {
+			return f, false, err
 		}
 	}
 	f, err = s.fr.ReadFrame()
 	return f, false, err
 }
 
-var errStopped = errors.New("stopped")
+// smallFrame is the largest payload a connection may read without taking
+// from the server's budget for unauthenticated connections: its reader's
+// buffer holds that much anyway. Frames over pooledFrame are read into
+// buffers of the largest frame size, reused between connections, so that
+// a flood of them leaves no garbage behind.
+const (
+	smallFrame  = 64 << 10
+	pooledFrame = 1 << 20
+)
+
+// readStrangerFrame reads the next frame of a connection that has not
+// authenticated if it is large (ok), in memory taken from the server's
+// budget for such connections before a byte of it is buffered. It waits
+// behind other connections up to the frame timeout, then fails with
+// errNoBudget. Small frames and broken framing are left to ReadFrame.
+func (s *session) readStrangerFrame() (f wire.Frame, ok bool, err error) {
+	h, err := s.br.Peek(wire.HeaderSize)
+	if err != nil {
+		if len(h) > 0 && errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return f, false, err
+	}
+	n := int(binary.BigEndian.Uint32(h[1:5]))
+	if h[0] != wire.MessageData || n > wire.MaxPayload || n <= smallFrame {
+		return f, false, nil
+	}
+	typ := wire.UserType(h[5])
+	size := n
+	if n > pooledFrame {
+		size = wire.MaxPayload
+	}
+	s.reserved = s.srv.preauth.acquire(int64(size), s.stopC, s.srv.limits.FrameTimeout)
+	if s.reserved == 0 {
+		if s.stopping.Load() {
+			return f, false, errStopped
+		}
+		return f, false, errNoBudget
+	}
+	s.frameBuf = s.srv.frameBuffer(size)
+	if _, err := s.br.Discard(wire.HeaderSize); err != nil {
+		return f, false, err
+	}
+	if _, err := io.ReadFull(s.br, s.frameBuf[:n]); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return f, false, err
+	}
+	return wire.Frame{Type: typ, Payload: s.frameBuf[:n]}, true, nil
+}
+
+// releaseReservation returns the buffer and the budget readStrangerFrame
+// took.
+func (s *session) releaseReservation() {
+	if s.frameBuf != nil {
+		s.srv.recycleFrameBuffer(s.frameBuf)
+		s.frameBuf = nil
+	}
+	s.srv.preauth.release(s.reserved)
+	s.reserved = 0
+}
+
+// frameBuffer returns a buffer of size bytes: a pooled one for the largest
+// size, else a new one.
+func (srv *Server) frameBuffer(size int) []byte {
+	if size == wire.MaxPayload {
+		select {
+		case b := <-srv.bigFrames:
+			return b
+		default:
+		}
+	}
+	return make([]byte, size)
+}
+
+// recycleFrameBuffer keeps a buffer of the largest size for the next
+// stranger's frame.
+func (srv *Server) recycleFrameBuffer(b []byte) {
+	if len(b) != wire.MaxPayload {
+		return
+	}
+	select {
+	case srv.bigFrames <- b:
+	default:
+	}
+}
+
+var (
+	errStopped  = errors.New("stopped")
+	errNoBudget = errors.New("no memory budget for another unauthenticated frame")
+)
 
 // readError logs why reading ended and, for a framing error, tells the
 // client before the connection closes.
@@ -211,6 +359,12 @@ func (s *session) readError(err error, idle bool) string {
 		return "server stopped the session"
 	case errors.Is(err, io.EOF):
 		return "client closed the connection"
+	case errors.Is(err, errNoBudget):
+		if s.takeSlot() {
+			s.replyErr("", wire.Errorf(wire.CodeBusy, "the server is busy reading other connections' AUTHENTICATIONs; try again later"))
+		}
+		s.log.Warn("connection refused: memory for unauthenticated connections is spent")
+		return err.Error()
 	case errors.Is(err, wire.ErrFrameTooLarge), errors.Is(err, wire.ErrMessageType):
 		if s.takeSlot() {
 			s.replyErr("", wire.Errorf(wire.CodeBadRequest, "broken framing, closing the connection: %v", err))
@@ -221,7 +375,7 @@ func (s *session) readError(err error, idle bool) string {
 		if idle {
 			return fmt.Sprintf("idle for %v", s.srv.limits.IdleTimeout)
 		}
-		return fmt.Sprintf("frame not received within %v", s.srv.limits.FrameTimeout)
+		return fmt.Sprintf("no byte of a started frame for %v", s.srv.limits.FrameTimeout)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		s.log.Warn("connection ended inside a frame")
 		return "truncated frame"

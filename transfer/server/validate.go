@@ -8,6 +8,7 @@ import (
 
 	"github.com/hoist-dev/hoist/transfer/store"
 	"github.com/hoist-dev/hoist/transfer/wire"
+	"golang.org/x/text/unicode/norm"
 )
 
 // checkRequest validates an AUTHENTICATION's files, tags and chunk size
@@ -23,6 +24,9 @@ func (srv *Server) checkRequest(a *wire.Authentication) (*store.Upload, *wire.Er
 	files := make([]store.FileInfo, len(a.Files))
 	var total uint64
 	for i, f := range a.Files {
+		// One name, one spelling: "é" composed or decomposed is the same
+		// file name (NFC, as macOS and most tools write it).
+		f.Name = norm.NFC.String(f.Name)
 		if err := store.SafeName(f.Name); err != nil {
 			return nil, wire.Errorf(wire.CodeBadRequest, "file %d: %v", i, err)
 		}
@@ -58,7 +62,7 @@ func (srv *Server) checkRequest(a *wire.Authentication) (*store.Upload, *wire.Er
 func (srv *Server) checkTags(in []string) ([]string, *wire.Error) {
 	lim := srv.limits
 	if len(in) > lim.MaxTags {
-		return nil, wire.Errorf(wire.CodeBadRequest, "%d tags, limit %d", len(in), lim.MaxTags)
+		return nil, wire.Errorf(wire.CodeBadRequest, "more than %d tags", lim.MaxTags)
 	}
 	tags := slices.Clone(in)
 	for i, t := range tags {

@@ -20,6 +20,9 @@ const (
 	CodeQuota Code = "quota"
 	// CodeConflict: the fid exists with other files, tags or chunk size.
 	CodeConflict Code = "conflict"
+	// CodeNoFreeName: a file cannot be stored because its name and every
+	// variant the server may use instead are taken; retrying cannot help.
+	CodeNoFreeName Code = "no-free-name"
 	// CodeCorrupt: a chunk's checksum did not match; nothing was stored, resend it.
 	CodeCorrupt Code = "corrupt"
 	// CodeBusy: the server cannot take this now; reconnect later.
@@ -31,7 +34,7 @@ const (
 // Codes lists every code, in the order PROTOCOL.md documents them.
 var Codes = []Code{
 	CodeUnauthorized, CodeForbidden, CodeBadRequest, CodeTooLarge, CodeQuota,
-	CodeConflict, CodeCorrupt, CodeBusy, CodeInternal,
+	CodeConflict, CodeNoFreeName, CodeCorrupt, CodeBusy, CodeInternal,
 }
 
 // Retryable reports whether a request answered with c may succeed later
@@ -77,6 +80,7 @@ var (
 	ErrTooLarge     = &Error{Code: CodeTooLarge}
 	ErrQuota        = &Error{Code: CodeQuota}
 	ErrConflict     = &Error{Code: CodeConflict}
+	ErrNoFreeName   = &Error{Code: CodeNoFreeName}
 	ErrCorrupt      = &Error{Code: CodeCorrupt}
 	ErrBusy         = &Error{Code: CodeBusy}
 	ErrInternal     = &Error{Code: CodeInternal}
