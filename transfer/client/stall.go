@@ -55,7 +55,7 @@ func (s *stallConn) Read(p []byte) (int, error) {
 		if !s.due() || sinceWrite < s.timeout {
 			continue // nothing asked, or our bytes are still on their way
 		}
-		return 0, fmt.Errorf("nothing received for %v while an answer was due and nothing could be sent: %w", s.timeout, err)
+		return 0, fmt.Errorf("no answer within %v, and nothing could be sent meanwhile: %w", s.timeout, err)
 	}
 }
 
