@@ -69,6 +69,13 @@ func parseServer(s string) (endpoint, error) {
 			}
 			e.user = u.User.Username()
 		}
+		// ssh would take either for an option (-oProxyCommand=...).
+		if strings.HasPrefix(e.addr, "-") {
+			return endpoint{}, fmt.Errorf("server %q: the ssh host %q begins with \"-\"; refusing it, as ssh would read it as an option", s, e.addr)
+		}
+		if strings.HasPrefix(e.user, "-") {
+			return endpoint{}, fmt.Errorf("server %q: the ssh user %q begins with \"-\"; refusing it, as ssh would read it as an option", s, e.user)
+		}
 		return e, nil
 	}
 	return endpoint{}, fmt.Errorf("server %q: unknown scheme %q (tcp, tls, unix, ssh)", s, u.Scheme)
