@@ -69,6 +69,13 @@ func parseServer(s string) (endpoint, error) {
 			}
 			e.user = u.User.Username()
 		}
+		// ssh would take either for an option (-oProxyCommand=...).
+		if strings.HasPrefix(e.addr, "-") {
+			return endpoint{}, fmt.Errorf("server %q: the ssh host %q begins with \"-\"; refusing it, as ssh would read it as an option", s, e.addr)
+		}
+		if strings.HasPrefix(e.user, "-") {
+			return endpoint{}, fmt.Errorf("server %q: the ssh user %q begins with \"-\"; refusing it, as ssh would read it as an option", s, e.user)
+		}
 		return e, nil
 	}
 	return endpoint{}, fmt.Errorf("server %q: unknown scheme %q (tcp, tls, unix, ssh)", s, u.Scheme)
@@ -97,27 +104,40 @@ func newDialer(o Options) (*dialer, error) {
 	return d, nil
 }
 
-// dial connects to ep.
-func (d *dialer) dial(ctx context.Context, ep endpoint) (conn, error) {
+// dial connects to ep. The stream comes back with its stallConn, which
+// decides when the connection counts as stalled (see stallConn).
+func (d *dialer) dial(ctx context.Context, ep endpoint) (conn, *stallConn, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
+	var nd net.Dialer
 	switch ep.scheme {
-	case "tcp":
-		var nd net.Dialer
-		return nd.DialContext(ctx, "tcp", ep.addr)
-	case "unix":
-		var nd net.Dialer
-		return nd.DialContext(ctx, "unix", ep.addr)
-	case "tls":
-		host, _, _ := net.SplitHostPort(ep.addr)
-		td := tls.Dialer{Config: &tls.Config{RootCAs: d.tlsRoots, ServerName: host, MinVersion: tls.VersionTLS12}}
-		c, err := td.DialContext(ctx, "tcp", ep.addr)
+	case "tcp", "unix":
+		c, err := nd.DialContext(ctx, ep.scheme, ep.addr)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return c.(*tls.Conn), nil
+		sc := newStallConn(c, d.timeout)
+		return sc, sc, nil
+	case "tls":
+		raw, err := nd.DialContext(ctx, "tcp", ep.addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		sc := newStallConn(raw, d.timeout)
+		host, _, _ := net.SplitHostPort(ep.addr)
+		tc := tls.Client(netStallConn{stallConn: sc, nc: raw}, &tls.Config{RootCAs: d.tlsRoots, ServerName: host, MinVersion: tls.VersionTLS12})
+		if err := tc.HandshakeContext(ctx); err != nil {
+			raw.Close()
+			return nil, nil, err
+		}
+		return tc, sc, nil
 	case "ssh":
-		return d.dialSSH(ep)
+		c, err := d.dialSSH(ep)
+		if err != nil {
+			return nil, nil, err
+		}
+		sc := newStallConn(c, d.timeout)
+		return sc, sc, nil
 	}
-	return nil, fmt.Errorf("unknown scheme %q", ep.scheme)
+	return nil, nil, fmt.Errorf("unknown scheme %q", ep.scheme)
 }

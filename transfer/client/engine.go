@@ -21,6 +21,7 @@ type Engine struct {
 	journal *journal
 	dialer  *dialer
 	events  *emitter
+	links   *linkBook
 
 	ctx    context.Context // ends on Close
 	cancel context.CancelFunc
@@ -47,7 +48,7 @@ func New(opts Options) (*Engine, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Engine{
-		opts: o, log: o.Logger, journal: j, dialer: d, events: newEmitter(),
+		opts: o, log: o.Logger, journal: j, dialer: d, events: newEmitter(), links: openLinkBook(j.dir),
 		ctx: ctx, cancel: cancel, uploads: make(map[string]*upload),
 	}, nil
 }
@@ -85,7 +86,7 @@ func (e *Engine) Start(spec Spec) (fid string, err error) {
 	}
 	entry := JournalEntry{
 		FID: id.String(), Server: e.opts.Server, Tags: slices.Clone(spec.Tags),
-		ChunkSize: e.opts.ChunkSize, Created: time.Now().UTC(),
+		ChunkSize: chunkAsk(e.opts.ChunkSize, e.links.rate(e.opts.Server, time.Now())), Created: time.Now().UTC(),
 	}
 	seen := make(map[string]string)
 	for _, lf := range spec.Files {

@@ -126,8 +126,8 @@ func (j *journal) list() ([]JournalEntry, error) {
 	var errs []error
 	for _, de := range des {
 		fid, ok := strings.CutSuffix(de.Name(), ".json")
-		if !ok || de.IsDir() || strings.HasPrefix(fid, ".") {
-			continue
+		if !ok || de.IsDir() || uuid.Validate(fid) != nil {
+			continue // not an entry: a temporary file, links.json, ...
 		}
 		e, err := j.get(fid)
 		if err != nil {

@@ -44,8 +44,12 @@ type Options struct {
 	// Token supplies the JWT; it is asked again on every connection, so a
 	// source that re-reads a file or reruns a command picks up a new token.
 	Token TokenSource
-	// ChunkSize is the chunk size asked for, at most MaxChunkSize. The server
-	// fixes the actual size at an upload's first authentication.
+	// ChunkSize is the largest chunk size a new upload asks for, at most
+	// MaxChunkSize. Within it the engine picks the size by the throughput it
+	// last measured to the server (remembered in JournalDir/links.json): a
+	// chunk should cross the link in about two seconds, never below
+	// MinChunkSize; a server not measured yet gets 256 KiB. The server fixes
+	// the actual size at an upload's first authentication.
 	ChunkSize int
 	// Window caps the TRANSFERs in flight. The engine adapts the window to the
 	// measured bandwidth-delay product and never exceeds these caps.

@@ -46,6 +46,11 @@ type session struct {
 	draining      bool // paused: send nothing new, wait for answers
 	progressed    bool // a chunk was acknowledged
 
+	// For the link's throughput: chunk bytes acknowledged, and when the
+	// first chunk went out and the last answer came.
+	ackedBytes         int64
+	firstSend, lastAck time.Time
+
 	outstanding atomic.Int64 // requests written and not answered; read by the reader
 	responses   chan *wire.Response
 	readErr     chan error
@@ -60,6 +65,9 @@ type flight struct {
 	stamp    sendStamp
 	stale    bool // timed out and queued again; no longer in the window
 	answered bool
+	// overtaken is when a TRANSFER sent after this one was answered: from
+	// then on this one's answer is overdue.
+	overtaken time.Time
 }
 
 // session connects, authenticates and sends until nothing is missing (nil),
@@ -74,7 +82,7 @@ func (u *upload) session(ctx context.Context, attempt int) (progressed bool, err
 		}
 		return false, permanent(fmt.Errorf("reading the token: %w", err))
 	}
-	c, err := u.e.dialer.dial(ctx, u.ep)
+	c, sc, err := u.e.dialer.dial(ctx, u.ep)
 	if err != nil {
 		return false, fmt.Errorf("connecting to %s: %w", u.entry.Server, err)
 	}
@@ -98,6 +106,8 @@ func (u *upload) session(ctx context.Context, attempt int) (progressed bool, err
 	if err := u.applyAuth(resp); err != nil {
 		return false, err
 	}
+	// From now on an answer is due only while requests are outstanding.
+	sc.expect(func() bool { return s.outstanding.Load() > 0 })
 	s.raw = slices.Contains(resp.Extensions, wire.ExtensionRawTransfer)
 	s.win = newWindow(o.Window, u.chunkSize)
 	u.windowBytes = s.win.bytes()
@@ -115,6 +125,7 @@ func (u *upload) session(ctx context.Context, attempt int) (progressed bool, err
 		c.Close()
 		reader.Wait()
 		s.abandon(err)
+		s.measureLink()
 	}()
 	err = s.loop(ctx)
 	return s.progressed, err
@@ -138,7 +149,6 @@ func (s *session) authenticate(token string) (*wire.Response, error) {
 	if err != nil {
 		return nil, permanent(err)
 	}
-	s.c.SetWriteDeadline(time.Now().Add(s.timeout))
 	if err := s.w.WriteFrame(wire.TypeAuthentication, payload); err != nil {
 		if errors.Is(err, wire.ErrFrameTooLarge) {
 			err = permanent(fmt.Errorf("the file list does not fit one AUTHENTICATION: %w", err))
@@ -148,7 +158,6 @@ func (s *session) authenticate(token string) (*wire.Response, error) {
 	if err := s.w.Flush(); err != nil {
 		return nil, s.writeError("sending the authentication", err)
 	}
-	s.c.SetReadDeadline(time.Now().Add(s.timeout))
 	fr, err := s.r.ReadFrame()
 	if err != nil {
 		return nil, s.readError("waiting for the authentication answer", err)
@@ -181,7 +190,7 @@ func decodeResponse(fr wire.Frame) (*wire.Response, error) {
 func (s *session) readError(doing string, err error) error {
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return fmt.Errorf("%s: no answer within %v: %w", doing, s.timeout, err)
+		return fmt.Errorf("%s: the connection stalled: %w", doing, err)
 	case err == io.EOF:
 		return fmt.Errorf("%s: connection dropped by the server: %w", doing, io.ErrUnexpectedEOF)
 	case dropped(err): // keeps err, which may say more (ssh's reason) and be final
@@ -204,15 +213,11 @@ func (s *session) writeError(doing string, err error) error {
 }
 
 // readLoop reads responses until the connection fails or the session quits.
-// Every read has a deadline; running into it while requests are outstanding
-// means the connection stalled.
+// The stream's stallConn ends a read only when the connection stalled: an
+// answer is due, and nothing came or went for the read timeout.
 func (s *session) readLoop() {
 	for {
-		s.c.SetReadDeadline(time.Now().Add(s.timeout))
 		fr, err := s.r.ReadFrame()
-		if errors.Is(err, os.ErrDeadlineExceeded) && s.outstanding.Load() == 0 {
-			continue // nothing asked, nothing due: an idle wait, not a stall
-		}
 		var resp *wire.Response
 		if err == nil {
 			resp, err = decodeResponse(fr)
@@ -331,7 +336,6 @@ func (s *session) flush() error {
 	if s.w.Buffered() == 0 {
 		return nil
 	}
-	s.c.SetWriteDeadline(time.Now().Add(s.timeout))
 	if err := s.w.Flush(); err != nil {
 		return s.writeError("sending chunks", err)
 	}
@@ -371,13 +375,15 @@ func (s *session) send(f *upFile, ref chunkRef, n int) error {
 	}
 
 	now := time.Now()
+	if s.firstSend.IsZero() {
+		s.firstSend = now
+	}
 	fl := &flight{id: t.MessageID, ref: ref, n: n, stamp: s.win.sent(now, s.inflight == 0)}
 	s.pending[fl.id] = fl
 	s.order = append(s.order, fl)
 	s.inflight++
 	s.inflightBytes += int64(n)
 	s.outstanding.Add(1) // before the frame can reach the server
-	s.c.SetWriteDeadline(now.Add(s.timeout))
 	if err := s.w.WriteFrameParts(typ, u.frame, body); err != nil {
 		return s.writeError("sending chunks", err)
 	}
@@ -457,8 +463,12 @@ func (s *session) handle(r *wire.Response) error {
 		return nil
 	}
 	if !fl.stale {
-		s.win.acked(time.Now(), fl.n, fl.stamp)
+		now := time.Now()
+		s.win.acked(now, fl.n, fl.stamp)
 		u.windowBytes = s.win.bytes()
+		s.overtake(fl, now)
+		s.ackedBytes += int64(fl.n)
+		s.lastAck = now
 	}
 	if f.state == FileFailed {
 		return nil
@@ -487,35 +497,64 @@ func (s *session) retry(f *upFile, ref chunkRef, reason string) {
 	s.queue.resend(ref)
 }
 
-// expire gives up on chunks unanswered for half the read timeout on a
-// connection that is otherwise alive, and queues them again. (A connection
-// silent for the whole read timeout is stalled and ends the session; half
-// makes sure a single lost answer is noticed first.)
+// overtake starts the clock of every unanswered TRANSFER sent before fl,
+// which was just answered: their answers are overdue now.
+func (s *session) overtake(fl *flight, now time.Time) {
+	for _, o := range s.order {
+		if o == fl {
+			return
+		}
+		if !o.answered && !o.stale && o.overtaken.IsZero() {
+			o.overtaken = now
+		}
+	}
+}
+
+// expire gives up on chunks whose answers are overdue for half the read
+// timeout, and queues them again. An answer is overdue once a chunk sent
+// later was answered: a chunk merely waiting behind others on a slow link
+// is never given up on. (A lost answer with nothing sent after it leaves
+// the connection silent, and the stall ends the session.)
 func (s *session) expire(now time.Time) error {
 	limit := s.timeout / 2
-	for len(s.order) > 0 {
-		fl := s.order[0]
+	for len(s.order) > 0 && (s.order[0].answered || s.order[0].stale) {
+		s.order = s.order[1:]
+	}
+	for _, fl := range s.order {
 		if fl.answered || fl.stale {
-			s.order = s.order[1:]
 			continue
 		}
-		if now.Sub(fl.stamp.sentAt) < limit {
+		// Overtaken times grow along the send order: the first one not
+		// overdue ends the search.
+		if fl.overtaken.IsZero() || now.Sub(fl.overtaken) < limit {
 			break
 		}
-		s.order = s.order[1:]
 		fl.stale = true
 		s.stale++
 		s.inflight--
 		s.inflightBytes -= int64(fl.n)
 		f := s.u.files[fl.ref.file]
 		if f.state != FileFailed && f.chunkState(fl.ref.index) == ChunkInFlight {
-			s.retry(f, fl.ref, fmt.Sprintf("no answer within %v", limit))
+			s.retry(f, fl.ref, fmt.Sprintf("no answer within %v of later chunks' answers", limit))
 		}
 	}
 	if s.stale > s.win.maxChunks {
 		return fmt.Errorf("%d chunks unanswered for %v: the connection looks broken", s.stale, limit)
 	}
 	return nil
+}
+
+// measureLink records the throughput of a session that had at least one
+// full chunk acknowledged, for the chunk size of later uploads.
+func (s *session) measureLink() {
+	d := s.lastAck.Sub(s.firstSend)
+	if s.ackedBytes < int64(s.u.chunkSize) || d <= 0 {
+		return
+	}
+	rate := float64(s.ackedBytes) / d.Seconds()
+	if err := s.u.e.links.observe(s.u.entry.Server, rate, time.Now()); err != nil {
+		s.u.e.log.Warn("recording the link's throughput", "err", err)
+	}
 }
 
 // abandon marks the chunks still in flight when the session ended, so the

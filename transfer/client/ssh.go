@@ -30,8 +30,11 @@ type sshConn struct {
 // stdin is closed, before killing it.
 const sshExitGrace = 3 * time.Second
 
-// dialSSH starts `ssh [-p port] [user@]host <remote command>`.
-func (d *dialer) dialSSH(ep endpoint) (conn, error) {
+// sshArgs are the arguments after the ssh command's name:
+// `[leading args] [-p port] -- [user@]host <remote command>`. The "--" keeps
+// the target from ever being read as an option (parseServer also refuses
+// hosts and users that begin with "-").
+func (d *dialer) sshArgs(ep endpoint) []string {
 	args := append([]string(nil), d.sshCommand[1:]...)
 	if ep.port != "" {
 		args = append(args, "-p", ep.port)
@@ -40,8 +43,12 @@ func (d *dialer) dialSSH(ep endpoint) (conn, error) {
 	if ep.user != "" {
 		target = ep.user + "@" + target
 	}
-	args = append(args, target, d.remoteCommand)
-	cmd := exec.Command(d.sshCommand[0], args...)
+	return append(args, "--", target, d.remoteCommand)
+}
+
+// dialSSH starts ssh with sshArgs.
+func (d *dialer) dialSSH(ep endpoint) (conn, error) {
+	cmd := exec.Command(d.sshCommand[0], d.sshArgs(ep)...)
 
 	inR, inW, err := os.Pipe()
 	if err != nil {

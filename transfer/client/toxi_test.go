@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -256,4 +257,42 @@ func (u *uploadLog) timeline() string {
 		fmt.Fprintf(&b, "\n  %8v %v attempt=%d err=%v", s.At.Sub(t0).Round(time.Millisecond), s.State, s.Attempt, s.Err)
 	}
 	return b.String()
+}
+
+// TestSlowLinkMakesSteadyProgress: through a 24 KiB/s link, with the
+// engine's default settings (nothing but the server, token and journal),
+// a 2 MiB upload completes on one connection, with no chunk resent and no
+// reconnection: no timeout cuts a chunk that is still on its way.
+func TestSlowLinkMakesSteadyProgress(t *testing.T) {
+	t.Parallel()
+	const size = 2 << 20
+	srv := servertest.Start(t)
+	p := startProxy(t, srv.Addr())
+	addToxic(t, p, "bw", "bandwidth", "upstream", `{"rate":25}`) // 25,000 bytes/s
+	o := Options{
+		Server: "tcp://" + p.Listen, Token: StaticToken(srv.Token("alice")),
+		JournalDir: filepath.Join(t.TempDir(), "journal"),
+	}
+	e, rec := newEngine(t, o)
+	path, data := writeFile(t, t.TempDir(), "f.bin", size, 15)
+	fid, err := e.Start(Spec{Files: []LocalFile{{Path: path, Name: "f.bin"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fail at the first sign of a timeout rather than after minutes.
+	rec.waitFor(fid, "the upload to end", 4*time.Minute, func(u *uploadLog) bool {
+		return u.final || u.count(StateBackingOff) > 0 || len(u.resent) > 0
+	})
+	u := rec.log(fid)
+	if u.count(StateBackingOff) > 0 || len(u.resent) > 0 || u.count(StateConnecting) != 1 {
+		t.Fatalf("states %v, %d chunks resent (%q): the slow link was cut", u.states, len(u.resent), u.reasons)
+	}
+	if err := wait(t, e, fid); err != nil {
+		t.Fatal(err)
+	}
+	checkStored(t, srv, "alice", map[string][]byte{"f.bin": data})
+	if chunks := len(u.acked); chunks < 8 {
+		t.Errorf("%d chunks for 2 MiB at 24 KiB/s: chunks this large take more than a few seconds each", chunks)
+	}
+	t.Logf("%d chunks of %d bytes", len(u.acked), u.last.Files[0].ChunkSize)
 }
