@@ -30,6 +30,8 @@ func (m *Model) View() string {
 	switch {
 	case m.confirm != nil:
 		content = m.confirm.view(&m.styles, &m.keys, m.width, h)
+	case m.details != nil:
+		content = m.details.view(m, m.width, h)
 	case m.showHelp:
 		content = m.helpView(h)
 	case m.editing:
@@ -111,7 +113,7 @@ func (m *Model) statusLine() string {
 	s := &m.styles
 	switch {
 	case m.err != nil:
-		return s.Error.Render(truncate("✗ error: "+m.err.Error(), m.width))
+		return s.Error.Render(truncate("✗ error: "+oneLine(m.err.Error()), m.width))
 	case m.notice != "":
 		return s.Notice.Render(truncate("• "+m.notice, m.width))
 	}
@@ -144,11 +146,16 @@ func (m *Model) footer() string {
 	switch {
 	case m.confirm != nil:
 		bindings = m.confirm.shortHelp(&m.keys)
+	case m.details != nil:
+		bindings = m.detailsHelp()
 	case m.showHelp:
 		bindings = []key.Binding{m.keys.Up, m.keys.Down,
 			key.NewBinding(key.WithKeys("?"), key.WithHelp("?/esc", "close help")), m.keys.Quit}
 	default:
 		bindings = m.active().ShortHelp()
+		if m.hasDetails() {
+			bindings = append([]key.Binding{m.keys.Details}, bindings...)
+		}
 	}
 	if m.width < narrowWidth || m.height < narrowHeight {
 		bindings = append([]key.Binding{m.keys.Help}, bindings...)
