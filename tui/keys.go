@@ -144,10 +144,12 @@ func (k KeyMap) helpSections() []helpSection {
 
 // browseHelp is the Browse screen's full help.
 func (k KeyMap) browseHelp() [][]key.Binding {
+	// The keys that do the work first: on a small screen they show
+	// without scrolling.
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter},
+		{k.Toggle, k.Tags, k.Queue, k.Review, k.SelectAll, k.ClearAll},
 		{k.Open, k.Parent, k.Home, k.Hidden, k.Sort, k.ClearFilter},
-		{k.Toggle, k.SelectAll, k.ClearAll, k.Tags, k.Queue, k.Review},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter},
 	}
 }
 

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -165,19 +166,14 @@ func (m *Model) footer() string {
 }
 
 // helpView lists every key of every screen, packing the sections side by
-// side as the width allows; up and down scroll it when it is taller than
-// the screen.
+// side as the width allows and reflowing a section's columns into fewer
+// when they do not fit; up and down scroll it when it is taller than the
+// screen, and its last line says when more is below.
 func (m *Model) helpView(height int) string {
 	s := &m.styles
-	full := m.help
-	full.Width = 0
 	var blocks []string
 	for _, sec := range m.keys.helpSections() {
-		body := full.FullHelpView(sec.groups)
-		if lipgloss.Width(body) > m.width {
-			body = m.help.FullHelpView(sec.groups)
-		}
-		blocks = append(blocks, s.Heading.Render(sec.title)+"\n"+body)
+		blocks = append(blocks, s.Heading.Render(sec.title)+"\n"+m.helpColumns(sec.groups))
 	}
 	var rows []string
 	for len(blocks) > 0 {
@@ -192,11 +188,42 @@ func (m *Model) helpView(height int) string {
 		rows = append(rows, row)
 		blocks = blocks[n:]
 	}
-	intro := s.Meta.Render(truncate("Select with space, tag with t, queue with u, then start with enter in Review.", m.width))
-	lines := strings.Split(intro+"\n\n"+strings.Join(rows, "\n\n"), "\n")
+	intro := s.Meta.Render("Select with space, tag with t, queue with u, then start with enter in Review.")
+	lines := strings.Split(wrap(intro, m.width)+"\n\n"+strings.Join(rows, "\n\n"), "\n")
 	m.helpOffset = max(0, min(m.helpOffset, len(lines)-height))
-	for i, l := range lines {
-		lines[i] = truncate(l, m.width)
+	end := min(len(lines), m.helpOffset+height)
+	shown := lines[m.helpOffset:end]
+	if end < len(lines) && height > 1 {
+		shown[len(shown)-1] = s.Meta.Render(fmt.Sprintf("↓ more (%d of %d lines)", end, len(lines)))
 	}
-	return strings.Join(lines[m.helpOffset:min(len(lines), m.helpOffset+height)], "\n")
+	for i, l := range shown {
+		shown[i] = truncate(l, m.width)
+	}
+	return strings.Join(shown, "\n")
+}
+
+// helpColumns renders groups of bindings as columns side by side. When
+// they are wider than the screen, the bindings are poured into fewer
+// columns, down to one, in the same order; only a single column too wide
+// for the screen is cut.
+func (m *Model) helpColumns(groups [][]key.Binding) string {
+	full := m.help
+	full.Width = 0 // no cutting: fitting is done here
+	var all []key.Binding
+	for _, g := range groups {
+		for _, b := range g {
+			if b.Enabled() {
+				all = append(all, b)
+			}
+		}
+	}
+	for cols := len(groups); cols > 1; cols-- {
+		body := full.FullHelpView(groups)
+		if lipgloss.Width(body) <= m.width {
+			return body
+		}
+		per := max(1, (len(all)+cols-2)/(cols-1))
+		groups = slices.Collect(slices.Chunk(all, per))
+	}
+	return full.FullHelpView(groups)
 }
