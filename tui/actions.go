@@ -26,6 +26,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
+	shown := m.err
 	m.err, m.notice = nil, ""
 
 	if m.confirm != nil {
@@ -40,6 +41,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 			m.confirm = nil
 		}
 		return nil
+	}
+	if m.details != nil {
+		return m.detailsKey(msg)
 	}
 	if m.showHelp {
 		switch {
@@ -74,6 +78,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Help):
 		m.showHelp, m.helpOffset = true, 0
 		return nil
+	case key.Matches(msg, k.Details):
+		return errorCmd(m.openDetails(shown))
 	case key.Matches(msg, k.NextScreen) && m.screen != screenResume:
 		m.screen = (m.screen + 1) % screenResume
 		return nil
@@ -141,8 +147,43 @@ func (m *Model) uploadKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Cancel):
 		m.requestCancel()
 		return nil
+	case key.Matches(msg, k.RetryNow):
+		t, _ := m.uploads.focused()
+		return m.retryNow(t)
 	}
 	return m.uploads.update(msg)
+}
+
+// detailsKey handles a key while the error details view is open.
+func (m *Model) detailsKey(msg tea.KeyMsg) tea.Cmd {
+	k := &m.keys
+	switch {
+	case msg.String() == "ctrl+c", key.Matches(msg, k.Quit):
+		return m.requestQuit()
+	case key.Matches(msg, k.Back), key.Matches(msg, k.Details), key.Matches(msg, k.Help):
+		m.details = nil
+	case key.Matches(msg, k.Up):
+		m.details.offset = max(0, m.details.offset-1)
+	case key.Matches(msg, k.Down):
+		m.details.offset++
+	case key.Matches(msg, k.RetryNow) && m.details.fid != "":
+		return m.retryNow(m.uploads.byFID[m.details.fid])
+	}
+	return nil
+}
+
+// retryNow asks the engine to end t's wait before its next attempt.
+func (m *Model) retryNow(t *tracked) tea.Cmd {
+	if t == nil || !t.active() || t.state != client.StateBackingOff {
+		return errorCmd(errors.New("nothing to retry now: the upload is not waiting to try again"))
+	}
+	fid, num, up := t.fid, t.num, m.up
+	return func() tea.Msg {
+		if err := up.RetryNow(fid); err != nil {
+			return ErrorMsg{fmt.Errorf("upload %d: %w", num, err)}
+		}
+		return noticeMsg(fmt.Sprintf("upload %d: trying again now", num))
+	}
 }
 
 func (m *Model) resumeKey(msg tea.KeyMsg) tea.Cmd {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -47,6 +48,15 @@ func (u *EngineUploader) Resume(fid string) error { return u.engine.Resume(fid) 
 
 // Cancel implements Uploader.
 func (u *EngineUploader) Cancel(fid string) error { return u.engine.Cancel(fid) }
+
+// RetryNow implements Uploader. Engines without RetryNow (before it was
+// added) answer that the countdown must run out.
+func (u *EngineUploader) RetryNow(fid string) error {
+	if e, ok := any(u.engine).(interface{ RetryNow(fid string) error }); ok {
+		return e.RetryNow(fid)
+	}
+	return errors.New("this version of the engine cannot retry early: the next try starts when the countdown ends")
+}
 
 // Unfinished implements Uploader: the journal's unfinished uploads to this
 // server. Entries that could be read are returned next to an error about

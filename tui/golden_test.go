@@ -284,3 +284,13 @@ func TestKeysReadTogetherActOneByOne(t *testing.T) {
 	u.keys("enter", "esc", "u")
 	u.waitFor("Upload 1 · 1 file · 1.1 KiB · tags: hoist, photos")
 }
+
+// TestGoldenHelpNarrow is the help at 60x15: no column cut, the sections
+// reflowed into fewer columns, the rest a scroll away.
+func TestGoldenHelpNarrow(t *testing.T) {
+	u := startUI(t, testOptions(makeTree(t)), 60, 15)
+	u.waitFor("archive.tar")
+	u.keys("?")
+	u.waitFor("↓ more")
+	u.requireGolden()
+}

@@ -197,6 +197,8 @@ func (cv coverage) note(m *Model) {
 	switch {
 	case m.confirm != nil:
 		cv["confirmation"]++
+	case m.details != nil:
+		cv["error details"]++
 	case m.showHelp:
 		cv["help"]++
 	case m.editing:
@@ -215,7 +217,7 @@ func (cv coverage) note(m *Model) {
 func (cv coverage) require(t *testing.T) {
 	t.Helper()
 	for _, want := range []string{"browse", "review", "upload", "resume", "help", "tag editor",
-		"confirmation", "uploads running", "typing a filter"} {
+		"confirmation", "error details", "uploads running", "typing a filter"} {
 		if cv[want] == 0 {
 			t.Errorf("no random sequence reached %s (reached: %v)", want, cv)
 		}

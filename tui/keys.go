@@ -48,9 +48,14 @@ type KeyMap struct {
 	Remove key.Binding
 
 	// Upload.
-	Pause  key.Binding
-	Cancel key.Binding
-	Log    key.Binding
+	Pause    key.Binding
+	Cancel   key.Binding
+	RetryNow key.Binding
+	Log      key.Binding
+
+	// Details opens the error the status line shows, in full, with what to
+	// do about it.
+	Details key.Binding
 
 	// Resume offer.
 	ResumeSelected key.Binding
@@ -102,9 +107,12 @@ func DefaultKeyMap() KeyMap {
 		Start:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start uploads")),
 		Remove: key.NewBinding(key.WithKeys("x", "delete"), key.WithHelp("x", "remove")),
 
-		Pause:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/resume")),
-		Cancel: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cancel upload")),
-		Log:    key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "event log")),
+		Pause:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/resume")),
+		Cancel:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cancel upload")),
+		RetryNow: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry now")),
+		Log:      key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "event log")),
+
+		Details: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "error details")),
 
 		ResumeSelected: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "resume selected")),
 		Skip:           key.NewBinding(key.WithKeys("esc", "n"), key.WithHelp("esc", "not now")),
@@ -128,7 +136,7 @@ func (k KeyMap) helpSections() []helpSection {
 		{"Review", k.reviewHelp()},
 		{"Upload", k.uploadHelp()},
 		{"Everywhere", [][]key.Binding{
-			{k.NextScreen, k.PrevScreen},
+			{k.NextScreen, k.PrevScreen, k.Details},
 			{k.Help, k.Quit},
 		}},
 	}
@@ -136,10 +144,12 @@ func (k KeyMap) helpSections() []helpSection {
 
 // browseHelp is the Browse screen's full help.
 func (k KeyMap) browseHelp() [][]key.Binding {
+	// The keys that do the work first: on a small screen they show
+	// without scrolling.
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter},
+		{k.Toggle, k.Tags, k.Queue, k.Review, k.SelectAll, k.ClearAll},
 		{k.Open, k.Parent, k.Home, k.Hidden, k.Sort, k.ClearFilter},
-		{k.Toggle, k.SelectAll, k.ClearAll, k.Tags, k.Queue, k.Review},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter},
 	}
 }
 
@@ -162,7 +172,7 @@ func (k KeyMap) reviewHelp() [][]key.Binding {
 // uploadHelp is the Upload screen's full help.
 func (k KeyMap) uploadHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Pause, k.Cancel},
+		{k.Up, k.Down, k.Pause, k.Cancel, k.RetryNow},
 		{k.Log, k.PageUp, k.PageDown, k.Back},
 	}
 }

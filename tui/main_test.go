@@ -71,6 +71,9 @@ func (f *fakeUploader) record(call string) error {
 func (f *fakeUploader) Pause(fid string) error  { return f.record("pause " + fid) }
 func (f *fakeUploader) Resume(fid string) error { return f.record("resume " + fid) }
 func (f *fakeUploader) Cancel(fid string) error { return f.record("cancel " + fid) }
+func (f *fakeUploader) RetryNow(fid string) error {
+	return f.record("retry-now " + fid)
+}
 func (f *fakeUploader) ResumeUnfinished(fid string) error {
 	return f.record("resume-unfinished " + fid)
 }

@@ -62,6 +62,8 @@ type Model struct {
 	editing   bool
 	tagTarget int
 	confirm   *confirmation
+	// details is the open error details view, if any.
+	details *details
 
 	// typeahead holds keys typed while the browser was busy.
 	typeahead []tea.KeyMsg

@@ -34,7 +34,11 @@ type Options struct {
 	// FPS caps redraws per second; 0 means 15, which a slow SSH link carries.
 	FPS int
 
-	// Home is the home directory, shown as "~" and opened by the ~ key;
+	// CrashDir is where a report is written if the UI panics (the state
+	// directory); empty means the temporary directory.
+	CrashDir string
+
+		// Home is the home directory, shown as "~" and opened by the ~ key;
 	// empty means none is known.
 	Home string
 	// Now is the clock; nil means time.Now. Tests fix it.
@@ -77,12 +81,10 @@ func Run(ctx context.Context, opts Options, up Uploader) error {
 	SetColor(opts.Color)
 	m := New(opts, up)
 	defer m.Close()
-	p := tea.NewProgram(m,
-		tea.WithContext(ctx),
+	err := runGuarded(ctx, m, m.opts.CrashDir,
 		tea.WithAltScreen(),
 		tea.WithFPS(m.opts.FPS),
 	)
-	_, err := p.Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return ctx.Err()
 	}

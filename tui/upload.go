@@ -55,6 +55,9 @@ func (u *uploadScreen) SetSize(width, height int) { u.width, u.height = width, h
 // ShortHelp implements component.
 func (u *uploadScreen) ShortHelp() []key.Binding {
 	k := u.keys
+	if t, _ := u.focused(); t != nil && t.active() && t.state == client.StateBackingOff {
+		return []key.Binding{k.RetryNow, k.Up, k.Down, k.Pause, k.Cancel, k.Log, k.Back, k.Help, k.Quit}
+	}
 	return []key.Binding{k.Up, k.Down, k.Pause, k.Cancel, k.Log, k.Back, k.Help, k.Quit}
 }
 
@@ -75,7 +78,7 @@ func (u *uploadScreen) add(fid string, up Upload) *tracked {
 func (u *uploadScreen) startFailed(fid string, err error) {
 	if t := u.byFID[fid]; t != nil {
 		t.startErr = err
-		t.lastErr = err.Error()
+		t.lastErr = err
 		u.log.add(logLine{at: u.now(), level: levelError, text: fmt.Sprintf("upload %d could not start: %v", t.num, err)})
 	}
 }
@@ -280,8 +283,8 @@ func (u *uploadScreen) status() string {
 	case t.attempt > 0 && !t.state.Final():
 		parts = append(parts, fmt.Sprintf("attempt %d", t.attempt))
 	}
-	if t.lastErr != "" && t.state != client.StateDone {
-		parts = append(parts, "last error: "+t.lastErr)
+	if t.lastErr != nil && t.state != client.StateDone {
+		parts = append(parts, "last error: "+oneLine(t.lastErr.Error()))
 	}
 	return strings.Join(parts, " · ")
 }

@@ -152,7 +152,7 @@ func (u *uploadScreen) fileStateWord(t *tracked, f *trackedFile) string {
 	}
 	switch t.state {
 	case client.StateFailed:
-		return s.StateFailed.Render("✗ failed: " + orDefault(t.lastErr, "unknown reason"))
+		return s.StateFailed.Render("✗ failed: " + errText(t.lastErr, "unknown reason"))
 	case client.StateSending:
 	default:
 		return u.sessionWord(t)

@@ -22,6 +22,9 @@ type Uploader interface {
 	Resume(fid string) error
 	// Cancel stops an upload for good and forgets it.
 	Cancel(fid string) error
+	// RetryNow ends the wait of an upload that is backing off: its next
+	// attempt starts at once.
+	RetryNow(fid string) error
 	// Unfinished lists uploads from an earlier run that can be resumed.
 	Unfinished() ([]Unfinished, error)
 	// ResumeUnfinished continues one of the uploads Unfinished listed.

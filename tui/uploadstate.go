@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hoist-dev/hoist/transfer/client"
@@ -19,7 +20,9 @@ type tracked struct {
 	state   client.State
 	attempt int
 	retryAt time.Time
-	lastErr string
+	// lastErr is why the upload last backed off or failed; the status
+	// line shows its first line, the details view all of it.
+	lastErr error
 	// startErr is set when the engine refused to start the upload.
 	startErr error
 	wire     uint64
@@ -70,13 +73,13 @@ func (t *tracked) applySession(ev *client.SessionEvent) logLine {
 	switch ev.State {
 	case client.StateBackingOff:
 		if ev.Err != nil {
-			t.lastErr = ev.Err.Error()
+			t.lastErr = ev.Err
 		}
 		line.level = levelWarn
 		line.text = fmt.Sprintf("%s backing off until %s: %s", who, ev.RetryAt.Format("15:04:05"), errText(ev.Err, "connection lost"))
 	case client.StateFailed:
 		if ev.Err != nil {
-			t.lastErr = ev.Err.Error()
+			t.lastErr = ev.Err
 		}
 		line.level = levelError
 		line.text = fmt.Sprintf("%s failed: %s", who, errText(ev.Err, "unknown reason"))
@@ -133,6 +136,10 @@ func (t *tracked) applyProgress(ev *client.ProgressEvent) []logLine {
 	t.meter.Add(ev.At, acked)
 	return lines
 }
+
+// oneLine folds s, an error's text perhaps of several lines, into one line
+// for the status line and the rows.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func errText(err error, otherwise string) string {
 	if err == nil {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -32,6 +33,8 @@ func (m *Model) View() string {
 	switch {
 	case m.confirm != nil:
 		content = m.confirm.view(&m.styles, &m.keys, m.width, h)
+	case m.details != nil:
+		content = m.details.view(m, m.width, h)
 	case m.showHelp:
 		content = m.helpView(h)
 	case m.editing:
@@ -113,7 +116,7 @@ func (m *Model) statusLine() string {
 	s := &m.styles
 	switch {
 	case m.err != nil:
-		return s.Error.Render(truncate("✗ error: "+m.err.Error(), m.width))
+		return s.Error.Render(truncate("✗ error: "+oneLine(m.err.Error()), m.width))
 	case m.notice != "":
 		return s.Notice.Render(truncate("• "+m.notice, m.width))
 	}
@@ -146,11 +149,16 @@ func (m *Model) footer() string {
 	switch {
 	case m.confirm != nil:
 		bindings = m.confirm.shortHelp(&m.keys)
+	case m.details != nil:
+		bindings = m.detailsHelp()
 	case m.showHelp:
 		bindings = []key.Binding{m.keys.Up, m.keys.Down,
 			key.NewBinding(key.WithKeys("?"), key.WithHelp("?/esc", "close help")), m.keys.Quit}
 	default:
 		bindings = m.active().ShortHelp()
+		if m.hasDetails() {
+			bindings = append([]key.Binding{m.keys.Details}, bindings...)
+		}
 	}
 	if m.width < narrowWidth || m.height < narrowHeight {
 		bindings = append([]key.Binding{m.keys.Help}, bindings...)
@@ -160,19 +168,14 @@ func (m *Model) footer() string {
 }
 
 // helpView lists every key of every screen, packing the sections side by
-// side as the width allows; up and down scroll it when it is taller than
-// the screen.
+// side as the width allows and reflowing a section's columns into fewer
+// when they do not fit; up and down scroll it when it is taller than the
+// screen, and its last line says when more is below.
 func (m *Model) helpView(height int) string {
 	s := &m.styles
-	full := m.help
-	full.Width = 0
 	var blocks []string
 	for _, sec := range m.keys.helpSections() {
-		body := full.FullHelpView(sec.groups)
-		if lipgloss.Width(body) > m.width {
-			body = m.help.FullHelpView(sec.groups)
-		}
-		blocks = append(blocks, s.Heading.Render(sec.title)+"\n"+body)
+		blocks = append(blocks, s.Heading.Render(sec.title)+"\n"+m.helpColumns(sec.groups))
 	}
 	var rows []string
 	for len(blocks) > 0 {
@@ -187,11 +190,42 @@ func (m *Model) helpView(height int) string {
 		rows = append(rows, row)
 		blocks = blocks[n:]
 	}
-	intro := s.Meta.Render(truncate("Select with space, tag with t, queue with u, then start with enter in Review.", m.width))
-	lines := strings.Split(intro+"\n\n"+strings.Join(rows, "\n\n"), "\n")
+	intro := s.Meta.Render("Select with space, tag with t, queue with u, then start with enter in Review.")
+	lines := strings.Split(wrap(intro, m.width)+"\n\n"+strings.Join(rows, "\n\n"), "\n")
 	m.helpOffset = max(0, min(m.helpOffset, len(lines)-height))
-	for i, l := range lines {
-		lines[i] = truncate(l, m.width)
+	end := min(len(lines), m.helpOffset+height)
+	shown := lines[m.helpOffset:end]
+	if end < len(lines) && height > 1 {
+		shown[len(shown)-1] = s.Meta.Render(fmt.Sprintf("↓ more (%d of %d lines)", end, len(lines)))
 	}
-	return strings.Join(lines[m.helpOffset:min(len(lines), m.helpOffset+height)], "\n")
+	for i, l := range shown {
+		shown[i] = truncate(l, m.width)
+	}
+	return strings.Join(shown, "\n")
+}
+
+// helpColumns renders groups of bindings as columns side by side. When
+// they are wider than the screen, the bindings are poured into fewer
+// columns, down to one, in the same order; only a single column too wide
+// for the screen is cut.
+func (m *Model) helpColumns(groups [][]key.Binding) string {
+	full := m.help
+	full.Width = 0 // no cutting: fitting is done here
+	var all []key.Binding
+	for _, g := range groups {
+		for _, b := range g {
+			if b.Enabled() {
+				all = append(all, b)
+			}
+		}
+	}
+	for cols := len(groups); cols > 1; cols-- {
+		body := full.FullHelpView(groups)
+		if lipgloss.Width(body) <= m.width {
+			return body
+		}
+		per := max(1, (len(all)+cols-2)/(cols-1))
+		groups = slices.Collect(slices.Chunk(all, per))
+	}
+	return full.FullHelpView(groups)
 }
