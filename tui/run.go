@@ -38,7 +38,7 @@ type Options struct {
 	// directory); empty means the temporary directory.
 	CrashDir string
 
-		// Home is the home directory, shown as "~" and opened by the ~ key;
+	// Home is the home directory, shown as "~" and opened by the ~ key;
 	// empty means none is known.
 	Home string
 	// Now is the clock; nil means time.Now. Tests fix it.
