@@ -87,6 +87,12 @@ func (u *uploadScreen) fileRow(t *tracked, f *trackedFile, focused bool, now tim
 	case client.FileFailed:
 		stats = []string{plural(f.Retries, "retry", "retries")}
 	default:
+		if !t.sending() {
+			// Paused, backing off, over: no bytes move, so no rate, no
+			// ETA, nothing in flight.
+			stats = []string{plural(f.Retries, "retry", "retries")}
+			break
+		}
 		rate := f.rate.perSecond(now)
 		stats = []string{fmt.Sprintf("%d in flight", f.InFlight), plural(f.Retries, "retry", "retries"), formatRate(rate)}
 		if d, ok := eta(f.Size-f.AckedBytes, rate); ok {
