@@ -67,6 +67,7 @@ func newBrowser(keys *KeyMap, styles *Styles, sel *selection, opts Options, stop
 	l.FilterInput.Prompt = "Filter: "
 	l.FilterInput.Cursor.SetMode(cursor.CursorStatic)
 	l.KeyMap = listKeyMap(keys)
+	l.Title = shortPath(opts.Home, opts.StartDir)
 	return &browser{
 		keys:       keys,
 		styles:     styles,
@@ -400,4 +401,22 @@ func (b *browser) info() string {
 	return s
 }
 
-func (b *browser) view() string { return b.list.View() }
+// view draws the list, or for a directory with nothing to list, its title
+// and one line saying why: bubbles/list says "No entries" twice, in its
+// status bar and in its body.
+func (b *browser) view() string {
+	if len(b.list.Items()) > 0 {
+		return b.list.View()
+	}
+	msg := "This directory is empty."
+	switch hidden := len(b.entries); {
+	case b.entries == nil && b.loading != "":
+		msg = "Reading…"
+	case b.entries == nil:
+		msg = "Nothing to show: the directory could not be read."
+	case hidden > 0:
+		msg = fmt.Sprintf("Only %s here: %s shows them.", plural(hidden, "hidden entry", "hidden entries"), b.keys.Hidden.Help().Key)
+	}
+	title := b.list.Styles.TitleBar.Render(b.list.Styles.Title.Render(b.list.Title))
+	return title + "\n\n" + b.list.Styles.NoItems.Render(msg)
+}
