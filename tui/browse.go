@@ -41,6 +41,8 @@ type browser struct {
 	dir        string
 	entries    []entry
 	showHidden bool
+	// followLinks enters and walks links to directories.
+	followLinks bool
 	sortBy     sortOrder
 
 	// seq numbers directory reads; answers to older reads are dropped.
@@ -53,7 +55,7 @@ type browser struct {
 }
 
 func newBrowser(keys *KeyMap, styles *Styles, sel *selection, opts Options, stop <-chan struct{}) *browser {
-	d := browseDelegate{styles: styles, sel: sel, now: opts.Now}
+	d := browseDelegate{styles: styles, sel: sel, now: opts.Now, skipLinkedDirs: opts.SkipLinkedDirs}
 	l := list.New(nil, d, 0, 0)
 	l.SetShowHelp(false)
 	l.SetShowPagination(true)
@@ -77,6 +79,8 @@ func newBrowser(keys *KeyMap, styles *Styles, sel *selection, opts Options, stop
 		home:       opts.Home,
 		dir:        opts.StartDir,
 		showHidden: opts.ShowHidden,
+
+		followLinks: !opts.SkipLinkedDirs,
 	}
 }
 
@@ -197,7 +201,11 @@ func (b *browser) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	cur, haveCur := b.list.SelectedItem().(entry)
 	switch {
 	case key.Matches(msg, k.Open):
-		if haveCur && cur.dir && cur.err == nil {
+		switch {
+		case !haveCur || !cur.dir || cur.err != nil:
+		case cur.link && !b.followLinks:
+			return errorCmd(fmt.Errorf("%s is a link to a directory: links to directories are not followed (a setting)", cur.name)), true
+		default:
 			return b.open(cur.path, ""), true
 		}
 		return nil, true
@@ -239,14 +247,16 @@ func (b *browser) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 func (b *browser) toggle(e entry) tea.Cmd {
 	switch {
 	case e.err != nil:
-		return errorCmd(fmt.Errorf("cannot select %s: %w", e.name, e.err))
+		return errorCmd(fmt.Errorf("cannot select %s: %s", e.name, e.whyUnreadable()))
+	case e.dir && e.link && !b.followLinks:
+		return errorCmd(fmt.Errorf("cannot select %s: links to directories are not followed (a setting)", e.name))
 	case e.dir:
 		if b.sel.countUnder(e.path) > 0 {
 			b.sel.removeDir(e.path)
 			return nil
 		}
 		b.walks++
-		return walkTree(e.path, b.showHidden, b.stop)
+		return walkTree(e.path, b.showHidden, b.followLinks, b.stop)
 	case !e.regular:
 		return errorCmd(fmt.Errorf("cannot select %s: not a regular file", e.name))
 	case b.sel.has(e.path):
@@ -263,11 +273,11 @@ func (b *browser) selectVisible() tea.Cmd {
 	for _, it := range b.list.VisibleItems() {
 		e := it.(entry)
 		switch {
-		case e.err != nil || (!e.dir && !e.regular):
+		case e.err != nil || (!e.dir && !e.regular) || (e.dir && e.link && !b.followLinks):
 		case e.dir:
 			if b.sel.countUnder(e.path) == 0 {
 				b.walks++
-				cmds = append(cmds, walkTree(e.path, b.showHidden, b.stop))
+				cmds = append(cmds, walkTree(e.path, b.showHidden, b.followLinks, b.stop))
 			}
 		default:
 			b.sel.add(File{Path: e.path, Name: e.name, Size: e.size})
@@ -283,8 +293,18 @@ func (b *browser) walked(msg treeWalkedMsg) tea.Cmd {
 	}
 	b.sel.addDir(msg.root, msg.files)
 	note := fmt.Sprintf("selected %s from %s", plural(len(msg.files), "file", "files"), filepath.Base(msg.root))
+	var also []string
+	if msg.linksFollowed > 0 {
+		also = append(also, "following "+plural(msg.linksFollowed, "link to a directory", "links to directories"))
+	}
+	if msg.linksNotFollowed > 0 {
+		also = append(also, plural(msg.linksNotFollowed, "link to a directory", "links to directories")+" not followed")
+	}
 	if msg.skipped > 0 {
-		note += fmt.Sprintf(" (%d unreadable skipped)", msg.skipped)
+		also = append(also, fmt.Sprintf("%d unreadable skipped", msg.skipped))
+	}
+	if len(also) > 0 {
+		note += " (" + strings.Join(also, "; ") + ")"
 	}
 	return func() tea.Msg { return noticeMsg(note) }
 }
@@ -394,6 +414,16 @@ func (b *browser) info() string {
 	s := "sort: " + b.sortBy.String()
 	if b.showHidden {
 		s += " · hidden shown"
+	}
+	for _, e := range b.entries {
+		if e.link && e.dir && (b.showHidden || !e.hidden()) {
+			if b.followLinks {
+				s += " · dir links followed"
+			} else {
+				s += " · dir links not followed"
+			}
+			break
+		}
 	}
 	if b.busy() {
 		s = "reading… · " + s

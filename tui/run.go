@@ -22,6 +22,10 @@ type Options struct {
 	StartDir string
 	// ShowHidden shows dot files from the start.
 	ShowHidden bool
+	// SkipLinkedDirs shows links to directories as links, neither entered
+	// nor walked when a directory is selected; by default they are
+	// followed like directories.
+	SkipLinkedDirs bool
 	// DefaultTags start every upload's tag list and are always suggested.
 	DefaultTags []string
 	// TagHistoryFile remembers tags used before, for suggestions; empty
