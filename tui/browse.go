@@ -43,7 +43,7 @@ type browser struct {
 	showHidden bool
 	// followLinks enters and walks links to directories.
 	followLinks bool
-	sortBy     sortOrder
+	sortBy      sortOrder
 
 	// seq numbers directory reads; answers to older reads are dropped.
 	seq     int

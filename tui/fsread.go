@@ -114,4 +114,3 @@ func unwrapPathError(err error) error {
 	}
 	return err
 }
-
