@@ -84,7 +84,7 @@ func TestRandomKeySequences(t *testing.T) {
 	}
 	cov := coverage{}
 	for seed := first; seed < first+n; seed++ {
-		if err := playSeed(t, fx, seed, cov); err != nil {
+		if err := playSeed(fx, seed, cov); err != nil {
 			t.Fatalf("seed %d: %v\nreplay: go test ./tui/ -run 'TestRandomKeySequences$' -tui.seed=%d", seed, err, seed)
 		}
 	}
@@ -100,21 +100,21 @@ func FuzzKeySequences(f *testing.F) {
 	f.Add([]byte("\x01\x00\x05/39\x00\x00"))
 	f.Add([]byte(strings.Repeat("\x07\x03\x01\x09", 16)))
 	f.Fuzz(func(t *testing.T, script []byte) {
-		if err := play(t, fx, &byteChooser{b: script}, nil); err != nil {
+		if err := play(fx, &byteChooser{b: script}, nil); err != nil {
 			t.Fatal(err)
 		}
 	})
 }
 
 // playSeed plays the sequence seed makes and turns a panic into an error.
-func playSeed(t testing.TB, fx *keyFixture, seed int64, cov coverage) error {
-	return play(t, fx, rand.New(rand.NewPCG(uint64(seed), 0x686f697374)), cov)
+func playSeed(fx *keyFixture, seed int64, cov coverage) error {
+	return play(fx, rand.New(rand.NewPCG(uint64(seed), 0x686f697374)), cov)
 }
 
 // play plays one sequence of batches the chooser picks, checking after
 // every batch that the screen fits the terminal. A panic is returned as an
 // error with its stack and what led to it.
-func play(t testing.TB, fx *keyFixture, c chooser, cov coverage) (err error) {
+func play(fx *keyFixture, c chooser, cov coverage) (err error) {
 	up := &fakeUploader{events: make(chan client.Event, 1)}
 	if c.IntN(4) == 0 {
 		up.unfinished = fx.unfinished
