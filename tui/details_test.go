@@ -181,3 +181,18 @@ func TestDetailsFollowTheUpload(t *testing.T) {
 	d.events(&client.SessionEvent{FID: fid, At: now, State: client.StateSending, Attempt: 2})
 	d.requireView("The upload is sending now; this was its last error.")
 }
+
+// A file that failed while its upload goes on: its error opens in full.
+func TestDetailsOfAFailedFile(t *testing.T) {
+	d := newDriver(t, testOptions(makeTree(t)), 80, 24)
+	fid := d.startTwoFiles()
+	changed := fmt.Errorf("notes.txt: %w: size 2048 became 4096; upload it again", client.ErrFileChanged)
+	d.events(&client.ProgressEvent{FID: fid, At: fixedNow, State: client.StateSending, Files: []client.FileProgress{
+		{Index: 0, Name: "notes.txt", Size: 2048, Chunks: 1, State: client.FileFailed, Err: changed},
+		{Index: 1, Name: "beach.jpg", Size: 3 << 20, Chunks: 48, State: client.FileSending},
+	}})
+	d.keys("up") // notes.txt
+	d.requireView("✗ failed: notes.txt: file changed", "d error details")
+	d.keys("d")
+	d.requireFlatView("notes.txt of upload 1 failed", "size 2048 became 4096; upload it again")
+}

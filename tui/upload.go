@@ -55,8 +55,13 @@ func (u *uploadScreen) SetSize(width, height int) { u.width, u.height = width, h
 // ShortHelp implements component.
 func (u *uploadScreen) ShortHelp() []key.Binding {
 	k := u.keys
-	if t, _ := u.focused(); t != nil && t.active() && t.state == client.StateBackingOff {
+	t, _ := u.focused()
+	switch {
+	case t != nil && t.active() && t.state == client.StateBackingOff:
 		return []key.Binding{k.RetryNow, k.Up, k.Down, k.Pause, k.Cancel, k.Log, k.Back, k.Help, k.Quit}
+	case t != nil && !t.active():
+		// Nothing to pause or cancel.
+		return []key.Binding{k.Up, k.Down, k.Log, k.Back, k.Help, k.Quit}
 	}
 	return []key.Binding{k.Up, k.Down, k.Pause, k.Cancel, k.Log, k.Back, k.Help, k.Quit}
 }
