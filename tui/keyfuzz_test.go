@@ -123,6 +123,9 @@ func play(fx *keyFixture, c chooser, cov coverage) (err error) {
 		up.startErr = errors.New("beach.jpg: permission denied")
 	}
 	opts := testOptions(fx.root)
+	if c.IntN(3) == 0 {
+		opts.StartDir = filepath.Join(fx.root, "many") // pages of entries
+	}
 	width, height := randomSize(c)
 	d := newLag(opts, up, width, height, c)
 	defer d.m.Close()
@@ -142,10 +145,15 @@ func play(fx *keyFixture, c chooser, cov coverage) (err error) {
 	}
 	steps := 5 + c.IntN(40)
 	for range steps {
-		switch c.IntN(10) {
+		switch c.IntN(11) {
 		case 0, 1, 2, 3, 4:
 			for range 1 + c.IntN(12) {
 				d.deliver(randomKey(c))
+			}
+		case 10:
+			// What issue 11 saw: a filter, enter and moves read together.
+			for _, k := range filterBurst(c) {
+				d.deliver(k)
 			}
 		case 5:
 			width, height = randomSize(c)
@@ -212,12 +220,15 @@ func (cv coverage) note(m *Model) {
 	if m.browse.capturing() {
 		cv["typing a filter"]++
 	}
+	if m.browse.list.IsFiltered() && !m.browse.capturing() {
+		cv["filter applied"]++
+	}
 }
 
 func (cv coverage) require(t *testing.T) {
 	t.Helper()
 	for _, want := range []string{"browse", "review", "upload", "resume", "help", "tag editor",
-		"confirmation", "error details", "uploads running", "typing a filter"} {
+		"confirmation", "error details", "uploads running", "typing a filter", "filter applied"} {
 		if cv[want] == 0 {
 			t.Errorf("no random sequence reached %s (reached: %v)", want, cv)
 		}
@@ -259,8 +270,10 @@ var otherKeys = []tea.KeyType{tea.KeyCtrlA, tea.KeyCtrlD, tea.KeyCtrlU, tea.KeyC
 
 const typedRunes = "abcdefghijklmnopqrstuvwxyzABCZ0123456789 ,./-_~?é日🚀\u200b"
 
-func randomRunes(c chooser, n int) []rune {
-	alphabet := []rune(typedRunes)
+func randomRunes(c chooser, n int) []rune { return randomRunesOf(c, typedRunes, n) }
+
+func randomRunesOf(c chooser, runes string, n int) []rune {
+	alphabet := []rune(runes)
 	out := make([]rune, n)
 	for i := range out {
 		out[i] = alphabet[c.IntN(len(alphabet))]
@@ -294,6 +307,17 @@ func randomKey(c chooser) tea.KeyMsg {
 	}
 	k.Alt = c.IntN(25) == 0
 	return k
+}
+
+// filterBurst is a filter typed, applied and acted on in one read: "/",
+// a few characters of the fixture's names, enter, then keys that move and
+// select.
+func filterBurst(c chooser) []tea.KeyMsg {
+	keys := []tea.KeyMsg{namedKey("/"), {Type: tea.KeyRunes, Runes: randomRunesOf(c, "file0123.jpgx", 1+c.IntN(4))}, namedKey("enter")}
+	for range c.IntN(10) {
+		keys = append(keys, namedKey([]string{" ", "j", "k", "G", "g", "pgdown", "a", "esc"}[c.IntN(8)]))
+	}
+	return keys
 }
 
 // namedKey returns the key message for a binding's key name.
