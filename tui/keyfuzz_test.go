@@ -36,20 +36,18 @@ var (
 	keySeqs = flag.Int("tui.sequences", 2000, "how many random key sequences TestRandomKeySequences plays")
 )
 
-// keyFixture is the tree the random sequences browse. It sits deep below
-// the temporary directory so that random parent-directory keys stay inside
-// it: a sequence would have to climb keyFixtureDepth levels to read the
-// machine's own directories.
+// keyFixture is the tree the random sequences browse: home, a few levels
+// below fence, which the browser may not leave (lagDriver.fence).
 type keyFixture struct {
+	fence      string
 	root       string
 	unfinished []Unfinished
 }
 
-const keyFixtureDepth = 40
-
 func newKeyFixture(t testing.TB) *keyFixture {
 	t.Helper()
-	root := filepath.Join(t.TempDir(), strings.Repeat("up"+string(filepath.Separator), keyFixtureDepth), "home")
+	fence := t.TempDir()
+	root := filepath.Join(fence, "up", "up", "home")
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +63,7 @@ func newKeyFixture(t testing.TB) *keyFixture {
 			t.Fatal(err)
 		}
 	}
-	return &keyFixture{root: root, unfinished: []Unfinished{
+	return &keyFixture{fence: fence, root: root, unfinished: []Unfinished{
 		{FID: "6f1c2e9a-5b7d-4c3e-9f10-2a4b6c8d0e12", Server: "tcp://127.0.0.1:7800",
 			Files: []File{{Path: filepath.Join(root, "archive.tar"), Name: "archive.tar", Size: 5 << 20}},
 			Tags:  []string{"backup"}, Started: fixedNow.Add(-26 * time.Hour)},
@@ -128,6 +126,7 @@ func play(fx *keyFixture, c chooser, cov coverage) (err error) {
 	}
 	width, height := randomSize(c)
 	d := newLag(opts, up, width, height, c)
+	d.fence = fx.fence
 	defer d.m.Close()
 	defer func() {
 		if r := recover(); r != nil {
