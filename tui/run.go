@@ -37,8 +37,9 @@ type Options struct {
 	// FPS caps redraws per second; 0 means 15, which a slow SSH link carries.
 	FPS int
 
-	// CrashDir is where a report is written if the UI panics (the state
-	// directory); empty means the temporary directory.
+	// CrashDir is where a report is written if the UI panics: the state
+	// directory. Empty means no report file: Run's error then carries the
+	// stack.
 	CrashDir string
 
 	// Home is the home directory for "~"; empty means $HOME.
