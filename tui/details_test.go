@@ -64,8 +64,8 @@ var troubles = []struct {
 	{refusal(wire.CodeTooLarge, "too large for server", "file 0 is over the limit"), "max_file_size"},
 	{refusal(wire.CodeConflict, "conflicts with an upload of the same id", ""), "hoist send --discard"},
 	{refusal(wire.CodeForbidden, "not allowed by server", ""), "another user"},
-	{errors.New("ssh: Host key verification failed."), "ssh user@host hoist --version"},
-	{errors.New("ssh exited: user@host: Permission denied (publickey)."), "ssh user@host hoist --version"},
+	{errors.New("ssh: Host key verification failed"), "ssh user@host hoist --version"},
+	{errors.New("ssh exited: user@host: Permission denied (publickey)"), "ssh user@host hoist --version"},
 	{errors.New("the server speaks TLS: use tls://"), "tls://"},
 	{errors.New("hoist is not installed on example.org; see --remote-command"), "--remote-command"},
 	{errors.New("dial tcp: lookup nowhere.invalid: no such host"), "does not resolve"},
@@ -180,4 +180,19 @@ func TestDetailsFollowTheUpload(t *testing.T) {
 	d.requireView("tries again in 2s")
 	d.events(&client.SessionEvent{FID: fid, At: now, State: client.StateSending, Attempt: 2})
 	d.requireView("The upload is sending now; this was its last error.")
+}
+
+// A file that failed while its upload goes on: its error opens in full.
+func TestDetailsOfAFailedFile(t *testing.T) {
+	d := newDriver(t, testOptions(makeTree(t)), 80, 24)
+	fid := d.startTwoFiles()
+	changed := fmt.Errorf("notes.txt: %w: size 2048 became 4096; upload it again", client.ErrFileChanged)
+	d.events(&client.ProgressEvent{FID: fid, At: fixedNow, State: client.StateSending, Files: []client.FileProgress{
+		{Index: 0, Name: "notes.txt", Size: 2048, Chunks: 1, State: client.FileFailed, Err: changed},
+		{Index: 1, Name: "beach.jpg", Size: 3 << 20, Chunks: 48, State: client.FileSending},
+	}})
+	d.keys("up") // notes.txt
+	d.requireView("✗ failed: notes.txt: file changed", "d error details")
+	d.keys("d")
+	d.requireFlatView("notes.txt of upload 1 failed", "size 2048 became 4096; upload it again")
 }

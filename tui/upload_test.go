@@ -26,15 +26,21 @@ func (d *driver) startTwoFiles() string {
 func TestUploadScreenFollowsTheEngine(t *testing.T) {
 	d := newDriver(t, testOptions(makeTree(t)), 80, 24)
 	fid := d.startTwoFiles()
-	d.events(retryScript(fid)...)
+	script := retryScript(fid)
+	d.events(script[:len(script)-1]...)
+	d.requireView("30/48 chunks · 62% · ↑ sending", "4 in flight · 1 retry · 128 KiB/s · ETA 9s",
+		"1.9 MiB of 3.0 MiB (62%) · 128 KiB/s · ETA 9s")
 
+	// The connection drops: no bytes move, so no rate and no ETA.
+	d.events(script[len(script)-1])
 	d.requireView(
 		"1/1 chunks · 100% · ✓ verified",
 		"30/48 chunks · 62% · ↻ backing off",
-		"4 in flight · 1 retry · 128 KiB/s · ETA 9s",
+		"░░░░  1 retry\n",
 		"██████████████████████████████▒▒▒▒!·············",
 		"↻ backing off · next try in 4s (attempt 2) · last error: read tcp",
 	)
+	d.rejectView("KiB/s", "ETA", "in flight ·")
 	if d.m.uploads.running() != 1 {
 		t.Fatal("a backing-off upload does not count as running")
 	}
