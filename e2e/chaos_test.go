@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hoist-dev/hoist/internal/testkit"
 	"github.com/hoist-dev/hoist/transfer/chaos"
 	"github.com/hoist-dev/hoist/transfer/client"
 )
@@ -250,17 +251,17 @@ func TestDemoChaosUI(t *testing.T) {
 		"small.txt": writeRandomFile(t, filepath.Join(work, "small.txt"), 300<<10, 5),
 	}
 	cmd := fmt.Sprintf("cd %s && env -i PATH=%s HOME=%s TERM=screen %s demo --chaos=demo,seed=%s --data ../demo-data; echo DEMO-EXIT=$?; sleep 600",
-		shellQuote(work), shellQuote(os.Getenv("PATH")), shellQuote(home), shellQuote(hoistBinary(t)), demoChaosSeed)
-	tm := newTmux(t, 110, 34, cmd)
+		shellQuote(work), shellQuote(os.Getenv("PATH")), shellQuote(home), shellQuote(hoistBinary()), demoChaosSeed)
+	tm := testkit.NewTerm(t, 110, 34, cmd)
 
-	tm.waitFor("big.bin")
-	tm.keys("a") // select both files
-	tm.waitFor("2 files selected")
-	tm.keys("u")
-	tm.waitFor("1 upload, 2 files")
-	tm.keys("Enter")
-	tm.waitFor("Upload 1")
-	tm.keys("l") // the event log: reconnects, resends and why
+	tm.WaitFor("big.bin")
+	tm.Keys("a") // select both files
+	tm.WaitFor("2 files selected")
+	tm.Keys("u")
+	tm.WaitFor("1 upload, 2 files")
+	tm.Keys("Enter")
+	tm.WaitFor("Upload 1")
+	tm.Keys("l") // the event log: reconnects, resends and why
 
 	// Watch every screen until the upload is done, remembering what was
 	// ever shown: lines scroll away, states come and go.
@@ -276,7 +277,7 @@ func TestDemoChaosUI(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the upload did not finish within two minutes:\n%s", screen)
 		}
-		screen = tm.screen()
+		screen = tm.Screen()
 		if m := resent.FindString(screen); m != "" && sawResent == "" {
 			sawResent = m
 		}
@@ -287,7 +288,7 @@ func TestDemoChaosUI(t *testing.T) {
 			sawRetries = m
 		}
 	}
-	final := tm.screen()
+	final := tm.Screen()
 	t.Logf("the screen showed %q, %q and %q; at the end:\n%s", sawResent, sawBackoff, sawRetries, final)
 	if sawResent == "" || sawRetries == "" {
 		t.Error("the screen never showed a resent chunk and why")
@@ -305,8 +306,8 @@ func TestDemoChaosUI(t *testing.T) {
 		}
 	}
 
-	tm.keys("q")
-	out := tm.waitFor("DEMO-EXIT=")
+	tm.Keys("q")
+	out := tm.WaitFor("DEMO-EXIT=")
 	if !strings.Contains(out, "DEMO-EXIT=0") {
 		t.Fatalf("hoist demo --chaos did not exit cleanly:\n%s", out)
 	}

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 // End-to-end tests of `hoist send` as a real process against a real
 // `hoist serve` process (and, for ssh://, a real sshd: e2e_sshd_test.go).
@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hoist-dev/hoist/internal/testkit"
 )
 
 // sendEvent is one line of `hoist send --json`, all event types in one.
@@ -53,7 +55,7 @@ type chunkKey struct {
 type sendProc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *testkit.SyncBuffer
 	done   chan struct{} // stdout fully read
 	exited chan struct{}
 	err    error
@@ -65,13 +67,13 @@ type sendProc struct {
 
 func startSend(t *testing.T, env []string, args ...string) *sendProc {
 	t.Helper()
-	cmd := exec.Command(hoistBinary(t), append([]string{"send", "--json"}, args...)...)
+	cmd := exec.Command(hoistBinary(), append([]string{"send", "--json"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &sendProc{t: t, cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{}), exited: make(chan struct{}), changed: make(chan struct{})}
+	p := &sendProc{t: t, cmd: cmd, stderr: &testkit.SyncBuffer{}, done: make(chan struct{}), exited: make(chan struct{}), changed: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -363,18 +365,18 @@ func TestSendKilledThenResumeSendsOnlyWhatIsMissing(t *testing.T) {
 
 func TestSendOverSSH(t *testing.T) {
 	root := t.TempDir()
-	bin := hoistBinary(t)
-	sshd := startSSHD(t)
+	bin := hoistBinary()
+	sshd := testkit.StartSSHD(t)
 	path, data := randomFile(t, t.TempDir(), "via-ssh.bin", 3<<20, 3)
 	// No hoist server is listening anywhere: the only way in is sshd
 	// running `hoist serve --stdio` for this connection.
 	p := startSend(t, []string{"XDG_STATE_HOME=" + t.TempDir()},
-		"--server", fmt.Sprintf("ssh://%s@127.0.0.1:%d", sshd.user, sshd.port),
-		"--ssh-command", sshd.clientCommand(),
+		"--server", fmt.Sprintf("ssh://%s@127.0.0.1:%d", sshd.User, sshd.Port),
+		"--ssh-command", sshd.ClientCommand(),
 		"--remote-command", bin+" serve --stdio --root "+root,
 		"--token-file", writeToken(t, root), "--chunk-size", "64KiB", "--tag", "ssh", path)
 	if err := p.wait(); err != nil {
-		t.Fatalf("hoist send over ssh: %v\nstderr:\n%s\nsshd:\n%s", err, p.stderr.String(), sshd.log.String())
+		t.Fatalf("hoist send over ssh: %v\nstderr:\n%s\nsshd:\n%s", err, p.stderr.String(), sshd.Log())
 	}
 	evs := p.snapshot()
 	checkEvents(t, evs)
@@ -384,22 +386,22 @@ func TestSendOverSSH(t *testing.T) {
 	if !bytes.Equal(storedFile(t, root, "alice", "via-ssh.bin"), data) {
 		t.Fatal("stored file differs from the local one")
 	}
-	if !strings.Contains(sshd.log.String(), "Accepted publickey for "+sshd.user) {
-		t.Fatalf("sshd did not log the login:\n%s", sshd.log.String())
+	if !strings.Contains(sshd.Log(), "Accepted publickey for "+sshd.User) {
+		t.Fatalf("sshd did not log the login:\n%s", sshd.Log())
 	}
 }
 
 func TestSendOverSSHWithAWrongKeyStopsWithSSHsReason(t *testing.T) {
 	root := t.TempDir()
-	sshd := startSSHD(t)
+	sshd := testkit.StartSSHD(t)
 	path, _ := randomFile(t, t.TempDir(), "f.bin", 10<<10, 4)
 	stranger := filepath.Join(t.TempDir(), "stranger")
 	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", stranger).CombinedOutput(); err != nil {
 		t.Fatalf("ssh-keygen: %v\n%s", err, out)
 	}
-	ssh := strings.Replace(sshd.clientCommand(), filepath.Join(sshd.dir, "user_key"), stranger, 1)
+	ssh := strings.Replace(sshd.ClientCommand(), sshd.Key, stranger, 1)
 	_, errOut, err := tryHoist(t, []string{"XDG_STATE_HOME=" + t.TempDir()}, "send",
-		"--server", fmt.Sprintf("ssh://%s@127.0.0.1:%d", sshd.user, sshd.port), "--ssh-command", ssh,
+		"--server", fmt.Sprintf("ssh://%s@127.0.0.1:%d", sshd.User, sshd.Port), "--ssh-command", ssh,
 		"--token-file", writeToken(t, root), "--retry-attempts", "0", path)
 	if err == nil || !strings.Contains(errOut, "Permission denied") {
 		t.Fatalf("want a failure quoting ssh's reason; got %v\n%s", err, errOut)

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -10,11 +10,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hoist-dev/hoist/internal/testkit"
 )
 
 // demoProc is a running `hoist demo --no-ui`.
@@ -35,14 +36,14 @@ var (
 // HOME, and waits until it says it is ready.
 func startDemo(t *testing.T, dir, home string, extra ...string) *demoProc {
 	t.Helper()
-	cmd := exec.Command(hoistBinary(t), append([]string{"demo", "--no-ui"}, extra...)...)
+	cmd := exec.Command(hoistBinary(), append([]string{"demo", "--no-ui"}, extra...)...)
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
+	var stderr testkit.SyncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -131,7 +132,7 @@ func TestDemo(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(work, "holiday.bin"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	send := exec.Command(hoistBinary(t), "send", "--server", demo.URL, "--token-file", demo.Token, "--tag", "trip", "--chunk-size", "64KiB", "holiday.bin")
+	send := exec.Command(hoistBinary(), "send", "--server", demo.URL, "--token-file", demo.Token, "--tag", "trip", "--chunk-size", "64KiB", "holiday.bin")
 	send.Dir = work
 	send.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}
 	if out, err := send.CombinedOutput(); err != nil {
@@ -149,7 +150,8 @@ func TestDemo(t *testing.T) {
 			t.Errorf("the demo's goodbye lacks %q:\n%s", want, out)
 		}
 	}
-	listing := regexp.MustCompile(`(?m)^holiday\.bin +demo +` + regexp.QuoteMeta(formatSize(int64(len(data)))) + ` +` + hex.EncodeToString(sum[:6]) + ` +trip +\d{4}-`)
+	// 300 KiB, whether the size is printed "300KiB" or "300 KiB".
+	listing := regexp.MustCompile(`(?m)^holiday\.bin +demo +300 ?KiB +` + hex.EncodeToString(sum[:6]) + ` +trip +\d{4}-`)
 	if !listing.MatchString(out) {
 		t.Errorf("the demo's listing does not show holiday.bin with its size, sha256 and tag:\n%s", out)
 	}
@@ -159,7 +161,7 @@ func TestDemo(t *testing.T) {
 	}
 
 	// The command it printed works, from where the demo ran.
-	ls := exec.Command(hoistBinary(t), "ls", "--root", "hoist-demo-data")
+	ls := exec.Command(hoistBinary(), "ls", "--root", "hoist-demo-data")
 	ls.Dir = work
 	lsOut, err := ls.CombinedOutput()
 	if err != nil || !listing.Match(lsOut) {
@@ -180,7 +182,7 @@ func TestDemoChaos(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(work, "f.bin"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	send := exec.Command(hoistBinary(t), "send", "--server", demo.URL, "--token-file", demo.Token,
+	send := exec.Command(hoistBinary(), "send", "--server", demo.URL, "--token-file", demo.Token,
 		"--chunk-size", "16KiB", "--retry-base", "10ms", "--retry-cap", "100ms", "f.bin")
 	send.Dir = work
 	send.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}
@@ -206,66 +208,11 @@ func TestDemoFlags(t *testing.T) {
 	if err == nil || !strings.Contains(errOut, `chaos spec: term "busy=2": rate 2 is outside 0..1`) {
 		t.Errorf("a bad chaos spec: %v\n%s", err, errOut)
 	}
-	_, errOut, err = tryHoist(t, nil, "demo", "--help")
-	if err != nil || !strings.Contains(errOut, "Usage: hoist demo") || !strings.Contains(errOut, "-no-ui") {
-		t.Errorf("hoist demo --help: %v\n%s", err, errOut)
-	}
-}
-
-// tmuxTerm is a terminal in a private tmux server, for driving the UI as a
-// user does.
-type tmuxTerm struct {
-	t      *testing.T
-	socket string
-}
-
-// newTmux runs shell command cmd in a new detached tmux session of
-// width x height, on a tmux server of its own that the test's end kills.
-func newTmux(t *testing.T, width, height int, cmd string) *tmuxTerm {
-	t.Helper()
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Fatal("tmux is needed to drive the terminal UI (apt-get install tmux)")
-	}
-	tm := &tmuxTerm{t: t, socket: filepath.Join(t.TempDir(), "tmux.sock")}
-	tm.run("new-session", "-d", "-x", strconv.Itoa(width), "-y", strconv.Itoa(height), cmd)
-	t.Cleanup(func() { exec.Command("tmux", "-S", tm.socket, "kill-server").Run() })
-	return tm
-}
-
-func (tm *tmuxTerm) run(args ...string) string {
-	tm.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-S", tm.socket}, args...)...).CombinedOutput()
-	if err != nil {
-		tm.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-// keys types keys, in tmux's send-keys names ("Space", "Enter", "q").
-func (tm *tmuxTerm) keys(keys ...string) {
-	tm.t.Helper()
-	tm.run(append([]string{"send-keys"}, keys...)...)
-}
-
-// screen returns what the terminal shows.
-func (tm *tmuxTerm) screen() string {
-	tm.t.Helper()
-	return tm.run("capture-pane", "-p")
-}
-
-// waitFor polls the screen until it contains text, and returns it.
-func (tm *tmuxTerm) waitFor(text string) string {
-	tm.t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		s := tm.screen()
-		if strings.Contains(s, text) {
-			return s
-		}
-		if time.Now().After(deadline) {
-			tm.t.Fatalf("the screen did not show %q within a minute:\n%s", text, s)
-		}
-		time.Sleep(100 * time.Millisecond)
+	// The usage may go to stdout or stderr, and name flags in either style
+	// (-no-ui or --no-ui).
+	out, errOut, err := tryHoist(t, nil, "demo", "--help")
+	if help := out + errOut; err != nil || !strings.Contains(help, "Usage:") || !strings.Contains(help, "hoist demo") || !strings.Contains(help, "-no-ui") {
+		t.Errorf("hoist demo --help: %v\n%s", err, help)
 	}
 }
 
@@ -286,21 +233,21 @@ func TestDemoUI(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := fmt.Sprintf("cd %s && env -i PATH=%s HOME=%s TERM=screen %s demo --data ../demo-data; echo DEMO-EXIT=$?; sleep 600",
-		shellQuote(work), shellQuote(os.Getenv("PATH")), shellQuote(home), shellQuote(hoistBinary(t)))
-	tm := newTmux(t, 160, 30, cmd)
+		shellQuote(work), shellQuote(os.Getenv("PATH")), shellQuote(home), shellQuote(hoistBinary()))
+	tm := testkit.NewTerm(t, 160, 30, cmd)
 
-	tm.waitFor("holiday.bin")
-	if s := tm.screen(); !strings.Contains(s, "tcp://127.0.0.1:") {
+	tm.WaitFor("holiday.bin")
+	if s := tm.Screen(); !strings.Contains(s, "tcp://127.0.0.1:") {
 		t.Errorf("the UI does not show the demo server:\n%s", s)
 	}
-	tm.keys("Space")
-	tm.waitFor("[x] holiday.bin")
-	tm.keys("u")
-	tm.waitFor("1 upload, 1 file")
-	tm.keys("Enter")
-	tm.waitFor("verified")
-	tm.keys("q")
-	out := tm.waitFor("DEMO-EXIT=")
+	tm.Keys("Space")
+	tm.WaitFor("[x] holiday.bin")
+	tm.Keys("u")
+	tm.WaitFor("1 upload, 1 file")
+	tm.Keys("Enter")
+	tm.WaitFor("verified")
+	tm.Keys("q")
+	out := tm.WaitFor("DEMO-EXIT=")
 
 	sum := sha256.Sum256(data)
 	root := filepath.Join(base, "demo-data")

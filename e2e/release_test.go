@@ -1,4 +1,4 @@
-package main
+package e2e
 
 // The systemd unit and server config shipped in the deb and rpm packages are
 // only useful if the real binary accepts them: these tests run the unit's
@@ -16,11 +16,11 @@ import (
 	"time"
 )
 
-// The files in packaging/ and where the packages install them (see nfpms in
-// .goreleaser.yaml).
+// The files in packaging/ (from this package's directory) and where the
+// packages install them (see nfpms in .goreleaser.yaml).
 const (
-	unitPath            = "packaging/hoist.service"
-	configPath          = "packaging/config.toml"
+	unitPath            = "../packaging/hoist.service"
+	configPath          = "../packaging/config.toml"
 	installedBinary     = "/usr/bin/hoist"
 	installedConfigPath = "/etc/hoist/config.toml"
 )
@@ -45,14 +45,7 @@ func TestSystemdUnitStartsServer(t *testing.T) {
 	args = replaceFlagValue(t, args, "--root", "/var/lib/"+unit.get("StateDirectory"), root)
 	args = append(args, "--listen", "127.0.0.1:0", "--unix", sock)
 
-	p := &serverProc{t: t, Root: root, args: args[2:]}
-	p.start()
-	t.Cleanup(func() {
-		p.Kill()
-		if t.Failed() {
-			t.Logf("hoist serve stderr:\n%s", p.Stderr())
-		}
-	})
+	p := hoist.StartServerArgs(t, root, args[2:])
 	if p.Addr == "" || p.Unix != "unix://"+sock {
 		t.Fatalf("server announced TCP %q and Unix %q, want a TCP address and unix://%s", p.Addr, p.Unix, sock)
 	}

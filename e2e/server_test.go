@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -25,6 +25,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hoist-dev/hoist/transfer/wire"
+
+	"github.com/hoist-dev/hoist/internal/testkit"
 )
 
 // lsLine is one line of `hoist ls --json`.
@@ -232,7 +234,7 @@ func TestE2EGracefulShutdown(t *testing.T) {
 func TestE2EStdio(t *testing.T) {
 	root := t.TempDir()
 	tok := mintToken(t, root, "dave")
-	cmd := exec.Command(hoistBinary(t), "serve", "--stdio", "--root", root)
+	cmd := exec.Command(hoistBinary(), "serve", "--stdio", "--root", root)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +243,7 @@ func TestE2EStdio(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
+	var stderr testkit.SyncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

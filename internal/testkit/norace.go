@@ -1,6 +1,7 @@
 //go:build !race
 
-package main
+package testkit
 
-// raceEnabled is true when the tests run with -race.
-const raceEnabled = false
+// RaceEnabled is true when the tests run with -race; Build then builds the
+// hoist binary with -race too.
+const RaceEnabled = false
