@@ -108,6 +108,8 @@ func writeRandomFile(t *testing.T, path string, size int64, seed byte) string {
 // sha256, it warned loudly at start, and the counts it logs at exit are
 // what the client met.
 func TestServeChaos(t *testing.T) {
+	// Serial: the counts the server injected must equal what the client met, and a
+	// response held up by a loaded CPU past the read timeout would count as lost.
 	const spec = "auth-busy=0.3,busy=0.03,corrupt=0.06,drop=0.03,stall=0.015:10s,delay=0.05:20ms,seed=7"
 	p := startServer(t, t.TempDir(), "--chaos", spec)
 	if !strings.Contains(p.Stderr(), "level=WARN msg=\"CHAOS MODE: this server fails on purpose") {
@@ -183,6 +185,7 @@ func TestServeChaos(t *testing.T) {
 // terminal) through `hoist serve --chaos` and checks that its output says,
 // in words, which chunks were resent and why, and when the next try comes.
 func TestSendSaysWhatChaosDid(t *testing.T) {
+	t.Parallel()
 	p := startServer(t, t.TempDir(), "--chaos", "auth-busy=0.3,busy=0.04,corrupt=0.1,drop=0.03,seed=11")
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "token")
@@ -239,6 +242,8 @@ const demoChaosSeed = "181"
 // files through the UI: the upload completes while the screen shows, in
 // words, a chunk resent and a backoff before the next try.
 func TestDemoChaosUI(t *testing.T) {
+	// Serial: it watches the screen for states that come and go (a resend, a
+	// backoff) while a 24 MiB upload runs; a loaded CPU makes it miss them.
 	base := t.TempDir()
 	work, home := filepath.Join(base, "work"), filepath.Join(base, "home")
 	for _, d := range []string{work, home} {

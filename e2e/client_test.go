@@ -282,6 +282,8 @@ func sendFlags(server, tokenFile string) []string {
 }
 
 func TestSendSurvivesServerKill(t *testing.T) {
+	// Serial: the server must die between a quarter of the upload and its end,
+	// a window of a fraction of a second that a loaded CPU can close.
 	root := t.TempDir()
 	// Every Ok is held back a little, so the upload is still running when
 	// the server dies.
@@ -308,6 +310,8 @@ func TestSendSurvivesServerKill(t *testing.T) {
 }
 
 func TestSendKilledThenResumeSendsOnlyWhatIsMissing(t *testing.T) {
+	// Serial: the client must die between a third of the upload and its end, a
+	// window of a fraction of a second that a loaded CPU can close.
 	root := t.TempDir()
 	srv := startServer(t, root, "--chaos", "delay=1:3ms")
 	path, data := randomFile(t, t.TempDir(), "big.bin", 6<<20, 2)
@@ -364,6 +368,7 @@ func TestSendKilledThenResumeSendsOnlyWhatIsMissing(t *testing.T) {
 }
 
 func TestSendOverSSH(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	bin := hoistBinary()
 	sshd := testkit.StartSSHD(t)
@@ -392,6 +397,7 @@ func TestSendOverSSH(t *testing.T) {
 }
 
 func TestSendOverSSHWithAWrongKeyStopsWithSSHsReason(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	sshd := testkit.StartSSHD(t)
 	path, _ := randomFile(t, t.TempDir(), "f.bin", 10<<10, 4)
@@ -409,6 +415,7 @@ func TestSendOverSSHWithAWrongKeyStopsWithSSHsReason(t *testing.T) {
 }
 
 func TestSendQuotaFailsAtOnceWithTheReason(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	srv := startServer(t, root, "--quota", "1MiB")
 	path, _ := randomFile(t, t.TempDir(), "big.bin", 2<<20, 4)
@@ -426,6 +433,7 @@ func TestSendQuotaFailsAtOnceWithTheReason(t *testing.T) {
 }
 
 func TestSendPlainOutputAndDirectories(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	srv := startServer(t, root)
 	dir := t.TempDir()
@@ -471,6 +479,7 @@ func TestSendPlainOutputAndDirectories(t *testing.T) {
 // is discarded, after which --resume finds nothing and discarding it again is
 // an error.
 func TestSendDiscardForgetsAnUnfinishedUpload(t *testing.T) {
+	t.Parallel()
 	env := []string{"XDG_STATE_HOME=" + t.TempDir()}
 	path, _ := randomFile(t, t.TempDir(), "kept.bin", 4096, 3)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

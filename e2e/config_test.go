@@ -62,6 +62,7 @@ func hoistRun(t *testing.T, bin string, env []string, args ...string) (stdout, s
 // example, change a setting in it, and look at the effective settings with
 // a variable and a flag on top.
 func TestConfigCommand(t *testing.T) {
+	t.Parallel()
 	bin := hoistBinary()
 	home := t.TempDir()
 	env := []string{"HOME=" + home}
@@ -115,6 +116,7 @@ func TestConfigCommand(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
+	t.Parallel()
 	bin := hoistBinary()
 	home := t.TempDir()
 	path := filepath.Join(home, "bad.toml")
@@ -147,6 +149,7 @@ func TestConfigErrors(t *testing.T) {
 // TestConfigDefaultsMatchTheEngineAndServer keeps the defaults that
 // `hoist config` shows equal to those the engine and server fall back on.
 func TestConfigDefaultsMatchTheEngineAndServer(t *testing.T) {
+	t.Parallel()
 	c := config.DefaultClient()
 	if c.ChunkSize != client.DefaultChunkSize || c.Window.Chunks != client.DefaultWindowChunks || c.Window.Bytes != client.DefaultWindowBytes ||
 		c.Retry.Base != client.DefaultRetryBase || c.Retry.Cap != client.DefaultRetryCap || c.ReadTimeout != client.DefaultReadTimeout ||

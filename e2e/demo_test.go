@@ -117,6 +117,7 @@ func (p *demoProc) interrupt(t *testing.T) string {
 // hoist send, stops it, and checks what it prints on the way out: where the
 // files are, the command that lists them, and the listing.
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	work, home := t.TempDir(), t.TempDir()
 	demo := startDemo(t, work, home)
 	if demo.Token != filepath.Join("hoist-demo-data", "demo-token") {
@@ -172,6 +173,7 @@ func TestDemo(t *testing.T) {
 // TestDemoChaos checks that --chaos=SPEC reaches the server: the upload
 // meets the faults, still completes, and the demo reports what it injected.
 func TestDemoChaos(t *testing.T) {
+	t.Parallel()
 	work, home := t.TempDir(), t.TempDir()
 	demo := startDemo(t, work, home, "--data", "chaotic", "--chaos=busy=0.3,seed=7")
 	if !strings.Contains(demo.stdout.String(), "  chaos: busy=0.3,seed=7 (failing on purpose)\n") {
@@ -200,6 +202,7 @@ func TestDemoChaos(t *testing.T) {
 }
 
 func TestDemoFlags(t *testing.T) {
+	t.Parallel()
 	_, errOut, err := tryHoist(t, nil, "demo", "--chaos", "busy=0.5")
 	if err == nil || !strings.Contains(errOut, `unexpected argument "busy=0.5" (a chaos spec goes after an equals sign: --chaos=busy=0.5)`) {
 		t.Errorf("--chaos SPEC without '=': %v\n%s", err, errOut)
@@ -220,6 +223,7 @@ func TestDemoFlags(t *testing.T) {
 // would: select a file in the browser, queue it, start the upload, watch it
 // verify, quit, and read where the file went.
 func TestDemoUI(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	work, home := filepath.Join(base, "work"), filepath.Join(base, "home")
 	for _, d := range []string{work, home} {

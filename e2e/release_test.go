@@ -31,6 +31,7 @@ const (
 // taking precedence over the file's 0.0.0.0:7800). The server must answer on
 // both and stop cleanly on SIGTERM, the unit's KillSignal.
 func TestSystemdUnitStartsServer(t *testing.T) {
+	t.Parallel()
 	unit := readUnit(t, unitPath)
 	if got := unit.get("KillSignal"); got != "SIGTERM" {
 		t.Errorf("KillSignal=%s, want SIGTERM: hoist shuts down gracefully on SIGTERM", got)
@@ -68,6 +69,7 @@ func TestSystemdUnitStartsServer(t *testing.T) {
 // the packaged config, as the hoist user, with its data in the directory
 // systemd creates for it, the only one the hardened service may write.
 func TestSystemdUnitLayout(t *testing.T) {
+	t.Parallel()
 	unit := readUnit(t, unitPath)
 	want := installedBinary + " serve --config " + installedConfigPath + " --root /var/lib/hoist"
 	if got := strings.Join(strings.Fields(unit.get("ExecStart")), " "); got != want {
@@ -89,6 +91,7 @@ func TestSystemdUnitLayout(t *testing.T) {
 // config file ("#key = value") and checks that hoist accepts the result:
 // an operator who enables one meets no unknown key or wrong type.
 func TestPackagedConfigExamples(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(configPath)
 	if err != nil {
 		t.Fatal(err)

@@ -122,6 +122,7 @@ func quit(t *testing.T, tm *testkit.Term) {
 }
 
 func TestTUIUploadsTwoFilesWithTheirTags(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	srv := startServer(t, root)
 	work := t.TempDir()
@@ -138,6 +139,8 @@ func TestTUIUploadsTwoFilesWithTheirTags(t *testing.T) {
 var chunksRE = regexp.MustCompile(`beach\.bin +(\d+)/(\d+) chunks`)
 
 func TestTUIShowsTheBackoffWhileTheServerIsDownAndFinishes(t *testing.T) {
+	// Serial: the screen, polled through tmux, must catch beach.bin part way (about
+	// a second of upload) to kill the server then; a loaded CPU can miss it.
 	root := t.TempDir()
 	// Every Ok is held back a little, so the upload is still running when
 	// the server dies.
@@ -174,6 +177,7 @@ func TestTUIShowsTheBackoffWhileTheServerIsDownAndFinishes(t *testing.T) {
 }
 
 func TestTUIOverSSH(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	srv := startServer(t, root)
 	sshd := testkit.StartSSHD(t)
@@ -199,6 +203,7 @@ func TestTUIOverSSH(t *testing.T) {
 // TestTUIHonoursNoColor reads the terminal's cells with their attributes:
 // colours by default, none at all with NO_COLOR.
 func TestTUIHonoursNoColor(t *testing.T) {
+	t.Parallel()
 	work := t.TempDir()
 	twoDirectories(t, work, 1<<10)
 	args := []string{"--server", "tcp://127.0.0.1:9", "--token", "unused-until-an-upload-starts"}
