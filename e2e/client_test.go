@@ -1,7 +1,7 @@
 package e2e
 
 // End-to-end tests of `hoist send` as a real process against a real
-// `hoist serve` process (and, for ssh://, a real sshd: e2e_sshd_test.go).
+// `hoist serve` process (and, for ssh://, a real sshd: testkit.StartSSHD).
 
 import (
 	"bufio"
