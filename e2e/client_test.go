@@ -370,6 +370,7 @@ func TestSendKilledThenResumeSendsOnlyWhatIsMissing(t *testing.T) {
 func TestSendOverSSH(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
+	hoist.InitRoot(t, root)
 	bin := hoistBinary()
 	sshd := testkit.StartSSHD(t)
 	path, data := randomFile(t, t.TempDir(), "via-ssh.bin", 3<<20, 3)
@@ -399,6 +400,7 @@ func TestSendOverSSH(t *testing.T) {
 func TestSendOverSSHWithAWrongKeyStopsWithSSHsReason(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
+	hoist.InitRoot(t, root)
 	sshd := testkit.StartSSHD(t)
 	path, _ := randomFile(t, t.TempDir(), "f.bin", 10<<10, 4)
 	stranger := filepath.Join(t.TempDir(), "stranger")

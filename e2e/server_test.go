@@ -237,6 +237,7 @@ func TestE2EGracefulShutdown(t *testing.T) {
 func TestE2EStdio(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
+	hoist.InitRoot(t, root)
 	tok := mintToken(t, root, "dave")
 	cmd := exec.Command(hoistBinary(), "serve", "--stdio", "--root", root)
 	stdin, err := cmd.StdinPipe()

@@ -95,6 +95,21 @@ func (h Hoist) MintToken(t testing.TB, root, sub string, extra ...string) string
 	return strings.TrimSpace(h.Run(t, args...))
 }
 
+// InitRoot makes root a server data directory, as the first `hoist serve`
+// does, without leaving a server running: `hoist serve --stdio` with an
+// empty stdin creates the directory and its token secret, then exits. Use
+// it before MintToken when no server has run on root yet.
+func (h Hoist) InitRoot(t testing.TB, root string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, h.Path, "serve", "--stdio", "--root", root)
+	cmd.Stdin = strings.NewReader("")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("hoist serve --stdio --root %s with nothing on stdin: %v\n%s", root, err, out)
+	}
+}
+
 // ShellQuote quotes s for a POSIX shell if it needs it.
 func ShellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
