@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -484,12 +483,7 @@ func TestSendDiscardForgetsAnUnfinishedUpload(t *testing.T) {
 	t.Parallel()
 	env := []string{"XDG_STATE_HOME=" + t.TempDir()}
 	path, _ := randomFile(t, t.TempDir(), "kept.bin", 4096, 3)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nobody := ln.Addr().String() // a port with nothing listening
-	ln.Close()
+	nobody := fmt.Sprintf("127.0.0.1:%d", testkit.FreePort(t)) // a port with nothing listening
 
 	out, _, err := tryHoist(t, env, "send", "--json", "--server", nobody, "--token", "unused",
 		"--retry-attempts", "1", "--retry-base", "10ms", path)
