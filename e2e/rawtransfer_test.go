@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"net"
@@ -15,6 +15,7 @@ import (
 // AUTHENTICATION, which is what makes clients (and the benchmark's plain
 // JSON run) send base64 TRANSFERs.
 func TestServeDisableRawTransfer(t *testing.T) {
+	t.Parallel()
 	for _, disabled := range []bool{false, true} {
 		var flags []string
 		if disabled {

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -10,12 +10,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/hoist-dev/hoist/internal/testkit"
 	"github.com/hoist-dev/hoist/internal/units"
 )
 
@@ -37,14 +37,14 @@ var (
 // HOME, and waits until it says it is ready.
 func startDemo(t *testing.T, dir, home string, extra ...string) *demoProc {
 	t.Helper()
-	cmd := exec.Command(hoistBinary(t), append([]string{"demo", "--no-ui"}, extra...)...)
+	cmd := exec.Command(hoistBinary(), append([]string{"demo", "--no-ui"}, extra...)...)
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
+	var stderr testkit.SyncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -118,6 +118,7 @@ func (p *demoProc) interrupt(t *testing.T) string {
 // hoist send, stops it, and checks what it prints on the way out: where the
 // files are, the command that lists them, and the listing.
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	work, home := t.TempDir(), t.TempDir()
 	demo := startDemo(t, work, home)
 	if demo.Token != filepath.Join("hoist-demo-data", "demo-token") {
@@ -133,7 +134,7 @@ func TestDemo(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(work, "holiday.bin"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	send := exec.Command(hoistBinary(t), "send", "--server", demo.URL, "--token-file", demo.Token, "--tag", "trip", "--chunk-size", "64KiB", "holiday.bin")
+	send := exec.Command(hoistBinary(), "send", "--server", demo.URL, "--token-file", demo.Token, "--tag", "trip", "--chunk-size", "64KiB", "holiday.bin")
 	send.Dir = work
 	send.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}
 	if out, err := send.CombinedOutput(); err != nil {
@@ -161,7 +162,7 @@ func TestDemo(t *testing.T) {
 	}
 
 	// The command it printed works, from where the demo ran.
-	ls := exec.Command(hoistBinary(t), "ls", "--root", "hoist-demo-data")
+	ls := exec.Command(hoistBinary(), "ls", "--root", "hoist-demo-data")
 	ls.Dir = work
 	lsOut, err := ls.CombinedOutput()
 	if err != nil || !listing.Match(lsOut) {
@@ -172,6 +173,7 @@ func TestDemo(t *testing.T) {
 // TestDemoChaos checks that --chaos=SPEC reaches the server: the upload
 // meets the faults, still completes, and the demo reports what it injected.
 func TestDemoChaos(t *testing.T) {
+	t.Parallel()
 	work, home := t.TempDir(), t.TempDir()
 	demo := startDemo(t, work, home, "--data", "chaotic", "--chaos=busy=0.3,seed=7")
 	if !strings.Contains(demo.stdout.String(), "  chaos: busy=0.3,seed=7 (failing on purpose)\n") {
@@ -182,7 +184,7 @@ func TestDemoChaos(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(work, "f.bin"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	send := exec.Command(hoistBinary(t), "send", "--server", demo.URL, "--token-file", demo.Token,
+	send := exec.Command(hoistBinary(), "send", "--server", demo.URL, "--token-file", demo.Token,
 		"--chunk-size", "16KiB", "--retry-base", "10ms", "--retry-cap", "100ms", "f.bin")
 	send.Dir = work
 	send.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}
@@ -200,6 +202,7 @@ func TestDemoChaos(t *testing.T) {
 }
 
 func TestDemoFlags(t *testing.T) {
+	t.Parallel()
 	_, errOut, err := tryHoist(t, nil, "demo", "--chaos", "busy=0.5")
 	if err == nil || !strings.Contains(errOut, `unexpected argument "busy=0.5" (a chaos spec goes after an equals sign: --chaos=busy=0.5)`) {
 		t.Errorf("--chaos SPEC without '=': %v\n%s", err, errOut)
@@ -208,66 +211,11 @@ func TestDemoFlags(t *testing.T) {
 	if err == nil || !strings.Contains(errOut, `chaos spec: term "busy=2": rate 2 is outside 0..1`) {
 		t.Errorf("a bad chaos spec: %v\n%s", err, errOut)
 	}
-	_, errOut, err = tryHoist(t, nil, "demo", "--help")
-	if err != nil || !strings.Contains(errOut, "Usage: hoist demo") || !strings.Contains(errOut, "-no-ui") {
-		t.Errorf("hoist demo --help: %v\n%s", err, errOut)
-	}
-}
-
-// tmuxTerm is a terminal in a private tmux server, for driving the UI as a
-// user does.
-type tmuxTerm struct {
-	t      *testing.T
-	socket string
-}
-
-// newTmux runs shell command cmd in a new detached tmux session of
-// width x height, on a tmux server of its own that the test's end kills.
-func newTmux(t *testing.T, width, height int, cmd string) *tmuxTerm {
-	t.Helper()
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Fatal("tmux is needed to drive the terminal UI (apt-get install tmux)")
-	}
-	tm := &tmuxTerm{t: t, socket: filepath.Join(t.TempDir(), "tmux.sock")}
-	tm.run("new-session", "-d", "-x", strconv.Itoa(width), "-y", strconv.Itoa(height), cmd)
-	t.Cleanup(func() { exec.Command("tmux", "-S", tm.socket, "kill-server").Run() })
-	return tm
-}
-
-func (tm *tmuxTerm) run(args ...string) string {
-	tm.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-S", tm.socket}, args...)...).CombinedOutput()
-	if err != nil {
-		tm.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-// keys types keys, in tmux's send-keys names ("Space", "Enter", "q").
-func (tm *tmuxTerm) keys(keys ...string) {
-	tm.t.Helper()
-	tm.run(append([]string{"send-keys"}, keys...)...)
-}
-
-// screen returns what the terminal shows.
-func (tm *tmuxTerm) screen() string {
-	tm.t.Helper()
-	return tm.run("capture-pane", "-p")
-}
-
-// waitFor polls the screen until it contains text, and returns it.
-func (tm *tmuxTerm) waitFor(text string) string {
-	tm.t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		s := tm.screen()
-		if strings.Contains(s, text) {
-			return s
-		}
-		if time.Now().After(deadline) {
-			tm.t.Fatalf("the screen did not show %q within a minute:\n%s", text, s)
-		}
-		time.Sleep(100 * time.Millisecond)
+	// The usage may go to stdout or stderr, and name flags in either style
+	// (-no-ui or --no-ui).
+	out, errOut, err := tryHoist(t, nil, "demo", "--help")
+	if help := out + errOut; err != nil || !strings.Contains(help, "Usage:") || !strings.Contains(help, "hoist demo") || !strings.Contains(help, "-no-ui") {
+		t.Errorf("hoist demo --help: %v\n%s", err, help)
 	}
 }
 
@@ -275,6 +223,7 @@ func (tm *tmuxTerm) waitFor(text string) string {
 // would: select a file in the browser, queue it, start the upload, watch it
 // verify, quit, and read where the file went.
 func TestDemoUI(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	work, home := filepath.Join(base, "work"), filepath.Join(base, "home")
 	for _, d := range []string{work, home} {
@@ -288,21 +237,21 @@ func TestDemoUI(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := fmt.Sprintf("cd %s && env -i PATH=%s HOME=%s TERM=screen %s demo --data ../demo-data; echo DEMO-EXIT=$?; sleep 600",
-		shellQuote(work), shellQuote(os.Getenv("PATH")), shellQuote(home), shellQuote(hoistBinary(t)))
-	tm := newTmux(t, 160, 30, cmd)
+		shellQuote(work), shellQuote(os.Getenv("PATH")), shellQuote(home), shellQuote(hoistBinary()))
+	tm := testkit.NewTerm(t, 160, 30, cmd)
 
-	tm.waitFor("holiday.bin")
-	if s := tm.screen(); !strings.Contains(s, "tcp://127.0.0.1:") {
+	tm.WaitFor("holiday.bin")
+	if s := tm.Screen(); !strings.Contains(s, "tcp://127.0.0.1:") {
 		t.Errorf("the UI does not show the demo server:\n%s", s)
 	}
-	tm.keys("Space")
-	tm.waitFor("[x] holiday.bin")
-	tm.keys("u")
-	tm.waitFor("1 upload, 1 file")
-	tm.keys("Enter")
-	tm.waitFor("verified")
-	tm.keys("q")
-	out := tm.waitFor("DEMO-EXIT=")
+	tm.Keys("Space")
+	tm.WaitFor("[x] holiday.bin")
+	tm.Keys("u")
+	tm.WaitFor("1 upload, 1 file")
+	tm.Keys("Enter")
+	tm.WaitFor("verified")
+	tm.Keys("q")
+	out := tm.WaitFor("DEMO-EXIT=")
 
 	sum := sha256.Sum256(data)
 	root := filepath.Join(base, "demo-data")

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hoist-dev/hoist/internal/testkit"
 	"github.com/hoist-dev/hoist/transfer/chaos"
 	"github.com/hoist-dev/hoist/transfer/client"
 )
@@ -107,6 +108,8 @@ func writeRandomFile(t *testing.T, path string, size int64, seed byte) string {
 // sha256, it warned loudly at start, and the counts it logs at exit are
 // what the client met.
 func TestServeChaos(t *testing.T) {
+	// Serial: the counts the server injected must equal what the client met, and a
+	// response held up by a loaded CPU past the read timeout would count as lost.
 	const spec = "auth-busy=0.3,busy=0.03,corrupt=0.06,drop=0.03,stall=0.015:10s,delay=0.05:20ms,seed=7"
 	p := startServer(t, t.TempDir(), "--chaos", spec)
 	if !strings.Contains(p.Stderr(), "level=WARN msg=\"CHAOS MODE: this server fails on purpose") {
@@ -182,6 +185,7 @@ func TestServeChaos(t *testing.T) {
 // terminal) through `hoist serve --chaos` and checks that its output says,
 // in words, which chunks were resent and why, and when the next try comes.
 func TestSendSaysWhatChaosDid(t *testing.T) {
+	t.Parallel()
 	p := startServer(t, t.TempDir(), "--chaos", "auth-busy=0.3,busy=0.04,corrupt=0.1,drop=0.03,seed=11")
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "token")
@@ -238,6 +242,8 @@ const demoChaosSeed = "181"
 // files through the UI: the upload completes while the screen shows, in
 // words, a chunk resent and a backoff before the next try.
 func TestDemoChaosUI(t *testing.T) {
+	// Serial: it watches the screen for states that come and go (a resend, a
+	// backoff) while a 24 MiB upload runs; a loaded CPU makes it miss them.
 	base := t.TempDir()
 	work, home := filepath.Join(base, "work"), filepath.Join(base, "home")
 	for _, d := range []string{work, home} {
@@ -250,17 +256,17 @@ func TestDemoChaosUI(t *testing.T) {
 		"small.txt": writeRandomFile(t, filepath.Join(work, "small.txt"), 300<<10, 5),
 	}
 	cmd := fmt.Sprintf("cd %s && env -i PATH=%s HOME=%s TERM=screen %s demo --chaos=demo,seed=%s --data ../demo-data; echo DEMO-EXIT=$?; sleep 600",
-		shellQuote(work), shellQuote(os.Getenv("PATH")), shellQuote(home), shellQuote(hoistBinary(t)), demoChaosSeed)
-	tm := newTmux(t, 110, 34, cmd)
+		shellQuote(work), shellQuote(os.Getenv("PATH")), shellQuote(home), shellQuote(hoistBinary()), demoChaosSeed)
+	tm := testkit.NewTerm(t, 110, 34, cmd)
 
-	tm.waitFor("big.bin")
-	tm.keys("a") // select both files
-	tm.waitFor("2 files selected")
-	tm.keys("u")
-	tm.waitFor("1 upload, 2 files")
-	tm.keys("Enter")
-	tm.waitFor("Upload 1")
-	tm.keys("l") // the event log: reconnects, resends and why
+	tm.WaitFor("big.bin")
+	tm.Keys("a") // select both files
+	tm.WaitFor("2 files selected")
+	tm.Keys("u")
+	tm.WaitFor("1 upload, 2 files")
+	tm.Keys("Enter")
+	tm.WaitFor("Upload 1")
+	tm.Keys("l") // the event log: reconnects, resends and why
 
 	// Watch every screen until the upload is done, remembering what was
 	// ever shown: lines scroll away, states come and go.
@@ -276,7 +282,7 @@ func TestDemoChaosUI(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the upload did not finish within two minutes:\n%s", screen)
 		}
-		screen = tm.screen()
+		screen = tm.Screen()
 		if m := resent.FindString(screen); m != "" && sawResent == "" {
 			sawResent = m
 		}
@@ -287,7 +293,7 @@ func TestDemoChaosUI(t *testing.T) {
 			sawRetries = m
 		}
 	}
-	final := tm.screen()
+	final := tm.Screen()
 	t.Logf("the screen showed %q, %q and %q; at the end:\n%s", sawResent, sawBackoff, sawRetries, final)
 	if sawResent == "" || sawRetries == "" {
 		t.Error("the screen never showed a resent chunk and why")
@@ -305,8 +311,8 @@ func TestDemoChaosUI(t *testing.T) {
 		}
 	}
 
-	tm.keys("q")
-	out := tm.waitFor("DEMO-EXIT=")
+	tm.Keys("q")
+	out := tm.WaitFor("DEMO-EXIT=")
 	if !strings.Contains(out, "DEMO-EXIT=0") {
 		t.Fatalf("hoist demo --chaos did not exit cleanly:\n%s", out)
 	}

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 // The systemd unit and server config shipped in the deb and rpm packages are
 // only useful if the real binary accepts them: these tests run the unit's
@@ -16,11 +16,11 @@ import (
 	"time"
 )
 
-// The files in packaging/ and where the packages install them (see nfpms in
-// .goreleaser.yaml).
+// The files in packaging/ (from this package's directory) and where the
+// packages install them (see nfpms in .goreleaser.yaml).
 const (
-	unitPath            = "packaging/hoist.service"
-	configPath          = "packaging/config.toml"
+	unitPath            = "../packaging/hoist.service"
+	configPath          = "../packaging/config.toml"
 	installedBinary     = "/usr/bin/hoist"
 	installedConfigPath = "/etc/hoist/config.toml"
 )
@@ -31,6 +31,7 @@ const (
 // taking precedence over the file's 0.0.0.0:7800). The server must answer on
 // both and stop cleanly on SIGTERM, the unit's KillSignal.
 func TestSystemdUnitStartsServer(t *testing.T) {
+	t.Parallel()
 	unit := readUnit(t, unitPath)
 	if got := unit.get("KillSignal"); got != "SIGTERM" {
 		t.Errorf("KillSignal=%s, want SIGTERM: hoist shuts down gracefully on SIGTERM", got)
@@ -45,14 +46,7 @@ func TestSystemdUnitStartsServer(t *testing.T) {
 	args = replaceFlagValue(t, args, "--root", "/var/lib/"+unit.get("StateDirectory"), root)
 	args = append(args, "--listen", "127.0.0.1:0", "--unix", sock)
 
-	p := &serverProc{t: t, Root: root, args: args[2:]}
-	p.start()
-	t.Cleanup(func() {
-		p.Kill()
-		if t.Failed() {
-			t.Logf("hoist serve stderr:\n%s", p.Stderr())
-		}
-	})
+	p := hoist.StartServerArgs(t, root, args[2:])
 	if p.Addr == "" || p.Unix != "unix://"+sock {
 		t.Fatalf("server announced TCP %q and Unix %q, want a TCP address and unix://%s", p.Addr, p.Unix, sock)
 	}
@@ -75,6 +69,7 @@ func TestSystemdUnitStartsServer(t *testing.T) {
 // the packaged config, as the hoist user, with its data in the directory
 // systemd creates for it, the only one the hardened service may write.
 func TestSystemdUnitLayout(t *testing.T) {
+	t.Parallel()
 	unit := readUnit(t, unitPath)
 	want := installedBinary + " serve --config " + installedConfigPath + " --root /var/lib/hoist"
 	if got := strings.Join(strings.Fields(unit.get("ExecStart")), " "); got != want {
@@ -96,6 +91,7 @@ func TestSystemdUnitLayout(t *testing.T) {
 // config file ("#key = value") and checks that hoist accepts the result:
 // an operator who enables one meets no unknown key or wrong type.
 func TestPackagedConfigExamples(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(configPath)
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,7 @@
-package main
+package e2e
 
 // End-to-end tests of `hoist send` as a real process against a real
-// `hoist serve` process (and, for ssh://, a real sshd: e2e_sshd_test.go).
+// `hoist serve` process (and, for ssh://, a real sshd: testkit.StartSSHD).
 
 import (
 	"bufio"
@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hoist-dev/hoist/internal/testkit"
 )
 
 // sendEvent is one line of `hoist send --json`, all event types in one.
@@ -53,7 +54,7 @@ type chunkKey struct {
 type sendProc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *testkit.SyncBuffer
 	done   chan struct{} // stdout fully read
 	exited chan struct{}
 	err    error
@@ -65,13 +66,13 @@ type sendProc struct {
 
 func startSend(t *testing.T, env []string, args ...string) *sendProc {
 	t.Helper()
-	cmd := exec.Command(hoistBinary(t), append([]string{"send", "--json"}, args...)...)
+	cmd := exec.Command(hoistBinary(), append([]string{"send", "--json"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &sendProc{t: t, cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{}), exited: make(chan struct{}), changed: make(chan struct{})}
+	p := &sendProc{t: t, cmd: cmd, stderr: &testkit.SyncBuffer{}, done: make(chan struct{}), exited: make(chan struct{}), changed: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -280,6 +281,8 @@ func sendFlags(server, tokenFile string) []string {
 }
 
 func TestSendSurvivesServerKill(t *testing.T) {
+	// Serial: the server must die between a quarter of the upload and its end,
+	// a window of a fraction of a second that a loaded CPU can close.
 	root := t.TempDir()
 	// Every Ok is held back a little, so the upload is still running when
 	// the server dies.
@@ -306,6 +309,8 @@ func TestSendSurvivesServerKill(t *testing.T) {
 }
 
 func TestSendKilledThenResumeSendsOnlyWhatIsMissing(t *testing.T) {
+	// Serial: the client must die between a third of the upload and its end, a
+	// window of a fraction of a second that a loaded CPU can close.
 	root := t.TempDir()
 	srv := startServer(t, root, "--chaos", "delay=1:3ms")
 	path, data := randomFile(t, t.TempDir(), "big.bin", 6<<20, 2)
@@ -362,19 +367,21 @@ func TestSendKilledThenResumeSendsOnlyWhatIsMissing(t *testing.T) {
 }
 
 func TestSendOverSSH(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
-	bin := hoistBinary(t)
-	sshd := startSSHD(t)
+	hoist.InitRoot(t, root)
+	bin := hoistBinary()
+	sshd := testkit.StartSSHD(t)
 	path, data := randomFile(t, t.TempDir(), "via-ssh.bin", 3<<20, 3)
 	// No hoist server is listening anywhere: the only way in is sshd
 	// running `hoist serve --stdio` for this connection.
 	p := startSend(t, []string{"XDG_STATE_HOME=" + t.TempDir()},
-		"--server", fmt.Sprintf("ssh://%s@127.0.0.1:%d", sshd.user, sshd.port),
-		"--ssh-command", sshd.clientCommand(),
+		"--server", fmt.Sprintf("ssh://%s@127.0.0.1:%d", sshd.User, sshd.Port),
+		"--ssh-command", sshd.ClientCommand(),
 		"--remote-command", bin+" serve --stdio --root "+root,
 		"--token-file", writeToken(t, root), "--chunk-size", "64KiB", "--tag", "ssh", path)
 	if err := p.wait(); err != nil {
-		t.Fatalf("hoist send over ssh: %v\nstderr:\n%s\nsshd:\n%s", err, p.stderr.String(), sshd.log.String())
+		t.Fatalf("hoist send over ssh: %v\nstderr:\n%s\nsshd:\n%s", err, p.stderr.String(), sshd.Log())
 	}
 	evs := p.snapshot()
 	checkEvents(t, evs)
@@ -384,22 +391,24 @@ func TestSendOverSSH(t *testing.T) {
 	if !bytes.Equal(storedFile(t, root, "alice", "via-ssh.bin"), data) {
 		t.Fatal("stored file differs from the local one")
 	}
-	if !strings.Contains(sshd.log.String(), "Accepted publickey for "+sshd.user) {
-		t.Fatalf("sshd did not log the login:\n%s", sshd.log.String())
+	if !strings.Contains(sshd.Log(), "Accepted publickey for "+sshd.User) {
+		t.Fatalf("sshd did not log the login:\n%s", sshd.Log())
 	}
 }
 
 func TestSendOverSSHWithAWrongKeyStopsWithSSHsReason(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
-	sshd := startSSHD(t)
+	hoist.InitRoot(t, root)
+	sshd := testkit.StartSSHD(t)
 	path, _ := randomFile(t, t.TempDir(), "f.bin", 10<<10, 4)
 	stranger := filepath.Join(t.TempDir(), "stranger")
 	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", stranger).CombinedOutput(); err != nil {
 		t.Fatalf("ssh-keygen: %v\n%s", err, out)
 	}
-	ssh := strings.Replace(sshd.clientCommand(), filepath.Join(sshd.dir, "user_key"), stranger, 1)
+	ssh := strings.Replace(sshd.ClientCommand(), sshd.Key, stranger, 1)
 	_, errOut, err := tryHoist(t, []string{"XDG_STATE_HOME=" + t.TempDir()}, "send",
-		"--server", fmt.Sprintf("ssh://%s@127.0.0.1:%d", sshd.user, sshd.port), "--ssh-command", ssh,
+		"--server", fmt.Sprintf("ssh://%s@127.0.0.1:%d", sshd.User, sshd.Port), "--ssh-command", ssh,
 		"--token-file", writeToken(t, root), "--retry-attempts", "0", path)
 	if err == nil || !strings.Contains(errOut, "Permission denied") {
 		t.Fatalf("want a failure quoting ssh's reason; got %v\n%s", err, errOut)
@@ -407,6 +416,7 @@ func TestSendOverSSHWithAWrongKeyStopsWithSSHsReason(t *testing.T) {
 }
 
 func TestSendQuotaFailsAtOnceWithTheReason(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	srv := startServer(t, root, "--quota", "1MiB")
 	path, _ := randomFile(t, t.TempDir(), "big.bin", 2<<20, 4)
@@ -424,6 +434,7 @@ func TestSendQuotaFailsAtOnceWithTheReason(t *testing.T) {
 }
 
 func TestSendPlainOutputAndDirectories(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	srv := startServer(t, root)
 	dir := t.TempDir()
@@ -469,14 +480,10 @@ func TestSendPlainOutputAndDirectories(t *testing.T) {
 // is discarded, after which --resume finds nothing and discarding it again is
 // an error.
 func TestSendDiscardForgetsAnUnfinishedUpload(t *testing.T) {
+	t.Parallel()
 	env := []string{"XDG_STATE_HOME=" + t.TempDir()}
 	path, _ := randomFile(t, t.TempDir(), "kept.bin", 4096, 3)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nobody := ln.Addr().String() // a port with nothing listening
-	ln.Close()
+	nobody := fmt.Sprintf("127.0.0.1:%d", testkit.FreePort(t)) // a port with nothing listening
 
 	out, _, err := tryHoist(t, env, "send", "--json", "--server", nobody, "--token", "unused",
 		"--retry-attempts", "1", "--retry-base", "10ms", path)

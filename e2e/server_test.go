@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/hoist-dev/hoist/internal/testkit"
 	"github.com/hoist-dev/hoist/transfer/wire"
 )
 
@@ -54,6 +56,7 @@ func lsJSONLines(t *testing.T, root string, args ...string) []lsLine {
 // pipelining, checks the completion sha256s and stored bytes, and lists
 // them with `hoist ls` while the server runs and after it stopped.
 func TestE2ERoundTripAndLs(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	p := startServer(t, root)
 	tok := mintToken(t, root, "alice")
@@ -122,6 +125,7 @@ func TestE2ERoundTripAndLs(t *testing.T) {
 // acknowledges chunk k; after a restart chunk k (and every chunk before it)
 // is held and its bytes are intact.
 func TestE2EDurabilityAfterSIGKILL(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	p := startServer(t, root)
 	tok := mintToken(t, root, "bob")
@@ -170,6 +174,7 @@ func TestE2EDurabilityAfterSIGKILL(t *testing.T) {
 // chunk the server acknowledged is held after a restart, the server exits
 // cleanly, and nothing it read goes unanswered.
 func TestE2EGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	p := startServer(t, root)
 	tok := mintToken(t, root, "carol")
@@ -230,9 +235,11 @@ func TestE2EGracefulShutdown(t *testing.T) {
 // TestE2EStdio runs `hoist serve --stdio` with pipes, as ssh would: one
 // session over stdin/stdout, logs on stderr only, exit when stdin closes.
 func TestE2EStdio(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
+	hoist.InitRoot(t, root)
 	tok := mintToken(t, root, "dave")
-	cmd := exec.Command(hoistBinary(t), "serve", "--stdio", "--root", root)
+	cmd := exec.Command(hoistBinary(), "serve", "--stdio", "--root", root)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +248,7 @@ func TestE2EStdio(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
+	var stderr testkit.SyncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -268,6 +275,7 @@ func TestE2EStdio(t *testing.T) {
 
 // TestE2EUnixAndTLS serves TLS on TCP and a Unix socket at once.
 func TestE2EUnixAndTLS(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	certFile, keyFile, pool := selfSignedCert(t)
 	sock := filepath.Join(t.TempDir(), "hoist.sock")
@@ -343,6 +351,7 @@ func selfSignedCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool
 // public key and requires the configured iss and aud; `hoist token
 // --signing-key` mints what it accepts, and only that.
 func TestE2ETokenKeysAndClaims(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -30,10 +30,10 @@ func benchRunTUI(ctx context.Context, tb testing.TB, e *benchEnv, out string) (b
 		return benchRun{}, err
 	}
 	root := filepath.Join(out, "root")
-	srv := startServer(tb, root)
+	srv := hoist.StartServer(tb, root)
 	defer srv.Kill()
 	tokenFile := filepath.Join(out, "bench.jwt")
-	if err := os.WriteFile(tokenFile, []byte(mintToken(tb, root, benchUser)), 0o600); err != nil {
+	if err := os.WriteFile(tokenFile, []byte(hoist.MintToken(tb, root, benchUser)), 0o600); err != nil {
 		return benchRun{}, err
 	}
 	before, err := benchProcNow(srv.Pid())
@@ -41,7 +41,7 @@ func benchRunTUI(ctx context.Context, tb testing.TB, e *benchEnv, out string) (b
 		return benchRun{}, err
 	}
 
-	cmd := exec.CommandContext(ctx, hoistBinary(tb), "--server", srv.URL, "--token-file", tokenFile, "--start-dir", dir)
+	cmd := exec.CommandContext(ctx, hoist.Path, "--server", srv.URL, "--token-file", tokenFile, "--start-dir", dir)
 	cmd.Env = append(benchClientEnv(e), "TERM=xterm-256color", "COLORTERM=truecolor")
 	term, err := benchStartPTY(cmd, benchTUIRows, benchTUICols)
 	if err != nil {

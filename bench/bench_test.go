@@ -1,18 +1,11 @@
-package main
+package bench
 
-// The performance harness of issue 6. One command runs it at full size and
-// prints every figure with its target:
-//
-//	go test -run '^$' -bench Upload -benchtime 1x -timeout 60m .
-//
-// HOIST_BENCH_SIZE (default 1GiB), HOIST_BENCH_ROUNDS (default 3: figures are
-// medians), HOIST_BENCH_LINK_SIZE, HOIST_BENCH_LITERAL_SIZE and
-// HOIST_BENCH_ONLY (a regexp of run names) adjust it. TestBenchSmoke runs the
-// same harness on small sizes under `go test ./...`, proving it works; only
-// the benchmark's figures mean anything, and nothing here asserts a speed.
+// The harness: its configuration, the scenarios, and the runs of each
+// round. The report is in report_test.go.
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -26,6 +19,9 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hoist-dev/hoist/config"
+	"github.com/hoist-dev/hoist/internal/testkit"
 )
 
 // benchConfig sizes one run of the harness.
@@ -71,35 +67,21 @@ func benchSmokeConfig() benchConfig {
 	return benchConfig{Size: 2 << 20, LinkSize: 512 << 10, LiteralSize: 16 << 10, Files: 20, FileSize: 4 << 10, Rounds: 1}
 }
 
-// benchEnvSize reads a byte size such as 1GiB, 256M, 4096 from the environment.
+// benchEnvSize reads a positive byte size such as 1GiB, 256MiB or 4096 (as
+// config.ParseSize reads it: 1GB is 10^9 bytes) from the environment.
 func benchEnvSize(name string, def int64) (int64, error) {
 	v := os.Getenv(name)
 	if v == "" {
 		return def, nil
 	}
-	n, err := benchParseSize(v)
+	n, err := config.ParseSize(v)
+	if err == nil && n <= 0 {
+		err = errors.New("want more than 0 bytes")
+	}
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", name, err)
+		return 0, fmt.Errorf("%s=%q: %w", name, v, err)
 	}
 	return n, nil
-}
-
-// benchParseSize parses a positive byte count with an optional binary
-// suffix: K, M, G or T, with or without "iB" or "B".
-func benchParseSize(s string) (int64, error) {
-	t := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "B"), "I")
-	mult := int64(1)
-	if t != "" {
-		if i := strings.IndexByte("KMGT", t[len(t)-1]); i >= 0 {
-			mult = 1 << (10 * (i + 1))
-			t = t[:len(t)-1]
-		}
-	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n <= 0 || n > (1<<50)/mult {
-		return 0, fmt.Errorf("size %q: want a positive number of bytes such as 4096, 256M or 1GiB", s)
-	}
-	return n * mult, nil
 }
 
 // BenchmarkUpload is the benchmark of issue 6: every run at full size,
@@ -139,19 +121,6 @@ func TestBenchSmoke(t *testing.T) {
 	}
 }
 
-func TestBenchParseSize(t *testing.T) {
-	for in, want := range map[string]int64{"4096": 4096, "256M": 256 << 20, "1GiB": 1 << 30, "2g": 2 << 30, " 8KB ": 8 << 10, "1T": 1 << 40} {
-		if got, err := benchParseSize(in); err != nil || got != want {
-			t.Errorf("%q: got %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "0", "-1", "1.5G", "G", "12X", "2000000T"} {
-		if got, err := benchParseSize(in); err == nil {
-			t.Errorf("%q: got %d, want an error", in, got)
-		}
-	}
-}
-
 // benchEnv is what every run of a round shares: the input files and, where it
 // can run, an sshd.
 type benchEnv struct {
@@ -162,7 +131,7 @@ type benchEnv struct {
 	quarter string // random file of cfg.Size/4 bytes, for concurrent clients
 	literal string // random file of cfg.LiteralSize bytes
 	tree    string // directory of cfg.Files files of cfg.FileSize bytes
-	sshd    *benchSSHD
+	sshd    *testkit.SSHD
 	noSSH   string // why there is no sshd
 }
 
@@ -268,17 +237,8 @@ func benchPrepare(tb testing.TB, cfg benchConfig) *benchEnv {
 			tb.Fatal(err)
 		}
 	}
-	if e.noSSH = benchSSHAvailable(); e.noSSH == "" {
-		sshDir := filepath.Join(e.dir, "ssh")
-		if err := os.Mkdir(sshDir, 0o700); err != nil {
-			tb.Fatal(err)
-		}
-		s, err := benchStartSSHD(tb.Context(), sshDir)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(s.close)
-		e.sshd = s
+	if e.noSSH = testkit.SSHAvailable(); e.noSSH == "" {
+		e.sshd = testkit.StartSSHD(tb)
 	}
 	return e
 }
@@ -331,7 +291,7 @@ func benchRunSCP(tree bool) func(context.Context, testing.TB, *benchEnv, string)
 			if err := e.warm(); err != nil {
 				return benchRun{}, err
 			}
-			d, err := e.sshd.scp(ctx, e.big, dst, false)
+			d, err := benchSCP(ctx, e.sshd, e.big, dst, false)
 			if err != nil {
 				return benchRun{}, err
 			}
@@ -341,7 +301,7 @@ func benchRunSCP(tree bool) func(context.Context, testing.TB, *benchEnv, string)
 		if err := e.warm(); err != nil {
 			return benchRun{}, err
 		}
-		d, err := e.sshd.scp(ctx, e.tree, dst, true)
+		d, err := benchSCP(ctx, e.sshd, e.tree, dst, true)
 		if err != nil {
 			return benchRun{}, err
 		}

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hoist-dev/hoist/internal/testkit"
 )
 
 // benchSend is one hoist upload of the harness: which input, and how the
@@ -41,10 +43,10 @@ const benchUser = "bench"
 // measures both processes, stops the server and checks what it stored.
 func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, string) (benchRun, error) {
 	return func(ctx context.Context, tb testing.TB, e *benchEnv, out string) (benchRun, error) {
-		srv := startServer(tb, out, cfg.serverFlags...)
+		srv := hoist.StartServer(tb, out, cfg.serverFlags...)
 		defer srv.Kill()
 		tokenFile := filepath.Join(out, "bench.jwt")
-		if err := os.WriteFile(tokenFile, []byte(mintToken(tb, out, benchUser)), 0o600); err != nil {
+		if err := os.WriteFile(tokenFile, []byte(hoist.MintToken(tb, out, benchUser)), 0o600); err != nil {
 			return benchRun{}, err
 		}
 		url := srv.URL
@@ -98,7 +100,7 @@ func benchSendFiles(ctx context.Context, tb testing.TB, e *benchEnv, serverPID i
 	cmds := make([]*exec.Cmd, clients)
 	stderrs := make([]strings.Builder, clients)
 	for i := range cmds {
-		cmds[i] = exec.CommandContext(ctx, hoistBinary(tb), append(args, paths...)...)
+		cmds[i] = exec.CommandContext(ctx, hoist.Path, append(args, paths...)...)
 		cmds[i].Env = benchClientEnv(e)
 		cmds[i].Stderr = &stderrs[i]
 	}
@@ -153,7 +155,7 @@ func benchClientEnv(e *benchEnv) []string {
 		"XDG_CONFIG_HOME="+filepath.Join(e.dir, "config"),
 		"XDG_STATE_HOME="+filepath.Join(e.dir, "state"),
 	)
-	if raceEnabled && os.Getenv("GORACE") == "" {
+	if testkit.RaceEnabled && os.Getenv("GORACE") == "" {
 		// A race-enabled binary otherwise sleeps a second at exit.
 		env = append(env, "GORACE=atexit_sleep_ms=0")
 	}

@@ -1,8 +1,7 @@
-package main
+package bench
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,9 +9,8 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
-	"golang.org/x/sys/unix"
+	"github.com/creack/pty"
 )
 
 // benchPTY runs a program on a pseudo-terminal and counts every byte it writes
@@ -89,56 +87,16 @@ func (p *benchPTY) seen() string {
 	return p.plain.String()
 }
 
-// benchStartPTY starts cmd on a new rows x cols pseudo-terminal.
+// benchStartPTY starts cmd on a new rows x cols pseudo-terminal, as the
+// leader of a new session with the terminal as its controlling one.
 func benchStartPTY(cmd *exec.Cmd, rows, cols uint16) (*benchPTY, error) {
-	master, slave, err := benchOpenPTY(rows, cols)
+	master, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: rows, Cols: cols})
 	if err != nil {
-		return nil, err
-	}
-	defer slave.Close()
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	if err := cmd.Start(); err != nil {
-		master.Close()
 		return nil, fmt.Errorf("start %s on a pty: %w", cmd.Path, err)
 	}
 	p := &benchPTY{master: master, cmd: cmd, done: make(chan struct{})}
 	go p.read()
 	return p, nil
-}
-
-// benchOpenPTY opens a new pseudo-terminal pair of the given size.
-func benchOpenPTY(rows, cols uint16) (master, slave *os.File, err error) {
-	master, err = os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		return nil, nil, fmt.Errorf("open pty: %w", err)
-	}
-	var n int
-	var ioctlErr error
-	rc, err := master.SyscallConn()
-	if err == nil {
-		err = rc.Control(func(fd uintptr) {
-			if ioctlErr = unix.IoctlSetPointerInt(int(fd), unix.TIOCSPTLCK, 0); ioctlErr == nil {
-				n, ioctlErr = unix.IoctlGetInt(int(fd), unix.TIOCGPTN)
-			}
-		})
-	}
-	if err = errors.Join(err, ioctlErr); err != nil {
-		master.Close()
-		return nil, nil, fmt.Errorf("unlock pty: %w", err)
-	}
-	slave, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		master.Close()
-		return nil, nil, fmt.Errorf("open pty slave: %w", err)
-	}
-	ws := &unix.Winsize{Row: rows, Col: cols}
-	if err := unix.IoctlSetWinsize(int(slave.Fd()), unix.TIOCSWINSZ, ws); err != nil {
-		master.Close()
-		slave.Close()
-		return nil, nil, fmt.Errorf("size pty: %w", err)
-	}
-	return master, slave, nil
 }
 
 // benchTermReplies are a dark terminal's answers to start-up queries.
