@@ -53,6 +53,7 @@ type session struct {
 	committed  chan struct{} // ... and every chunk it took is committed
 
 	up          *upload // reader goroutine only
+	sawFrame    bool    // a first frame was read
 	reserved    int64   // bytes of Server.preauth held for the frame being handled
 	frameBuf    []byte  // and the buffer it was read into
 	transfer    wire.Transfer
@@ -243,6 +244,11 @@ func (s *session) readFrame() (f wire.Frame, idle bool, err error) {
 				return f, true, err
 			}
 		}
+		if !s.sawFrame {
+			if err := s.checkNotTLS(); err != nil {
+				return f, false, err
+			}
+		}
 		s.setReadDeadline(time.Now().Add(lim.FrameTimeout))
 		if s.stopping.Load() {
 			return f, false, errStopped
@@ -254,7 +260,24 @@ func (s *session) readFrame() (f wire.Frame, idle bool, err error) {
 		}
 	}
 	f, err = s.fr.ReadFrame()
+	s.sawFrame = true
 	return f, false, err
+}
+
+// errTLSOnPlain: the first bytes of a connection are a TLS handshake.
+var errTLSOnPlain = errors.New("client speaks TLS on a plain listener")
+
+// checkNotTLS looks at the first bytes of a connection: a TLS ClientHello
+// starts with a handshake record, 0x16 then version 0x03 0x00 to 0x04,
+// where a hoist frame starts with 0x02.
+func (s *session) checkNotTLS() error {
+	if b, err := s.br.Peek(1); err != nil || b[0] != 0x16 {
+		return nil
+	}
+	if b, err := s.br.Peek(3); err == nil && b[1] == 0x03 && b[2] <= 0x04 {
+		return errTLSOnPlain
+	}
+	return nil
 }
 
 // smallFrame is the largest payload a connection may read without taking
@@ -359,6 +382,15 @@ func (s *session) readError(err error, idle bool) string {
 		return "server stopped the session"
 	case errors.Is(err, io.EOF):
 		return "client closed the connection"
+	case errors.Is(err, errTLSOnPlain):
+		// A TLS client reads this frame as a record of type 2, which Go's
+		// crypto/tls reports as a tls.RecordHeaderError whose header starts
+		// with 0x02: a client can tell its user to use tcp:// (PROTOCOL.md §1).
+		if s.takeSlot() {
+			s.replyErr("", wire.Errorf(wire.CodeBadRequest, "this is a plain hoist listener and the client spoke TLS: use tcp:// for this address, or a tls:// address the server serves TLS on"))
+		}
+		s.log.Warn("client speaks TLS on a plain listener: it must use tcp:// here, or the server must serve TLS (--tls-cert, --tls-key) for tls:// addresses")
+		return err.Error()
 	case errors.Is(err, errNoBudget):
 		if s.takeSlot() {
 			s.replyErr("", wire.Errorf(wire.CodeBusy, "the server is busy reading other connections' AUTHENTICATIONs; try again later"))
