@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -391,6 +392,9 @@ func (s *session) readError(err error, idle bool) string {
 		}
 		s.log.Warn("client speaks TLS on a plain listener: it must use tcp:// here, or the server must serve TLS (--tls-cert, --tls-key) for tls:// addresses")
 		return err.Error()
+	case errors.As(err, new(tls.RecordHeaderError)):
+		s.answerPlainOnTLS(err)
+		return "read error: " + err.Error()
 	case errors.Is(err, errNoBudget):
 		if s.takeSlot() {
 			s.replyErr("", wire.Errorf(wire.CodeBusy, "the server is busy reading other connections' AUTHENTICATIONs; try again later"))
@@ -413,6 +417,26 @@ func (s *session) readError(err error, idle bool) string {
 		return "truncated frame"
 	}
 	return "read error: " + err.Error()
+}
+
+// answerPlainOnTLS answers, unencrypted, a client that sent a plain hoist
+// frame to a TLS listener (as net/http answers HTTP sent to HTTPS), so
+// that it reads an Error that says to use tls:// instead of a closed
+// connection.
+func (s *session) answerPlainOnTLS(err error) {
+	var rhe tls.RecordHeaderError
+	if !errors.As(err, &rhe) || rhe.Conn == nil || rhe.RecordHeader[0] != wire.MessageData {
+		return
+	}
+	s.log.Warn("client speaks plain hoist to a TLS listener: it must use tls:// here")
+	// TLS has buffered the rest of the frame out of reach: the answer's
+	// message-id is empty, as for any request that could not be read.
+	b, _ := appendReply(nil, &reply{err: wire.Errorf(wire.CodeBadRequest, "this listener speaks TLS: use tls:// for this address")})
+	rhe.Conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	w := wire.NewWriter(rhe.Conn)
+	if w.WriteFrame(wire.TypeResponse, b) == nil {
+		w.Flush()
+	}
 }
 
 // takeSlot waits for room for one more answer; false if the session stops.

@@ -2,15 +2,21 @@ package server_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"log/slog"
+	"math/big"
 	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hoist-dev/hoist/transfer/server"
 	"github.com/hoist-dev/hoist/transfer/servertest"
 	"github.com/hoist-dev/hoist/transfer/wire"
@@ -69,5 +75,52 @@ func TestTLSClientOnPlainListener(t *testing.T) {
 	expectError(t, got[0], wire.CodeBadRequest)
 	if !strings.Contains(got[0].Reason, "TLS") || !strings.Contains(got[0].Reason, "tcp://") {
 		t.Fatalf("reason %q does not say what to do", got[0].Reason)
+	}
+}
+
+// selfSignedTLS returns a server configuration with a fresh self-signed
+// certificate for 127.0.0.1.
+func selfSignedTLS(t *testing.T) *tls.Config {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+}
+
+// TestPlainClientOnTLSListener: a plain hoist frame sent to a TLS
+// listener is answered, unencrypted, with a bad-request that says to use
+// tls://, instead of a bare close the client could only retry.
+func TestPlainClientOnTLSListener(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Server().Serve(t.Context(), tls.NewListener(ln, selfSignedTLS(t))) }()
+	defer func() { srv.Stop(); <-served }()
+	c := dialAddr(t, ln.Addr().String())
+	b, err := wire.EncodeJSON(authMsg(srv.Token("alice"), uuid.New(), []file{randomFile(t, "a", 10)}, nil, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.sendFrame(wire.TypeAuthentication, b)
+	r := c.recv()
+	expectError(t, r, wire.CodeBadRequest)
+	if !strings.Contains(r.Reason, "tls://") {
+		t.Fatalf("reason %q does not say to use tls://", r.Reason)
 	}
 }
