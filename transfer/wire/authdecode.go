@@ -15,10 +15,11 @@ type AuthenticationHead struct {
 	MessageID string `json:"message-id"`
 	Token     string `json:"token"`
 	FID       string `json:"fid"`
+	Abort     bool   `json:"abort"`
 }
 
-// DecodeAuthenticationHead decodes only the message-id, token and fid of
-// an AUTHENTICATION payload. It walks the top-level object and skips the
+// DecodeAuthenticationHead decodes only the message-id, token, fid and
+// abort fields of an AUTHENTICATION payload. It walks the top-level object and skips the
 // other fields' values without decoding them (so a malformed file list is
 // found only by DecodeAuthenticationLimited): it allocates nothing for
 // them, however long the file list, so that a server can verify the token
@@ -29,6 +30,8 @@ func DecodeAuthenticationHead(payload []byte) (*AuthenticationHead, error) {
 	err := sc.object(func(key string, value []byte) error {
 		var dst *string
 		switch {
+		case strings.EqualFold(key, "abort"):
+			return json.Unmarshal(value, &h.Abort)
 		case strings.EqualFold(key, "message-id"):
 			dst = &h.MessageID
 		case strings.EqualFold(key, "token"):
@@ -244,6 +247,8 @@ func DecodeAuthenticationLimited(payload []byte, maxFiles, maxTags int) (*Authen
 			err = dec.Decode(&a.FID)
 		case strings.EqualFold(key, "chunk-size"):
 			err = dec.Decode(&a.ChunkSize)
+		case strings.EqualFold(key, "abort"):
+			err = dec.Decode(&a.Abort)
 		default:
 			var skip json.RawMessage
 			err = dec.Decode(&skip)

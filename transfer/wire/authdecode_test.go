@@ -12,8 +12,9 @@ func TestDecodeAuthenticationHead(t *testing.T) {
 		in   string
 		want AuthenticationHead
 	}{
-		{`{"message-id":"m","token":"t","fid":"f"}`, AuthenticationHead{"m", "t", "f"}},
-		{` { "files" : [ {"name":"a\"]}","size":1}, [[]], {} ] , "Token":"t\u0041", "x":{"token":"no"}, "fid":null, "n": -1.5e3, "b": true } `, AuthenticationHead{"", "tA", ""}},
+		{`{"message-id":"m","token":"t","fid":"f"}`, AuthenticationHead{"m", "t", "f", false}},
+		{`{"message-id":"m","token":"t","fid":"f","abort":true}`, AuthenticationHead{"m", "t", "f", true}},
+		{` { "files" : [ {"name":"a\"]}","size":1}, [[]], {} ] , "Token":"t\u0041", "x":{"token":"no"}, "fid":null, "n": -1.5e3, "b": true } `, AuthenticationHead{"", "tA", "", false}},
 		{`{}`, AuthenticationHead{}},
 		{`{"token":"a","token":"b"}`, AuthenticationHead{Token: "b"}},
 	}
@@ -36,7 +37,7 @@ func TestDecodeAuthenticationHead(t *testing.T) {
 }
 
 func TestDecodeAuthenticationLimited(t *testing.T) {
-	full := `{"message-id":"m","token":"t","files":[{"name":"a","size":1},{"name":"b","size":2}],"fid":"f","tags":["x","y","z"],"chunk-size":4096,"other":[1,2]}`
+	full := `{"message-id":"m","token":"t","files":[{"name":"a","size":1},{"name":"b","size":2}],"fid":"f","tags":["x","y","z"],"chunk-size":4096,"other":[1,2],"abort":false}`
 	want, err := DecodeAuthentication([]byte(full))
 	if err != nil {
 		t.Fatal(err)
