@@ -111,14 +111,17 @@ func (s *BoltStore) ReadPartial(ctx context.Context, p Part, off int64) (io.Read
 	return f, nil
 }
 
-// RemovePartial removes one partial file; a missing file is not an error.
+// RemovePartial removes one partial file, and the upload's partial
+// directory once it is empty; a missing file is not an error.
 func (s *BoltStore) RemovePartial(ctx context.Context, p Part) error {
 	s.cache.forget(func(q Part) bool { return q == p })
 	err := s.root.Remove(partialPath(p))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
-	return err
+	// Fails while other files of the upload remain, which is fine.
+	s.root.Remove(path.Join(partialDir, p.FID.String()))
+	return nil
 }
 
 // RemovePartials removes all partial data of upload fid.
