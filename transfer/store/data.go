@@ -81,10 +81,13 @@ func (s *BoltStore) WriteChunk(ctx context.Context, p Part, off int64, data []by
 		return err
 	}
 	defer s.cache.release(e)
+	_, err = e.f.WriteAt(data, off)
+	// Dirty after the write, so that a Sync that sees the flag clean again
+	// started its fdatasync after these bytes were written.
 	s.cache.mu.Lock()
 	e.dirty = true
 	s.cache.mu.Unlock()
-	if _, err := e.f.WriteAt(data, off); err != nil {
+	if err != nil {
 		return fmt.Errorf("writing partial data: %w", err)
 	}
 	return nil
