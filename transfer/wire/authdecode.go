@@ -129,58 +129,88 @@ func (s *headScanner) take(c byte) bool {
 
 // skipString passes a string, escapes included.
 func (s *headScanner) skipString() error {
-	if !s.take('"') {
+	i, ok := skipString(s.b, s.i)
+	s.i = i
+	if !ok {
 		return errSyntax
 	}
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case '\\':
-			s.i += 2
-		case '"':
-			s.i++
-			return nil
-		default:
-			s.i++
+	return nil
+}
+
+// skipString returns the index just past the string that starts at b[i].
+func skipString(b []byte, i int) (int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return i, false
+	}
+	for i++; i < len(b); {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return len(b), false
+		}
+		i += j
+		// The quote ends the string unless an odd number of backslashes
+		// escapes it.
+		k := i
+		for k > 0 && b[k-1] == '\\' {
+			k--
+		}
+		i++
+		if (i-1-k)%2 == 0 {
+			return i, true
 		}
 	}
-	return errSyntax
+	return i, false
 }
 
 // skipValue passes one value: nested arrays and objects by their brackets
 // (strings inside them skipped whole), scalars up to the next delimiter.
 func (s *headScanner) skipValue() error {
-	if s.i >= len(s.b) {
+	b, i := s.b, s.i
+	if i >= len(b) {
 		return errSyntax
 	}
-	switch s.b[s.i] {
+	switch b[i] {
 	case '"':
 		return s.skipString()
 	case '{', '[':
 		depth := 0
-		for s.i < len(s.b) {
-			switch s.b[s.i] {
+		for i < len(b) {
+			switch b[i] {
 			case '"':
-				if err := s.skipString(); err != nil {
-					return err
+				var ok bool
+				if i, ok = skipString(b, i); !ok {
+					s.i = i
+					return errSyntax
 				}
 				continue
 			case '{', '[':
 				depth++
 			case '}', ']':
 				depth--
+				if depth == 0 {
+					s.i = i + 1
+					return nil
+				}
 			}
-			s.i++
-			if depth == 0 {
-				return nil
-			}
+			i++
 		}
+		s.i = i
 		return errSyntax
 	}
-	start := s.i
-	for s.i < len(s.b) && !strings.ContainsRune(" \t\n\r,}]", rune(s.b[s.i])) {
-		s.i++
+	start := i
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r', ',', '}', ']':
+			s.i = i
+			if i == start {
+				return errSyntax
+			}
+			return nil
+		}
+		i++
 	}
-	if s.i == start {
+	s.i = i
+	if i == start {
 		return errSyntax
 	}
 	return nil
