@@ -320,6 +320,13 @@ func (s *session) readStrangerFrame() (f wire.Frame, ok bool, err error) {
 		}
 		return f, false, errNoBudget
 	}
+	if s.rd != nil {
+		// The wait for the budget is not the client's silence.
+		s.setReadDeadline(time.Now().Add(s.srv.limits.FrameTimeout))
+		if s.stopping.Load() {
+			return f, false, errStopped
+		}
+	}
 	s.frameBuf = s.srv.frameBuffer(size)
 	if _, err := s.br.Discard(wire.HeaderSize); err != nil {
 		return f, false, err
