@@ -52,6 +52,14 @@ func (s *session) authenticate(head *wire.AuthenticationHead, payload []byte) (*
 	if err != nil {
 		return nil, wire.Errorf(wire.CodeBadRequest, "fid %q is not a UUID", truncate(head.FID, 64))
 	}
+	if head.Abort {
+		if err := srv.abortUpload(s.ctx, user, fid); err != nil {
+			return nil, err
+		}
+		resp := wire.OKResponse(head.MessageID)
+		resp.Aborted = true
+		return resp, nil
+	}
 	a, err := wire.DecodeAuthenticationLimited(payload, srv.limits.MaxFiles, srv.limits.MaxTags)
 	if err != nil {
 		return nil, err

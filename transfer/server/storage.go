@@ -55,10 +55,12 @@ type ChunkStore interface {
 	// reserves their space where the backend can (store.ErrNoSpace when it
 	// has none).
 	CreatePartials(ctx context.Context, u *store.Upload) error
-	// WriteChunk stores data at offset off of part p. The bytes need not
-	// be durable before Sync; a backend whose writes are durable at once
-	// (an object store's part upload) makes Sync a no-op.
-	WriteChunk(ctx context.Context, p store.Part, off int64, data []byte) error
+	// WriteChunk stores one chunk, at c.Offset of its part (an object
+	// store would upload it as part c.Index+1 of the file's multipart
+	// upload). The bytes need not be durable before Sync; a backend whose
+	// writes are durable at once makes Sync a no-op. Chunks of one part may
+	// arrive in any order, and a chunk may be written again.
+	WriteChunk(ctx context.Context, c store.Chunk) error
 	// Sync makes every chunk written to parts before the call durable, and
 	// returns one error per part (nil where it succeeded).
 	Sync(ctx context.Context, parts []store.Part) []error

@@ -88,8 +88,8 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 	case fs.pending.Has(t.Index):
 		// Written already, commit in progress: just wait for it.
 	default:
-		part := store.Part{FID: u.fid, File: t.File}
-		if err := s.srv.st.Chunks.WriteChunk(s.ctx, part, int64(off), t.Data); err != nil {
+		c := store.Chunk{Part: store.Part{FID: u.fid, File: t.File}, Index: t.Index, Offset: int64(off), Data: t.Data}
+		if err := s.srv.st.Chunks.WriteChunk(s.ctx, c); err != nil {
 			u.mu.Unlock()
 			s.log.Error("storing chunk", "file", t.File, "index", t.Index, "err", err)
 			s.replyErr(id, wire.Errorf(wire.CodeInternal, "cannot store chunk %d of file %d; reconnect and try again later", t.Index, t.File))

@@ -285,7 +285,7 @@ func TestOpenFilesBounded(t *testing.T) {
 	for i := range sizes {
 		p := Part{u.FID, i}
 		parts = append(parts, p)
-		if err := s.WriteChunk(t.Context(), p, 1, []byte{byte(i)}); err != nil {
+		if err := s.WriteChunk(t.Context(), Chunk{Part: p, Index: 1, Offset: 1, Data: []byte{byte(i)}}); err != nil {
 			t.Fatal(err)
 		}
 		if n := s.OpenFiles(); n > 4 {
