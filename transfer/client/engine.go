@@ -222,6 +222,19 @@ func (e *Engine) Resume(fid string) error {
 	return nil
 }
 
+// RetryNow ends the backoff wait of upload fid, if it is waiting, so that
+// it reconnects at once (a UI's "retry now"). An upload that is not backing
+// off is left alone.
+func (e *Engine) RetryNow(fid string) error {
+	u, err := e.lookup(fid)
+	if err != nil {
+		return err
+	}
+	u.retryNow.Store(true)
+	u.nudge()
+	return nil
+}
+
 // Cancel gives up the upload fid: it stops, and its journal entry is
 // removed. A fid that is only in the journal (not running) is discarded.
 // It returns once the upload has stopped.

@@ -87,15 +87,16 @@ func (u *upload) session(ctx context.Context, attempt int) (progressed bool, err
 	}
 	c, sc, err := u.e.dialer.dial(ctx, u.ep)
 	if err != nil {
-		return false, fmt.Errorf("connecting to %s: %w", u.entry.Server, err)
+		return false, dialError(u.entry.Server, err)
 	}
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 
 	o := u.e.opts
+	head := &headReader{r: c}
 	s := &session{
-		u: u, c: c, r: wire.NewReader(c), w: wire.NewWriter(c), timeout: o.ReadTimeout,
+		u: u, c: c, r: wire.NewReader(head), w: wire.NewWriter(c), timeout: o.ReadTimeout,
 		pending: make(map[string]*flight), corrupt: make(map[chunkRef]int),
 		responses: make(chan *wire.Response, 2*o.Window.Chunks+16),
 		readErr:   make(chan error, 1),
@@ -104,7 +105,7 @@ func (u *upload) session(ctx context.Context, attempt int) (progressed bool, err
 	u.setState(StateAuthenticating, attempt, time.Time{}, nil)
 	resp, err := s.authenticate(token)
 	if err != nil {
-		return false, err
+		return false, u.explainAuthFailure(ctx, head.head, err)
 	}
 	if err := u.applyAuth(resp); err != nil {
 		return false, err
@@ -132,6 +133,23 @@ func (u *upload) session(ctx context.Context, attempt int) (progressed bool, err
 	}()
 	err = s.loop(ctx)
 	return s.progressed, err
+}
+
+// explainAuthFailure recognises a tcp:// server that speaks TLS, from the
+// record it answered with or, when it just hung up or went silent, by
+// trying a TLS handshake with it.
+func (u *upload) explainAuthFailure(ctx context.Context, head []byte, err error) error {
+	if u.ep.scheme != "tcp" {
+		return err
+	}
+	if looksLikeTLS(head) {
+		return errSpeaksTLS(u.ep.addr, err)
+	}
+	var we *wire.Error
+	if len(head) == 0 && !errors.As(err, &we) && ctx.Err() == nil && speaksTLS(ctx, u.ep.addr) {
+		return errSpeaksTLS(u.ep.addr, err)
+	}
+	return err
 }
 
 // authenticate opens or resumes the upload and returns the server's Ok.

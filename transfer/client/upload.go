@@ -38,7 +38,8 @@ type upload struct {
 	// Control, set by other goroutines.
 	paused   atomic.Bool
 	canceled atomic.Bool
-	ctl      chan struct{} // nudges run to look at paused
+	retryNow atomic.Bool   // end the current backoff wait
+	ctl      chan struct{} // nudges run to look at paused and retryNow
 	cancel   context.CancelFunc
 
 	done chan struct{} // closed when run returns
@@ -129,7 +130,9 @@ func (u *upload) drive(ctx context.Context) error {
 	defer hashing.Wait()
 	defer stopHashing()
 
-	bo := newBackoff(u.e.opts.Retry)
+	policy := u.e.opts.Retry
+	bo := newBackoff(policy)
+	lastProgress := time.Now() // the retry budget counts from here
 	tokenReread := false
 	askedAgain := false // a session ended with files still lacking the server's digest
 	for {
@@ -139,6 +142,7 @@ func (u *upload) drive(ctx context.Context) error {
 		progressed, err := u.session(ctx, bo.attempt+1)
 		if progressed {
 			bo.reset()
+			lastProgress = time.Now()
 			tokenReread = false
 			askedAgain = false
 		}
@@ -177,6 +181,11 @@ func (u *upload) drive(ctx context.Context) error {
 		if !ok {
 			return fmt.Errorf("giving up after %d attempts: %w", bo.attempt, err)
 		}
+		if stalled := time.Since(lastProgress); policy.Budget > 0 && stalled+delay > policy.Budget {
+			return fmt.Errorf("giving up after %v without progress (%d attempts, retry budget %v): %w",
+				stalled.Round(time.Millisecond), bo.attempt, policy.Budget, err)
+		}
+		u.retryNow.Store(false) // a request made before this wait is spent
 		if err := u.backOff(ctx, bo.attempt+1, delay, err); err != nil {
 			return err
 		}
@@ -212,6 +221,9 @@ func (u *upload) backOff(ctx context.Context, attempt int, delay time.Duration, 
 		case <-u.ctl:
 			if u.paused.Load() {
 				return nil // the loop pauses, and reconnects at once on Resume
+			}
+			if u.retryNow.Swap(false) {
+				return nil
 			}
 		case h := <-u.hashes:
 			u.hashed(h)
