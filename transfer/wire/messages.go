@@ -37,6 +37,12 @@ type Authentication struct {
 	Tags      []string   `json:"tags"`
 	// ChunkSize is the client's wish; 0 means DefaultChunkSize.
 	ChunkSize int `json:"chunk-size,omitempty"`
+	// Abort asks the server to drop the unfinished upload FID (its partial
+	// data, its record and its quota reservation) instead of opening it;
+	// Files, Tags and ChunkSize are then left out. A server that knows it
+	// answers Ok with Aborted set; an older one answers bad-request (an
+	// upload needs files).
+	Abort bool `json:"abort,omitempty"`
 }
 
 // Range is a half-open range [Start, End) of chunk indexes, encoded as a
@@ -62,6 +68,10 @@ type Response struct {
 	// files finished in an earlier session (and empty files, which complete
 	// at authentication).
 	Complete []FileDigest `json:"complete,omitempty"`
+
+	// Aborted is set in the Ok to an AUTHENTICATION with Abort: the server
+	// holds no unfinished upload with that fid any more.
+	Aborted bool `json:"aborted,omitempty"`
 
 	// Set in the Ok to the TRANSFER that completed a file.
 	File   *int   `json:"file,omitempty"`
