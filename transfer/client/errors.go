@@ -89,7 +89,10 @@ func classify(err error) errorKind {
 // what to check and is retried within the budget.
 func dialError(server string, err error) error {
 	var de *net.DNSError
+	var rh tls.RecordHeaderError
 	switch {
+	case errors.As(err, &rh):
+		return permanent(fmt.Errorf("connecting to %s: the server does not speak TLS: use tcp:// (%w)", server, err))
 	case errors.As(err, &de) && de.IsNotFound:
 		return permanent(fmt.Errorf("connecting to %s: unknown host %q (no such name in DNS): check the server address: %w", server, de.Name, err))
 	case errors.Is(err, syscall.ECONNREFUSED):

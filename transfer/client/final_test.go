@@ -92,6 +92,63 @@ func TestTLSRecordIsRecognised(t *testing.T) {
 	expectFinal(t, e, rec, fid, "the server speaks TLS: use tls://")
 }
 
+// TestTLSListenerRefusalIsRecognised: a hoist TLS listener answers a plain
+// frame with an unencrypted bad-request without a message-id that says to
+// use tls:// (PROTOCOL.md §1); the client takes it as final, in its words.
+func TestTLSListenerRefusalIsRecognised(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); <-done })
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			payload, _ := wire.EncodeJSON(wire.ErrorResponse("", wire.Errorf(wire.CodeBadRequest, "this listener speaks TLS: use tls:// for this address")))
+			w := wire.NewWriter(c)
+			w.WriteFrame(wire.TypeResponse, payload)
+			w.Flush()
+			c.Close()
+		}
+	}()
+	e, rec, fid := startTo(t, "tcp://"+ln.Addr().String(), nil)
+	expectFinal(t, e, rec, fid, "the server speaks TLS: use tls://"+ln.Addr().String())
+}
+
+// TestTLSClientToPlainServerIsFinal: a tls:// client whose server answers
+// with a plain hoist frame is told to use tcp://.
+func TestTLSClientToPlainServerIsFinal(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); <-done })
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			payload, _ := wire.EncodeJSON(wire.ErrorResponse("", wire.Errorf(wire.CodeBadRequest, "this listener does not speak TLS: use tcp://")))
+			w := wire.NewWriter(c)
+			w.WriteFrame(wire.TypeResponse, payload)
+			w.Flush()
+			c.Close()
+		}
+	}()
+	e, rec, fid := startTo(t, "tls://"+ln.Addr().String(), nil)
+	expectFinal(t, e, rec, fid, "the server does not speak TLS: use tcp://")
+}
+
 func TestRefusedGivesUpAfterTheBudget(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

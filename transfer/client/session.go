@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -142,10 +143,10 @@ func (u *upload) explainAuthFailure(ctx context.Context, head []byte, err error)
 	if u.ep.scheme != "tcp" {
 		return err
 	}
-	if looksLikeTLS(head) {
+	var we *wire.Error
+	if looksLikeTLS(head) || errors.As(err, &we) && we.Code == wire.CodeBadRequest && strings.Contains(we.Reason, "tls://") {
 		return errSpeaksTLS(u.ep.addr, err)
 	}
-	var we *wire.Error
 	if len(head) == 0 && !errors.As(err, &we) && ctx.Err() == nil && speaksTLS(ctx, u.ep.addr) {
 		return errSpeaksTLS(u.ep.addr, err)
 	}
@@ -186,6 +187,11 @@ func (s *session) authenticate(token string) (*wire.Response, error) {
 	resp, err := decodeResponse(fr)
 	if err != nil {
 		return nil, err
+	}
+	if resp.MessageID == "" && resp.Err() != nil {
+		// A refusal the server sent before it could read the request (a
+		// TLS listener answering a plain frame does so, PROTOCOL.md §1).
+		return nil, fmt.Errorf("authentication refused: %w", refused(resp.Err()))
 	}
 	if resp.MessageID != a.MessageID {
 		return nil, protocolErrorf("authentication answered with message-id %q, sent %q", resp.MessageID, a.MessageID)

@@ -23,6 +23,9 @@ type upload struct {
 	ep     endpoint
 	files  []*upFile
 	unlock func() // releases the journal lock
+	// journaled: the journal holds the entry (written once the server
+	// accepted the upload, so that it never lists uploads that never began).
+	journaled bool
 
 	chunkSize   int // fixed by the server; 0 until the first authentication
 	state       State
@@ -42,8 +45,9 @@ type upload struct {
 	ctl      chan struct{} // nudges run to look at paused and retryNow
 	cancel   context.CancelFunc
 
-	done chan struct{} // closed when run returns
-	err  error         // why it ended; read after done
+	done     chan struct{} // closed when run returns
+	err      error         // why it ended; read after done
+	abortErr error         // canceled: why the server kept the partial upload; read after done
 }
 
 // chunkRef names one chunk of an upload.
@@ -90,8 +94,16 @@ func (u *upload) run(ctx context.Context) {
 		u.forget()
 	case u.canceled.Load():
 		err = ErrCanceled
-		u.setState(StateCanceled, 0, time.Time{}, err)
 		u.forget()
+		var reported error = ErrCanceled
+		if u.journaled {
+			// The server accepted the upload: ask it to drop the partial
+			// data now rather than keep it (and the quota) until it expires.
+			if u.abortErr = u.e.sendAbort(context.Background(), u.entry.Server, u.id()); u.abortErr != nil {
+				reported = fmt.Errorf("%w; %w", ErrCanceled, u.abortErr)
+			}
+		}
+		u.setState(StateCanceled, 0, time.Time{}, reported)
 	case ctx.Err() != nil:
 		err = ErrClosed // the engine is closing; the journal keeps the upload
 	default:
@@ -409,11 +421,12 @@ func (u *upload) applyAuth(r *wire.Response) error {
 		for _, f := range u.files {
 			f.setChunkSize(r.ChunkSize)
 		}
-		if u.entry.ChunkSize != r.ChunkSize {
+		if !u.journaled || u.entry.ChunkSize != r.ChunkSize {
 			u.entry.ChunkSize = r.ChunkSize
 			if err := u.e.journal.put(&u.entry); err != nil {
 				return permanent(err)
 			}
+			u.journaled = true
 		}
 	case r.ChunkSize != u.chunkSize:
 		return protocolErrorf("chunk size changed from %d to %d", u.chunkSize, r.ChunkSize)
