@@ -51,7 +51,8 @@ func (e *Engine) sendAbort(ctx context.Context, server, fid string) error {
 		return kept("encoding the request", err)
 	}
 	w := wire.NewWriter(c)
-	if err := w.WriteFrame(wire.TypeAuthentication, payload); err == nil {
+	err = w.WriteFrame(wire.TypeAuthentication, payload)
+	if err == nil {
 		err = w.Flush()
 	}
 	if err != nil {
@@ -73,7 +74,7 @@ func (e *Engine) sendAbort(ctx context.Context, server, fid string) error {
 		return kept("the server refused", err)
 	}
 	if !resp.Aborted {
-		return kept("the server did not confirm", errors.New("Ok without \"aborted\""))
+		return kept("the server did not confirm", errors.New("its Ok lacks \"aborted\""))
 	}
 	return nil
 }

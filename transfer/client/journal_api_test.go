@@ -156,7 +156,7 @@ func TestResumeOfACompletedUploadStoresNoSecondCopy(t *testing.T) {
 }
 
 // cancelAgainstPeer cancels an upload that is half done on a test peer.
-func cancelAgainstPeer(t *testing.T, knowsAbort bool) (*testPeer, error, *SessionEvent) {
+func cancelAgainstPeer(t *testing.T, knowsAbort bool) (*testPeer, *SessionEvent, error) {
 	p := startPeer(t, testChunk)
 	p.knowsAbort = knowsAbort
 	p.act = func(_ int, index uint64, _ int) peerAction {
@@ -177,12 +177,12 @@ func cancelAgainstPeer(t *testing.T, knowsAbort bool) (*testPeer, error, *Sessio
 	if list, _ := e.List(); len(list) != 0 {
 		t.Errorf("canceled upload still journaled: %+v", list)
 	}
-	return p, err, u.sessions[len(u.sessions)-1]
+	return p, u.sessions[len(u.sessions)-1], err
 }
 
 func TestCancelAsksTheServerToDrop(t *testing.T) {
 	t.Parallel()
-	p, err, last := cancelAgainstPeer(t, true)
+	p, last, err := cancelAgainstPeer(t, true)
 	if err != nil || p.abortRequests() != 1 {
 		t.Fatalf("Cancel = %v after %d abort requests; want nil after one", err, p.abortRequests())
 	}
@@ -193,7 +193,7 @@ func TestCancelAsksTheServerToDrop(t *testing.T) {
 
 func TestCancelWithAnOldServerSaysThePartialStays(t *testing.T) {
 	t.Parallel()
-	p, err, last := cancelAgainstPeer(t, false)
+	p, last, err := cancelAgainstPeer(t, false)
 	if !errors.Is(err, ErrPartialKept) || !strings.Contains(err.Error(), "too old") || p.abortRequests() != 1 {
 		t.Fatalf("Cancel = %v after %d abort requests; want ErrPartialKept, too old", err, p.abortRequests())
 	}
