@@ -236,3 +236,33 @@ func TestCancelReleasesTheQuota(t *testing.T) {
 	}
 	t.Logf("cancel: %v; new upload: %v", cancelErr, err)
 }
+
+// TestResumeToAnUnreachableServerGivesUp: a journaled upload whose server
+// is gone fails once the retry budget is spent, and stays journaled.
+func TestResumeToAnUnreachableServerGivesUp(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := "tcp://" + ln.Addr().String()
+	ln.Close()
+	o := testOptions(t, gone, StaticToken("x"))
+	o.Retry.Budget = 300 * time.Millisecond
+	e, _ := newEngine(t, o)
+	fid := "0b0e0000-0000-4000-8000-000000000001"
+	putEntry(t, e, fid, gone)
+	left, err := e.Unfinished()
+	if err != nil || len(left) != 1 {
+		t.Fatalf("Unfinished = %v, %v", left, err)
+	}
+	if err := e.ResumeJournal(left[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait(t, e, fid); err == nil || !strings.Contains(err.Error(), "giving up") {
+		t.Fatalf("resume to a server that is gone: %v, want giving up", err)
+	}
+	if list, _ := e.List(); len(list) != 1 {
+		t.Errorf("the upload left the journal: %+v", list)
+	}
+}
