@@ -233,7 +233,10 @@ func resumeUploads(e *client.Engine, prefixes []string, stderr io.Writer) ([]str
 func discard(e *client.Engine, fids []string, stdout io.Writer) error {
 	var errs []error
 	for _, fid := range fids {
-		if err := e.Cancel(fid); err != nil {
+		if err := e.Cancel(fid); errors.Is(err, client.ErrPartialKept) {
+			fmt.Printf("discarded %s here; %v\n", fid, err)
+			continue
+		} else if err != nil {
 			errs = append(errs, err)
 			continue
 		}

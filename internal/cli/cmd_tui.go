@@ -75,7 +75,9 @@ func runUI(ctx context.Context, c config.Client, journalDir string, getenv func(
 	if err != nil {
 		return err
 	}
-	e, err := client.New(engineOptions(c, tok, journalDir))
+	opts := engineOptions(c, tok, journalDir)
+	opts.Retry.Budget = client.NoRetryBudget // the UI keeps trying and shows its countdown
+	e, err := client.New(opts)
 	if err != nil {
 		return err
 	}
