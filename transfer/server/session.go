@@ -52,13 +52,13 @@ type session struct {
 	readerDone chan struct{} // the reader stopped
 	committed  chan struct{} // ... and every chunk it took is committed
 
-	up          *upload // reader goroutine only
+	up *upload // reader goroutine only
 	// user is the connection's user (§13 of PROTOCOL.md): the stream's
 	// fixed user, or that of the last request accepted with a token.
 	// Reader goroutine only.
-	user string
-	reserved    int64   // bytes of Server.preauth held for the frame being handled
-	frameBuf    []byte  // and the buffer it was read into
+	user        string
+	reserved    int64  // bytes of Server.preauth held for the frame being handled
+	frameBuf    []byte // and the buffer it was read into
 	transfer    wire.Transfer
 	rawTransfer wire.Transfer
 
