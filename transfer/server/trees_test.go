@@ -27,17 +27,28 @@ func (c *client) upload(token string, files []file, tags []string) []wire.FileDi
 	for _, d := range r.Complete {
 		done[d.File] = d
 	}
+	// Every chunk of every file in flight at once: commits and
+	// completions then go in batches.
+	ids := map[string]int{}
 	for i, f := range files {
-		if len(f.data) == 0 {
-			continue
+		for _, k := range allChunks(uint64(len(f.data)), c.cs) {
+			tr := c.chunk(i, k, f.data)
+			ids[tr.MessageID] = i
+			c.sendTransfer(tr, false)
 		}
-		for _, resp := range c.sendChunks(i, f.data, allChunks(uint64(len(f.data)), c.cs), false) {
-			if !resp.OK() {
-				c.t.Fatalf("file %d (%s): %v", i, f.name, resp.Err())
-			}
-			if resp.File != nil {
-				done[i] = wire.FileDigest{File: *resp.File, SHA256: resp.SHA256, Stored: resp.Stored}
-			}
+	}
+	c.flush()
+	for range len(ids) {
+		resp := c.recv()
+		i, ok := ids[resp.MessageID]
+		if !ok {
+			c.t.Fatalf("answer for unknown message-id %q", resp.MessageID)
+		}
+		if !resp.OK() {
+			c.t.Fatalf("file %d (%s): %v", i, files[i].name, resp.Err())
+		}
+		if resp.File != nil {
+			done[i] = wire.FileDigest{File: *resp.File, SHA256: resp.SHA256, Stored: resp.Stored}
 		}
 	}
 	for i, d := range done {
