@@ -62,11 +62,14 @@ type Window struct {
 }
 
 // Retry is the reconnect policy: exponential backoff with jitter from Base up
-// to Cap; Attempts 0 means retry forever.
+// to Cap. An upload without progress gives up after Attempts failed
+// connections or after Budget of reconnecting, whichever comes first; 0
+// means no limit for either.
 type Retry struct {
 	Base     time.Duration
 	Cap      time.Duration
 	Attempts int
+	Budget   time.Duration
 }
 
 // UI holds the terminal UI's options.

@@ -20,7 +20,10 @@ then checks every file's sha256 against the server's. Each file is stored
 under its base name; two files with the same base name in one upload are
 refused (upload them separately). Dropped connections, resets and server
 restarts are retried with backoff; only chunks the server does not hold yet
-travel again.
+travel again. An upload that makes no progress gives up after 2 minutes of
+reconnecting (--retry-budget; 0 retries forever) and says why; errors that
+retrying cannot heal, such as an unknown host or a refused token, end it at
+once, with a hint of what to do.
 
 An upload is journaled in $XDG_STATE_HOME/hoist/uploads (else
 ~/.local/state/hoist/uploads) until it is verified. If hoist is interrupted
