@@ -76,6 +76,8 @@ var clientFields = []field[Client]{
 		bind: func(c *Client) value { return pathValue{&c.UI.StartDir} }},
 	{key: "ui.show_hidden", env: "HOIST_SHOW_HIDDEN", flag: "show-hidden", usage: "list hidden files in the browser", group: groupUI,
 		bind: func(c *Client) value { return boolValue{&c.UI.ShowHidden} }},
+	{key: "ui.follow_links", env: "HOIST_FOLLOW_LINKS", flag: "follow-links", usage: "follow symlinked directories in the browser as directories (--follow-links=false shows them as links, never entered)", group: groupUI,
+		bind: func(c *Client) value { return boolValue{&c.UI.FollowLinks} }},
 	{key: "ui.color", env: "HOIST_COLOR", flag: "color", usage: "use colour `when`: auto, always or never (NO_COLOR set means never)", group: groupUI,
 		bind: func(c *Client) value { return choiceValue{&c.UI.Color, []string{"auto", "always", "never"}} }},
 }
@@ -137,7 +139,7 @@ func DefaultClient() Client {
 		ReadTimeout:   30 * time.Second,
 		SSHCommand:    "ssh",
 		RemoteCommand: "hoist serve --stdio",
-		UI:            UI{StartDir: ".", Color: "auto"},
+		UI:            UI{StartDir: ".", Color: "auto", FollowLinks: true},
 	}
 }
 

@@ -76,6 +76,9 @@ type Retry struct {
 type UI struct {
 	StartDir   string
 	ShowHidden bool
+	// FollowLinks treats symlinked directories as directories: entered,
+	// and walked when selected.
+	FollowLinks bool
 	// Color is "auto", "always" or "never"; NO_COLOR forces never.
 	Color string
 }

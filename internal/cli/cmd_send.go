@@ -234,6 +234,9 @@ func watch(ctx context.Context, e *client.Engine, fids []string, r reporter) err
 	for _, fid := range fids {
 		if err := e.Wait(ctx, fid); err != nil {
 			errs = append(errs, clean(fmt.Sprintf("upload %s: %v", fid, err)))
+			if hint := client.Hint(err); hint != "" {
+				errs = append(errs, "  what to do: "+hint)
+			}
 		}
 	}
 	if len(errs) > 0 {
