@@ -53,7 +53,7 @@ var hints = []hint{
 	{code: wire.CodeBusy,
 		advice: "The server is busy; hoist keeps trying and shows the next try's time."},
 	{words: []string{"giving up after"},
-		advice: "hoist stopped reconnecting after its retry budget without progress. The upload stays journaled: once the server is reachable, hoist send --resume continues it. --retry-budget sets how long to keep trying (0: forever)."},
+		advice: "hoist stopped reconnecting after its retry budget without progress: check that the server runs at that address. An upload the server had accepted stays journaled (hoist send --list), and hoist send --resume continues it once the server is back. --retry-budget sets how long to keep trying (0: forever)."},
 	{words: []string{"speaks tls"},
 		advice: "The server speaks TLS: use a tls:// address for it."},
 	{words: []string{"does not speak tls"},
