@@ -62,7 +62,7 @@ var clientFields = []field[Client]{
 		bind: func(c *Client) value { return durationValue{&c.Retry.Cap} }},
 	{key: "retry.attempts", env: "HOIST_RETRY_ATTEMPTS", flag: "retry-attempts", usage: "give up after `n` connection attempts without progress; 0 retries forever",
 		bind: func(c *Client) value { return intValue{&c.Retry.Attempts} }},
-	{key: "retry.budget", env: "HOIST_RETRY_BUDGET", flag: "retry-budget", usage: "give up after this `duration` of reconnecting without progress; 0 retries forever (the terminal UI always does)",
+	{key: "retry.budget", env: "HOIST_RETRY_BUDGET", flag: "retry-budget", usage: "give up after this `duration` of reconnecting without progress; 0 retries forever (the terminal UI never gives up)",
 		bind: func(c *Client) value { return durationValue{&c.Retry.Budget} }},
 	{key: "ca_file", env: "HOIST_CA_FILE", flag: "ca-file", usage: "trust the PEM certificates in this `file` for tls:// servers instead of the system's",
 		bind: func(c *Client) value { return pathValue{&c.CAFile} }},
