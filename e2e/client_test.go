@@ -476,46 +476,43 @@ func TestSendPlainOutputAndDirectories(t *testing.T) {
 }
 
 // TestSendDiscardForgetsAnUnfinishedUpload checks `hoist send --discard`: an
-// upload that ran out of retries stays in the journal for --resume until it
-// is discarded, after which --resume finds nothing and discarding it again is
-// an error.
+// upload the server accepted, whose server then died, gives up after the
+// retry budget and stays in the journal for --resume until it is discarded
+// (by a prefix of its fid), after which --resume finds nothing and
+// discarding it again is an error.
 func TestSendDiscardForgetsAnUnfinishedUpload(t *testing.T) {
 	t.Parallel()
+	root := t.TempDir()
+	srv := startServer(t, root, "--chaos", "delay=1:20ms")
+	tokenFile := writeToken(t, root)
 	env := []string{"XDG_STATE_HOME=" + t.TempDir()}
-	path, _ := randomFile(t, t.TempDir(), "kept.bin", 4096, 3)
-	nobody := fmt.Sprintf("127.0.0.1:%d", testkit.FreePort(t)) // a port with nothing listening
+	path, _ := randomFile(t, t.TempDir(), "kept.bin", 2<<20, 3)
 
-	out, _, err := tryHoist(t, env, "send", "--json", "--server", nobody, "--token", "unused",
-		"--retry-attempts", "1", "--retry-base", "10ms", path)
-	if err == nil {
-		t.Fatal("hoist send to a closed port succeeded")
+	p := startSend(t, env, append(sendFlags(srv.URL, tokenFile), "--window-chunks", "1", "--retry-budget", "2s", path)...)
+	p.waitFor("the first acknowledged chunk", func(evs []sendEvent) bool { return len(chunks(evs, "acknowledged")) > 0 })
+	srv.Kill()
+	if err := p.wait(); exitCode(err) != 1 {
+		t.Fatalf("hoist send whose server died: %v, want exit status 1", err)
 	}
-	fid := ""
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var ev struct {
-			FID string `json:"fid"`
-		}
-		if json.Unmarshal([]byte(line), &ev) == nil && ev.FID != "" {
-			fid = ev.FID
-			break
-		}
+	if errOut := p.stderr.String(); !strings.Contains(errOut, "giving up after") || !strings.Contains(errOut, "retry budget 2s") {
+		t.Fatalf("hoist send did not say it spent its retry budget:\n%s", errOut)
 	}
-	if fid == "" {
-		t.Fatalf("no fid in hoist send --json output:\n%s", out)
-	}
-	entries, err := filepath.Glob(filepath.Join(strings.TrimPrefix(env[0], "XDG_STATE_HOME="), "hoist", "uploads", "*"))
-	if err != nil || len(entries) == 0 {
-		t.Fatalf("the failed upload left no journal entry (%v)", err)
+	fid := firstFID(t, p)
+	if got := listUnfinished(t, env); len(got) != 1 || got[0].FID != fid {
+		t.Fatalf("the accepted upload %s is not journaled: %+v", fid, got)
 	}
 
-	out, errOut, err := tryHoist(t, env, "send", "--discard", fid)
-	if err != nil || !strings.Contains(out, "discarded "+fid) {
-		t.Fatalf("hoist send --discard %s: %v\nstdout: %s\nstderr: %s", fid, err, out, errOut)
+	// The server is down: the upload is forgotten here, and the notice says
+	// the server keeps the partial data.
+	out, errOut, err := tryHoist(t, env, "send", "--discard", fid[:5], "--token-file", tokenFile)
+	if err != nil || !strings.Contains(out, "discarded "+fid[:8]+" here") || !strings.Contains(errOut, "keeps the partial upload") {
+		t.Fatalf("hoist send --discard %s: %v\nstdout: %s\nstderr: %s", fid[:5], err, out, errOut)
 	}
-	if out, _, err := tryHoist(t, env, "send", "--resume", "--server", nobody, "--token", "unused", "--retry-attempts", "1", "--retry-base", "10ms"); err != nil || strings.TrimSpace(out) != "" {
-		t.Fatalf("hoist send --resume after discard: %v, output %q; want nothing to do", err, out)
+	if out, errOut, err := tryHoist(t, env, "send", "--resume", "--token-file", tokenFile); err != nil || strings.TrimSpace(out) != "" ||
+		!strings.Contains(errOut, "nothing to resume") {
+		t.Fatalf("hoist send --resume after discard: %v, output %q, stderr %q; want nothing to do", err, out, errOut)
 	}
-	if _, errOut, err := tryHoist(t, env, "send", "--discard", fid); err == nil {
-		t.Fatalf("discarding %s twice succeeded; stderr: %s", fid, errOut)
+	if _, errOut, err := tryHoist(t, env, "send", "--discard", fid); err == nil || !strings.Contains(errOut, "no upload's fid starts with") {
+		t.Fatalf("discarding %s twice: %v; stderr: %s", fid, err, errOut)
 	}
 }

@@ -97,7 +97,7 @@ func (d *details) view(m *Model, width, height int) string {
 	b.WriteString(s.Heading.Render("Error") + "\n")
 	b.WriteString(s.Error.Render(wrap(d.err.Error(), width)) + "\n")
 	b.WriteString("\n" + s.Heading.Render("What to do") + "\n")
-	advice := hintFor(d.err)
+	advice := client.Hint(d.err)
 	if advice == "" {
 		advice = "No advice beyond the error itself."
 		if d.fid != "" {

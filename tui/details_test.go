@@ -60,7 +60,7 @@ var troubles = []struct {
 	{refusal(wire.CodeUnauthorized, "token refused by server", "token is expired"), "hoist token"},
 	{refusal(wire.CodeUnauthorized, "token refused by server", "signature is invalid"), "hoist token --root"},
 	{refusal(wire.CodeBadRequest, "request refused by server", `file 0: name "a\x01b" contains a control character`), "Rename the file"},
-	{refusal(wire.CodeQuota, "over quota", "storing 3.0 MiB would exceed the quota of 1.0 MiB"), "Delete files or ask the operator"},
+	{refusal(wire.CodeQuota, "over quota", "storing 3.0 MiB would exceed the quota of 1.0 MiB"), "ask the operator"},
 	{refusal(wire.CodeTooLarge, "too large for server", "file 0 is over the limit"), "max_file_size"},
 	{refusal(wire.CodeConflict, "conflicts with an upload of the same id", ""), "hoist send --discard"},
 	{refusal(wire.CodeForbidden, "not allowed by server", ""), "another user"},
@@ -95,11 +95,11 @@ func (w *wireCause) Unwrap() error { return w.err }
 
 func TestHintFor(t *testing.T) {
 	for _, tc := range troubles {
-		if got := hintFor(tc.err); !strings.Contains(got, tc.advice) {
-			t.Errorf("hintFor(%q) = %q, want advice with %q", tc.err, got, tc.advice)
+		if got := client.Hint(tc.err); !strings.Contains(got, tc.advice) {
+			t.Errorf("Hint(%q) = %q, want advice with %q", tc.err, got, tc.advice)
 		}
 	}
-	if got := hintFor(errors.New("something nobody foresaw")); got != "" {
+	if got := client.Hint(errors.New("something nobody foresaw")); got != "" {
 		t.Errorf("advice for an unknown error: %q", got)
 	}
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -137,6 +138,20 @@ func TestPauseResumeAndCancel(t *testing.T) {
 	if got := d.up.callLog(); !slices.Equal(got, want) {
 		t.Fatalf("engine calls = %q, want %q", got, want)
 	}
+}
+
+// TestCancelWithThePartialKept cancels an upload whose server keeps the
+// partial data: a notice, not an error.
+func TestCancelWithThePartialKept(t *testing.T) {
+	d := newDriver(t, testOptions(makeTree(t)), 80, 24)
+	fid := d.startTwoFiles()
+	d.events(&client.SessionEvent{FID: fid, At: fixedNow, State: client.StateSending, Attempt: 1})
+	d.up.mu.Lock()
+	d.up.cancelErr = fmt.Errorf("%w: the server is too old to drop partial uploads", client.ErrPartialKept)
+	d.up.mu.Unlock()
+	d.keys("c", "y")
+	d.requireView("upload 1 canceled; the server keeps its partial data")
+	d.rejectView("error")
 }
 
 // quits reports whether cmd, run, quits the program.

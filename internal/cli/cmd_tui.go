@@ -48,6 +48,7 @@ func newUICommand(env *Env) *cobra.Command {
 	flags := cmd.Flags()
 	config.RegisterClientFlags(flags)
 	config.RegisterUIFlags(flags)
+	addNegatedFlag(flags, "follow-links")
 	// Earlier spellings, still accepted.
 	flags.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 		switch name {
@@ -96,6 +97,9 @@ func uiOptions(c config.Client, getenv func(string) string) tui.Options {
 		Color:          c.UI.Color,
 		TagHistoryFile: tagHistoryPath(getenv),
 		Home:           xdg.UserHome(getenv),
+		SkipLinkedDirs: !c.UI.FollowLinks,
+		// A crash report goes next to the journal; Run's error names it.
+		CrashDir: xdg.FromEnv(getenv).State(),
 	}
 }
 
