@@ -51,6 +51,7 @@ func (srv *Server) purgeExpired() {
 		if err != nil {
 			srv.log.Error("forgetting expired upload", "fid", fid, "err", err)
 		} else {
+			srv.obs.UploadExpired()
 			srv.log.Info("forgot expired upload", "fid", fid, "untouched_for_more_than", srv.limits.PartialExpiry)
 		}
 

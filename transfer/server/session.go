@@ -59,6 +59,9 @@ type session struct {
 	rawTransfer wire.Transfer
 
 	chunks, bytes atomic.Int64
+	// refusedCode is the code of the last AUTHENTICATION refused, for the
+	// session's summary (reader goroutine only).
+	refusedCode string
 }
 
 // newSession registers a session for conn, refusing with errTooManyConns
@@ -104,6 +107,7 @@ func (srv *Server) newSession(ctx context.Context, conn io.ReadWriteCloser, remo
 	}
 	srv.sessions[s] = struct{}{}
 	srv.conns.Add(1)
+	srv.obs.ConnectionOpened()
 	context.AfterFunc(ctx, s.stopReading)
 	return s, nil
 }
@@ -111,7 +115,7 @@ func (srv *Server) newSession(ctx context.Context, conn io.ReadWriteCloser, remo
 // run serves the session to its end.
 func (s *session) run() {
 	start := time.Now()
-	s.log.Info("connection open")
+	s.log.Debug("connection open")
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
@@ -126,9 +130,9 @@ func (s *session) run() {
 	<-writerDone
 	s.conn.Close()
 	s.cancel()
+	s.srv.obs.ConnectionClosed()
+	s.logSummary(why, time.Since(start))
 	s.srv.endSession(s)
-	s.log.Info("connection closed", "reason", why, "duration", time.Since(start).Round(time.Millisecond),
-		"chunks", s.chunks.Load(), "bytes", s.bytes.Load())
 }
 
 // stopReading makes the reader stop at the next frame boundary (or now,
@@ -363,7 +367,8 @@ func (s *session) readError(err error, idle bool) string {
 		if s.takeSlot() {
 			s.replyErr("", wire.Errorf(wire.CodeBusy, "the server is busy reading other connections' AUTHENTICATIONs; try again later"))
 		}
-		s.log.Warn("connection refused: memory for unauthenticated connections is spent")
+		s.srv.obs.ConnectionRefused(RefusedMemory)
+		s.log.Warn("connection refused: memory for unauthenticated connections is spent", "code", wire.CodeBusy)
 		return err.Error()
 	case errors.Is(err, wire.ErrFrameTooLarge), errors.Is(err, wire.ErrMessageType):
 		if s.takeSlot() {
@@ -432,6 +437,8 @@ func (s *session) writeLoop() {
 				failed = true
 				s.log.Info("cannot write to the client", "err", err)
 				s.stopReading()
+			} else {
+				s.observeReply(&r)
 			}
 		}
 		<-s.slots
@@ -494,8 +501,8 @@ func (srv *Server) refuseBusy(conn net.Conn) {
 	}
 	b, _ := appendReply(nil, &reply{id: id, err: wire.Errorf(wire.CodeBusy, "server is at its limit of %d connections; try again later", srv.limits.MaxConnections)})
 	w := wire.NewWriter(conn)
-	if w.WriteFrame(wire.TypeResponse, b) == nil {
-		w.Flush()
+	if w.WriteFrame(wire.TypeResponse, b) == nil && w.Flush() == nil {
+		srv.obs.Responded(string(wire.CodeBusy), -1, time.Time{})
 	}
-	srv.log.Warn("connection refused: too many connections", "remote", conn.RemoteAddr().String())
+	srv.log.Warn("connection refused: too many connections", "remote", conn.RemoteAddr().String(), "code", wire.CodeBusy)
 }
