@@ -155,16 +155,21 @@ const shutdownTimeout = 30 * time.Second
 // serve runs the server described by cfg until ctx is done (or, with
 // Stdio, until the session ends).
 func serve(ctx context.Context, cfg config.Server, env *Env) error {
-	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
+	log, chaosLog := serverLoggers(cfg, env.Stderr)
 	if len(cfg.Listen) == 0 && cfg.Unix == "" && !cfg.Stdio {
 		return errors.New("nothing to serve: give --listen, --unix or --stdio")
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		return errors.New("TLS needs both --tls-cert and --tls-key")
 	}
-	opts, err := serverOptions(cfg, log)
+	opts, err := serverOptions(cfg, chaosLog) // chaos logs its banner loudly
 	if err != nil {
 		return err
+	}
+	opts.Logger = log
+	observer := newObserver(cfg)
+	if observer != nil {
+		opts.Observer = observer
 	}
 	listeners, urls, err := listen(cfg)
 	if err != nil {
@@ -177,7 +182,16 @@ func serve(ctx context.Context, cfg config.Server, env *Env) error {
 		}
 		return err
 	}
-	log.Info("hoist server starting", "version", env.Build.Version, "root", cfg.Root, "listeners", urls, "stdio", cfg.Stdio)
+	ops, err := startOps(cfg, observer, srv, env.Stderr)
+	if err != nil {
+		for _, ln := range listeners {
+			ln.Close()
+		}
+		srv.Shutdown(context.Background())
+		return err
+	}
+	log.Info("hoist server starting", "version", env.Build.Version, "root", cfg.Root, "listeners", urls, "stdio", cfg.Stdio,
+		"metrics_listen", cfg.MetricsListen)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -209,16 +223,20 @@ func serve(ctx context.Context, cfg config.Server, env *Env) error {
 		log.Info("shutting down: finishing chunks in flight")
 	case runErr = <-errc:
 	}
+	if runErr == nil {
+		ops.drain(context.Background(), cfg.DrainDelay, log)
+	}
 	sctx, stop := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer stop()
 	err = srv.Shutdown(sctx)
 	cancel()
 	wg.Wait()
+	err = errors.Join(err, ops.stop(sctx))
 	if err != nil {
 		return errors.Join(runErr, fmt.Errorf("shutdown: %w", err))
 	}
 	if f, ok := opts.Faults.(*chaos.Faults); ok {
-		log.Warn("CHAOS MODE: faults injected", "counts", f.Counts().String())
+		chaosLog.Warn("CHAOS MODE: faults injected", "counts", f.Counts().String())
 	}
 	log.Info("server stopped")
 	return runErr
