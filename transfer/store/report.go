@@ -101,7 +101,7 @@ type PartialUpload struct {
 	Touched  time.Time
 }
 
-// Partials lists the unfinished uploads, oldest first.
+// Partials lists the uploads with files not yet complete, oldest first.
 func (c *Catalog) Partials() ([]PartialUpload, error) {
 	var out []PartialUpload
 	err := c.db.View(func(tx *bbolt.Tx) error {
@@ -122,7 +122,9 @@ func (c *Catalog) Partials() ([]PartialUpload, error) {
 				p.Reserved += int64(f.Size)
 				p.Held += heldBytes(u.Held[i], f.Size, u.ChunkSize)
 			}
-			out = append(out, p)
+			if p.Pending > 0 {
+				out = append(out, p)
+			}
 			return nil
 		})
 	})
