@@ -193,7 +193,10 @@ func serve(ctx context.Context, cfg config.Server, env *Env) error {
 	log.Info("hoist server starting", "version", env.Build.Version, "root", cfg.Root, "listeners", urls, "stdio", cfg.Stdio,
 		"metrics_listen", cfg.MetricsListen)
 
-	ctx, cancel := context.WithCancel(ctx)
+	// The listeners outlive ctx (the stop signal) for the drain delay:
+	// Shutdown closes them.
+	stopped := ctx
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	var wg sync.WaitGroup
 	errc := make(chan error, len(listeners)+1)
@@ -219,7 +222,7 @@ func serve(ctx context.Context, cfg config.Server, env *Env) error {
 	}
 	var runErr error
 	select {
-	case <-ctx.Done():
+	case <-stopped.Done():
 		log.Info("shutting down: finishing chunks in flight")
 	case runErr = <-errc:
 	}

@@ -82,7 +82,7 @@ func New() *Metrics {
 		chunksAcked: counter("chunks_acknowledged_total", "Chunks acknowledged with an Ok (durable)."),
 		bytesAcked:  counter("chunks_acknowledged_bytes_total", "Chunk data acknowledged with an Ok, in bytes."),
 		responses: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "responses_total",
-			Help: "Responses sent to clients, by code: ok or an error code (corrupt, busy, quota...)."}, []string{"code"}),
+			Help: "Responses to clients, by code: ok or an error code (corrupt, busy, quota...)."}, []string{"code"}),
 		fsync:       histogram("fsync_duration_seconds", "Time one group commit spent making the chunk data durable (fdatasync)."),
 		commitRound: histogram("commit_round_duration_seconds", "Time of one group commit round: data sync plus the metadata transaction."),
 		ackLatency:  histogram("chunk_ack_latency_seconds", "Time from a chunk's arrival to its Ok being sent."),

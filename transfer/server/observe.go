@@ -28,8 +28,8 @@ type Observer interface {
 	UploadExpired()
 	// ChunkReceived reports a TRANSFER that decoded, with its data length.
 	ChunkReceived(bytes int)
-	// Responded reports an answer written to a client: "ok" or its wire
-	// code. For the Ok to a chunk, chunkBytes is the chunk's length and
+	// Responded reports an answer about to be written to a client: "ok"
+	// or its wire code. For the Ok to a chunk, chunkBytes is the chunk's length and
 	// arrived when its frame was read; otherwise chunkBytes is -1.
 	Responded(code string, chunkBytes int, arrived time.Time)
 	// CommitRound reports one group commit: how long the data sync took

@@ -419,6 +419,9 @@ func (s *session) writeLoop() {
 			if r.chunk && faults != nil {
 				faults.Ack(s.ctx, s.conn, r.file, r.index)
 			}
+			// Counted before it is written, so that a client never sees
+			// an answer the metrics do not count yet.
+			s.observeReply(&r)
 			var err error
 			buf, err = appendReply(buf[:0], &r)
 			if err == nil {
@@ -437,8 +440,6 @@ func (s *session) writeLoop() {
 				failed = true
 				s.log.Info("cannot write to the client", "err", err)
 				s.stopReading()
-			} else {
-				s.observeReply(&r)
 			}
 		}
 		<-s.slots
@@ -500,9 +501,10 @@ func (srv *Server) refuseBusy(conn net.Conn) {
 		}
 	}
 	b, _ := appendReply(nil, &reply{id: id, err: wire.Errorf(wire.CodeBusy, "server is at its limit of %d connections; try again later", srv.limits.MaxConnections)})
+	srv.obs.Responded(string(wire.CodeBusy), -1, time.Time{})
 	w := wire.NewWriter(conn)
-	if w.WriteFrame(wire.TypeResponse, b) == nil && w.Flush() == nil {
-		srv.obs.Responded(string(wire.CodeBusy), -1, time.Time{})
+	if w.WriteFrame(wire.TypeResponse, b) == nil {
+		w.Flush()
 	}
 	srv.log.Warn("connection refused: too many connections", "remote", conn.RemoteAddr().String(), "code", wire.CodeBusy)
 }
