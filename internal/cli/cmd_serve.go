@@ -30,6 +30,12 @@ tls://, unix://), once it accepts connections. SIGINT or SIGTERM stops it
 gracefully: no new connections, chunks already received are made durable
 and acknowledged, then it exits.
 
+--metrics-listen ADDR serves Prometheus metrics on http://ADDR/metrics,
+with /healthz and /readyz for load balancers; /readyz answers 503 from the
+stop signal on, --drain-delay before the listeners close. --log-format json
+logs one JSON object per line; every session ends with one line naming its
+user, remote address, upload, files, bytes, duration and outcome.
+
 Tokens are checked against an HS256 secret, an Ed25519 or an RSA public key.
 With no key configured, a random HS256 secret is created in DIR/jwt-secret
 (mode 0600); 'hoist token --root DIR' mints tokens with it.
@@ -54,7 +60,8 @@ const serveExamples = `  hoist serve --listen 127.0.0.1:7800 --root /srv/hoist
   hoist serve --listen :7800 --tls-cert cert.pem --tls-key key.pem --root /srv/hoist
   hoist serve --unix /run/hoist.sock --quota 10GiB --max-file-size 2GiB
   ssh host hoist serve --stdio        (what a client's ssh:// address runs)
-  hoist serve --chaos demo            (fail on purpose, to watch clients retry)`
+  hoist serve --chaos demo            (fail on purpose, to watch clients retry)
+  hoist serve --metrics-listen 127.0.0.1:9780 --log-format json`
 
 // newServeCommand builds `hoist serve`, which runs the server until ctx is
 // done.
