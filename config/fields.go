@@ -95,7 +95,7 @@ var serverFields = []field[Server]{
 		bind: func(s *Server) value { return boolValue{&s.DisableRawTransfer} }},
 	{key: "serve.metrics_listen", env: "HOIST_METRICS_LISTEN", flag: "metrics-listen", usage: "serve Prometheus /metrics, /healthz and /readyz over HTTP on this TCP `address`; empty for none", group: groupServer,
 		bind: func(s *Server) value { return stringValue{&s.MetricsListen} }},
-	{key: "serve.drain_delay", env: "HOIST_DRAIN_DELAY", flag: "drain-delay", usage: "on SIGINT or SIGTERM, report not ready on /readyz for this `duration` before closing the listeners", group: groupServer,
+	{key: "serve.drain_delay", env: "HOIST_DRAIN_DELAY", flag: "drain-delay", usage: "on SIGINT or SIGTERM, answer /readyz 503 for this `duration` before closing the listeners (with --metrics-listen)", group: groupServer,
 		bind: func(s *Server) value { return durationValue{&s.DrainDelay} }},
 	{key: "serve.log_format", env: "HOIST_LOG_FORMAT", flag: "log-format", usage: "log `format` on stderr: text or json (one object per line)", group: groupServer,
 		bind: func(s *Server) value { return choiceValue{&s.LogFormat, []string{"text", "json"}} }},

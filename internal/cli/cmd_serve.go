@@ -231,10 +231,8 @@ func serve(ctx context.Context, cfg config.Server, env *Env) error {
 	select {
 	case <-stopped.Done():
 		log.Info("shutting down: finishing chunks in flight")
+		ops.drain(cfg.DrainDelay, log)
 	case runErr = <-errc:
-	}
-	if runErr == nil {
-		ops.drain(context.Background(), cfg.DrainDelay, log)
 	}
 	sctx, stop := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer stop()

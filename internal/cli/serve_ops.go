@@ -74,10 +74,10 @@ func startOps(cfg config.Server, m *metrics.Metrics, srv *server.Server, stderr 
 	return o, nil
 }
 
-// drain makes /readyz answer 503 and then waits delay (or until ctx is
-// done) before the caller closes the listeners, so that load balancers
-// stop sending connections first.
-func (o *opsEndpoint) drain(ctx context.Context, delay time.Duration, log *slog.Logger) {
+// drain makes /readyz answer 503 and then waits delay before the caller
+// closes the listeners, so that load balancers stop sending connections
+// first.
+func (o *opsEndpoint) drain(delay time.Duration, log *slog.Logger) {
 	if o == nil {
 		return
 	}
@@ -86,12 +86,7 @@ func (o *opsEndpoint) drain(ctx context.Context, delay time.Duration, log *slog.
 		return
 	}
 	log.Info("draining: /readyz reports not ready; listeners stay open", "for", delay)
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
+	time.Sleep(delay)
 }
 
 // stop shuts the HTTP listener down and waits for its goroutine.
