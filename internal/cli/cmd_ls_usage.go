@@ -45,7 +45,7 @@ func (r *lsReports) run(root, user string, quota int64, asJSON bool, stdout, std
 	}
 	defer cat.Close()
 	if cat.Snapshot {
-		fmt.Fprintln(stderr, "hoist: the server is running: showing its catalog copy, refreshed after uploads start and complete")
+		fmt.Fprintln(stderr, "hoist: the server is running: showing its catalog copy, as of the last completed file")
 	}
 	if r.usage {
 		if err := writeUsage(cat, user, quota, asJSON, stdout, stderr); err != nil {

@@ -102,7 +102,6 @@ func (srv *Server) loadOrCreate(ctx context.Context, req *store.Upload) (*upload
 		return nil, wire.Errorf(wire.CodeInternal, "cannot create the upload's files")
 	}
 	srv.log.Info("upload created", "fid", req.FID, "user", req.Owner, "files", len(req.Files), "bytes", req.TotalSize(), "chunk_size", req.ChunkSize, "tags", req.Tags)
-	srv.catalogChanged() // hoist ls --usage and --partial see the reservation
 	req.Held = make([]store.Bitset, len(req.Files))
 	return newUpload(req), nil
 }
