@@ -168,6 +168,7 @@ func TestE2EMetricsCountWhatTheClientSent(t *testing.T) {
 	wantMetric(t, m, float64(len(data)), "hoist_chunks_acknowledged_bytes_total")
 	wantMetric(t, m, 1, "hoist_uploads_completed_total")
 	wantMetric(t, m, 0, "hoist_partial_reserved_bytes")
+	wantMetric(t, m, float64(len(data)), "hoist_stored_bytes")
 	corrupt := metricValue(t, m, "hoist_responses_total", "code", "corrupt")
 	if corrupt != 0 {
 		t.Fatalf("corrupt responses before any corrupt chunk: %v", corrupt)

@@ -110,33 +110,41 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // implements it.
 type Source interface {
 	ActiveUploads() int
-	ReservedBytes(ctx context.Context) (n int64, ok bool, err error)
+	Usage(ctx context.Context) (completed, reserved int64, ok bool, err error)
 }
 
 // scrapeTimeout bounds the storage reads a scrape makes.
 const scrapeTimeout = 5 * time.Second
 
 // Watch registers the gauges read from src at each scrape: active uploads
-// and, if the storage can tell, the bytes reserved by partial uploads. If
+// and, if the storage can tell, the bytes stored and reserved by partial
+// uploads. If
 // dataDir is not empty, the free and total space of its file system are
 // exported too. Call it once.
 func (m *Metrics) Watch(src Source, dataDir string) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Name: "uploads_active",
 		Help: "Uploads that connections are attached to now."},
 		func() float64 { return float64(src.ActiveUploads()) }))
-	ctx := context.Background()
-	if _, ok, _ := src.ReservedBytes(ctx); ok {
-		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Name: "partial_reserved_bytes",
-			Help: "Bytes reserved against quotas by unfinished uploads, all users."},
-			func() float64 {
-				ctx, cancel := context.WithTimeout(ctx, scrapeTimeout)
+	if _, _, ok, _ := src.Usage(context.Background()); ok {
+		usage := func(pick func(completed, reserved int64) int64) func() float64 {
+			return func() float64 {
+				ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 				defer cancel()
-				n, _, err := src.ReservedBytes(ctx)
+				completed, reserved, _, err := src.Usage(ctx)
 				if err != nil {
 					return math.NaN()
 				}
-				return float64(n)
-			}))
+				return float64(pick(completed, reserved))
+			}
+		}
+		m.reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Name: "partial_reserved_bytes",
+				Help: "Bytes reserved against quotas by unfinished uploads, all users."},
+				usage(func(_, reserved int64) int64 { return reserved })),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Name: "stored_bytes",
+				Help: "Bytes of completed files, all users."},
+				usage(func(completed, _ int64) int64 { return completed })),
+		)
 	}
 	if dataDir != "" {
 		registerDiskSpace(m.reg, dataDir)

@@ -73,18 +73,18 @@ func (s *Server) Ready(ctx context.Context) error {
 	return nil
 }
 
-// ReservedBytes returns the bytes that unfinished uploads reserve against
-// their owners' quotas, summed over all users, if the upload store can
-// tell (ok false otherwise).
-func (s *Server) ReservedBytes(ctx context.Context) (n int64, ok bool, err error) {
+// Usage returns, summed over all users, the bytes of completed files and
+// the bytes that unfinished uploads reserve against quotas, if the upload
+// store can tell (ok false otherwise).
+func (s *Server) Usage(ctx context.Context) (completed, reserved int64, ok bool, err error) {
 	t, ok := s.st.Uploads.(interface {
 		TotalUsage(ctx context.Context) (completed, reserved int64, err error)
 	})
 	if !ok {
-		return 0, false, nil
+		return 0, 0, false, nil
 	}
-	_, reserved, err := t.TotalUsage(ctx)
-	return reserved, true, err
+	completed, reserved, err = t.TotalUsage(ctx)
+	return completed, reserved, true, err
 }
 
 // nopObserver is used when Options.Observer is nil.

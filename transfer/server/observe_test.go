@@ -95,7 +95,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // TestObserverSeesRefusalsUploadsAndExpiry drives a server with an
 // observer through an upload, a refused token, a connection over the
 // limit and an expiry, and checks what it was told, along with Ready,
-// ActiveUploads and ReservedBytes.
+// ActiveUploads and Usage.
 func TestObserverSeesRefusalsUploadsAndExpiry(t *testing.T) {
 	t.Parallel()
 	obs := newRecordingObserver()
@@ -125,8 +125,8 @@ func TestObserverSeesRefusalsUploadsAndExpiry(t *testing.T) {
 	if n := s.ActiveUploads(); n != 2 {
 		t.Errorf("ActiveUploads = %d, want 2", n)
 	}
-	if n, ok, err := s.ReservedBytes(ctx); !ok || err != nil || n != 5000 {
-		t.Errorf("ReservedBytes = %d, %v, %v; want 5000 (the unfinished file)", n, ok, err)
+	if held, n, ok, err := s.Usage(ctx); !ok || err != nil || held != 3000 || n != 5000 {
+		t.Errorf("Usage = %d, %d, %v, %v; want 3000 held, 5000 reserved (the unfinished file)", held, n, ok, err)
 	}
 	// A third connection is over the limit.
 	c := dial(t, srv)
@@ -165,7 +165,7 @@ func TestObserverSeesRefusalsUploadsAndExpiry(t *testing.T) {
 	// Both uploads expire; only the unfinished one counts as expired.
 	offset.Store(int64(2 * time.Hour))
 	waitFor(t, "the uploads to be forgotten", func() bool {
-		n, _, err := s.ReservedBytes(ctx)
+		_, n, _, err := s.Usage(ctx)
 		return err == nil && n == 0 && strings.Count(logs.String(), "forgot expired upload") == 2
 	})
 	if got := obs.count("expired"); got != 1 {
