@@ -374,7 +374,7 @@ func (s *session) readError(err error, idle bool) string {
 		if s.takeSlot() {
 			s.replyErr("", wire.Errorf(wire.CodeBadRequest, "broken framing, closing the connection: %v", err))
 		}
-		s.log.Warn("framing error", "err", err)
+		s.log.Warn("framing error", "code", wire.CodeBadRequest, "err", err)
 		return "framing error: " + err.Error()
 	case errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded):
 		if idle {
