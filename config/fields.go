@@ -97,6 +97,14 @@ var serverFields = []field[Server]{
 		bind: func(s *Server) value { return stringValue{&s.Chaos} }},
 	{key: "serve.disable_raw_transfer", env: "HOIST_DISABLE_RAW_TRANSFER", flag: "disable-raw-transfer", usage: "do not offer the raw-transfer extension: clients send chunks as base64 JSON", group: groupServer,
 		bind: func(s *Server) value { return boolValue{&s.DisableRawTransfer} }},
+	{key: "serve.metrics_listen", env: "HOIST_METRICS_LISTEN", flag: "metrics-listen", usage: "serve Prometheus /metrics, /healthz and /readyz over HTTP on this TCP `address`; empty for none", group: groupServer,
+		bind: func(s *Server) value { return stringValue{&s.MetricsListen} }},
+	{key: "serve.drain_delay", env: "HOIST_DRAIN_DELAY", flag: "drain-delay", usage: "on SIGINT or SIGTERM, answer /readyz 503 for this `duration` before closing the listeners (with --metrics-listen)", group: groupServer,
+		bind: func(s *Server) value { return durationValue{&s.DrainDelay} }},
+	{key: "serve.log_format", env: "HOIST_LOG_FORMAT", flag: "log-format", usage: "log `format` on stderr: text or json (one object per line)", group: groupServer,
+		bind: func(s *Server) value { return choiceValue{&s.LogFormat, []string{"text", "json"}} }},
+	{key: "serve.log_level", env: "HOIST_LOG_LEVEL", flag: "log-level", usage: "least `level` logged: debug, info, warn or error", group: groupServer,
+		bind: func(s *Server) value { return choiceValue{&s.LogLevel, []string{"debug", "info", "warn", "error"}} }},
 	{key: "serve.jwt.secret_file", env: "HOIST_JWT_SECRET_FILE", flag: "jwt-secret-file", usage: "HS256 secret `file` to verify tokens with (default: DIR/jwt-secret, generated)", group: groupServer,
 		bind: func(s *Server) value { return pathValue{&s.JWT.SecretFile} }},
 	{key: "serve.jwt.public_key_file", env: "HOIST_JWT_PUBLIC_KEY_FILE", flag: "jwt-public-key", usage: "PEM Ed25519 (EdDSA) or RSA (RS256) public key `file` to verify tokens with", group: groupServer,
@@ -148,9 +156,11 @@ func DefaultClient() Client {
 // getenv reads the environment (os.Getenv).
 func DefaultServer(getenv func(string) string) Server {
 	return Server{
-		Listen: []string{"127.0.0.1:7800"},
-		Root:   xdg.FromEnv(getenv).Data(),
-		JWT:    JWT{Leeway: 30 * time.Second},
+		Listen:    []string{"127.0.0.1:7800"},
+		Root:      xdg.FromEnv(getenv).Data(),
+		JWT:       JWT{Leeway: 30 * time.Second},
+		LogFormat: "text",
+		LogLevel:  "info",
 		Limits: Limits{
 			MaxFileSize:    64 << 30,
 			MaxConnections: 256,

@@ -52,6 +52,16 @@ func RegisterRootFlags(fs *pflag.FlagSet) {
 	})
 }
 
+// RegisterServerFlagsFor registers the flags of the server settings with
+// the given keys ("serve.limits.quota"), for commands that read a few of
+// them (hoist ls), plus --config.
+func RegisterServerFlagsFor(fs *pflag.FlagSet, keys ...string) {
+	registerConfigFlag(fs)
+	registerFields(fs, serverFields, DefaultServer(os.Getenv), func(f field[Server]) bool {
+		return slices.Contains(keys, f.key)
+	})
+}
+
 func registerConfigFlag(fs *pflag.FlagSet) {
 	if fs.Lookup(configFlag) == nil {
 		fs.String(configFlag, "", "read this config `file` (default $XDG_CONFIG_HOME/hoist/config.toml, else ~/.config/hoist/config.toml; env "+envConfig+")")

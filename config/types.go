@@ -103,6 +103,16 @@ type Server struct {
 	// extension, so that every client sends chunks as base64 JSON, as a peer
 	// that knows only the original format does.
 	DisableRawTransfer bool
+	// MetricsListen is the TCP address of the HTTP listener for /metrics,
+	// /healthz and /readyz; empty means none.
+	MetricsListen string
+	// DrainDelay is how long /readyz reports not ready after a stop signal
+	// before the listeners close, so that load balancers move away first.
+	DrainDelay time.Duration
+	// LogFormat is "text" or "json"; LogLevel "debug", "info", "warn" or
+	// "error".
+	LogFormat string
+	LogLevel  string
 }
 
 // JWT configures token verification. With no key file the server uses (and

@@ -48,10 +48,14 @@ func newLsCommand(env *Env) *cobra.Command {
 	flags.StringVar(&q.User, "user", "", "only this `user`'s files")
 	flags.StringVar(&q.Tag, "tag", "", "only files with this `tag`")
 	asJSON := flags.Bool("json", false, "print one JSON object per file and line, with the full sha256 and stored path")
+	reports := addLsReportFlags(flags)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		cfg, _, err := config.LoadServer(flags, env.Getenv)
 		if err != nil {
 			return err
+		}
+		if reports.wanted() {
+			return reports.run(cfg.Root, q.User, cfg.Limits.Quota, *asJSON, env.Stdout, env.Stderr)
 		}
 		return listFiles(cfg.Root, q, *asJSON, env.Stdout, env.Stderr)
 	}
@@ -106,6 +110,7 @@ type lsJSON struct {
 	Path      string    `json:"path"`
 	User      string    `json:"user"`
 	Size      uint64    `json:"size"`
+	SizeHuman string    `json:"size_human"`
 	SHA256    string    `json:"sha256"`
 	Tags      []string  `json:"tags"`
 	FID       string    `json:"fid"`
@@ -118,6 +123,6 @@ func lsRecord(f *store.File) lsJSON {
 	if tags == nil {
 		tags = []string{}
 	}
-	return lsJSON{Name: f.Name, Stored: f.Stored, Path: f.Path(), User: f.Owner, Size: f.Size, SHA256: f.SHA256,
+	return lsJSON{Name: f.Name, Stored: f.Stored, Path: f.Path(), User: f.Owner, Size: f.Size, SizeHuman: units.FormatSize(f.Size), SHA256: f.SHA256,
 		Tags: tags, FID: f.FID.String(), File: f.Index, Completed: f.Completed}
 }
