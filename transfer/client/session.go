@@ -43,8 +43,9 @@ type session struct {
 	inflightBytes int64
 	stale         int // flights given up on (timed out), still pending
 	corrupt       map[chunkRef]int
-	draining      bool // paused: send nothing new, wait for answers
-	progressed    bool // a chunk was acknowledged
+	draining      bool          // paused: send nothing new, wait for answers
+	throttled     time.Duration // the rate limit holds the next chunk back this long
+	progressed    bool          // a chunk was acknowledged
 
 	// For the link's throughput: chunk bytes acknowledged, and when the
 	// first chunk went out and the last answer came.
@@ -256,8 +257,12 @@ func (s *session) loop(ctx context.Context) error {
 			}
 		}
 		var poll <-chan time.Time // fires at once when a burst left more to send
-		if more {
+		switch {
+		case more:
 			poll = closedTimeChan
+		case s.throttled > 0:
+			poll = time.After(s.throttled)
+			s.throttled = 0
 		}
 		select {
 		case r := <-s.responses:
@@ -317,6 +322,10 @@ func (s *session) fill() (more bool, err error) {
 		}
 		_, n := wire.ChunkBounds(f.size, u.chunkSize, ref.index)
 		if !s.win.allows(s.inflight, s.inflightBytes, n) {
+			return false, s.flush()
+		}
+		if d := u.e.gate.take(time.Now(), n); d > 0 {
+			s.throttled = d
 			return false, s.flush()
 		}
 		s.queue.pop()
