@@ -23,6 +23,7 @@ type Engine struct {
 	events  *emitter
 	links   *linkBook
 	gate    *rateGate
+	jobs    jobTable
 
 	ctx    context.Context // ends on Close
 	cancel context.CancelFunc

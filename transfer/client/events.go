@@ -135,6 +135,10 @@ type FileProgress struct {
 	State       FileState
 	// SHA256 is the verified digest (FileVerified).
 	SHA256 string
+	// Stored is the path the server stored the file under, once it is
+	// complete: Name, or a new unique name when Name was taken on the
+	// server. Empty until then, and from servers too old to say.
+	Stored string
 	// Err says why the file failed (FileFailed).
 	Err error
 	// Map is the chunk map, at most MaxMapCells cells.

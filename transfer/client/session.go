@@ -491,6 +491,7 @@ func (s *session) handle(r *wire.Response) error {
 			return protocolErrorf("completion of file %d with sha256 %q answers a chunk of file %d", *r.File, r.SHA256, fl.ref.file)
 		}
 		f.serverSHA = r.SHA256
+		f.stored = r.Stored
 	}
 	u.verify(f)
 	return nil

@@ -1,0 +1,401 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hoist-dev/hoist/transfer/wire"
+)
+
+// TreeSpec describes a job: files and directories sent with one command,
+// in as many consecutive uploads (parts) as the server's files-per-upload
+// limit needs.
+type TreeSpec struct {
+	// Paths are files and directories. A file is sent as its base name. A
+	// directory is sent as its base name with everything under it below
+	// it ("photos/2024/cat.png"), as scp -r and rsync do; written with a
+	// trailing slash ("photos/"), only what it holds is sent
+	// ("2024/cat.png"), as rsync does. Empty directories are not sent: the
+	// protocol carries files (WalkProgress.EmptyDirs counts them).
+	Paths []string
+	Tags  []string
+	// Exclude leaves paths out, matched relative to each directory.
+	Exclude Excludes
+	// SendAll sends every file, without asking the server first which
+	// ones it already holds.
+	SendAll bool
+}
+
+// JobEventKind is what happened to a job.
+type JobEventKind int
+
+// Job event kinds.
+const (
+	// JobWalking: the walk of the tree found more (Walk; Walk.Done on the
+	// last one).
+	JobWalking JobEventKind = iota
+	// JobPartStarted: a part (an upload, FID) started; its own events
+	// follow under that fid.
+	JobPartStarted
+	// JobNote: something worth telling the user (Note), e.g. that the
+	// server cannot say which files it already holds.
+	JobNote
+	// JobDone: every part verified (Err nil), or the job failed or was
+	// canceled (Err says why). The job's last event.
+	JobDone
+)
+
+func (k JobEventKind) String() string {
+	return [...]string{"walking", "part started", "note", "done"}[k]
+}
+
+// JobEvent reports on a job as a whole. The uploads of its parts report
+// with the usual events, under their fids; JobPartStarted ties a fid to
+// its job.
+type JobEvent struct {
+	Job  string
+	At   time.Time
+	Kind JobEventKind
+	// FID and Part (from 1) name the part that started (JobPartStarted).
+	FID  string
+	Part int
+	// Parts counts the parts started so far; with JobDone, all of them.
+	Parts int
+	// Walk is the walk's progress so far.
+	Walk WalkProgress
+	// AlreadyThere counts files skipped because the server holds them.
+	AlreadyThere int
+	Note         string
+	// Err is why the job failed (JobDone).
+	Err error
+}
+
+// UploadFID implements Event: the part's fid, or "" for events about the
+// job as a whole.
+func (e *JobEvent) UploadFID() string { return e.FID }
+
+// AlreadyThereEvent reports a file not sent because the user already has
+// it on the server at the same path, with the same size and sha256.
+type AlreadyThereEvent struct {
+	Job string
+	At  time.Time
+	// Path is the local file, Name its path on the server.
+	Path   string
+	Name   string
+	Size   uint64
+	SHA256 string
+}
+
+// UploadFID implements Event: "" (the file belongs to no upload).
+func (e *AlreadyThereEvent) UploadFID() string { return "" }
+
+// job is one running TreeSpec.
+type job struct {
+	id       string
+	e        *Engine
+	spec     TreeSpec
+	roots    []treeRoot
+	cancel   context.CancelFunc
+	canceled atomic.Bool
+	done     chan struct{}
+	err      error // read after done
+
+	// Owned by the job's goroutine; read by others after done.
+	parts, there int
+	walked       WalkProgress
+
+	mu      sync.Mutex
+	current string // the running part's fid
+}
+
+// jobTable holds an engine's jobs; the zero value is ready.
+type jobTable struct {
+	mu   sync.Mutex
+	jobs map[string]*job
+}
+
+func (t *jobTable) add(j *job) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.jobs == nil {
+		t.jobs = map[string]*job{}
+	}
+	t.jobs[j.id] = j
+}
+
+func (t *jobTable) get(id string) (*job, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if j := t.jobs[id]; j != nil {
+		return j, nil
+	}
+	return nil, fmt.Errorf("%w: job %s", ErrUnknownUpload, id)
+}
+
+// StartTree starts a job: it walks spec's paths (streaming: only the files
+// of the part being prepared are held), asks the server which files it
+// already holds (LIST by path; only files whose size matches are hashed,
+// and identical ones are skipped with an AlreadyThereEvent), and sends the
+// rest in consecutive uploads of at most the server's files-per-upload
+// limit. It returns the job's id; events report on it (JobEvent) and on
+// each part's upload.
+func (e *Engine) StartTree(spec TreeSpec) (string, error) {
+	if len(spec.Paths) == 0 {
+		return "", errors.New("nothing to upload: no paths")
+	}
+	if _, err := parseServer(e.opts.Server); err != nil {
+		return "", err
+	}
+	roots, err := resolveRoots(spec.Paths)
+	if err != nil {
+		return "", err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return "", ErrClosed
+	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	j := &job{id: uuid.NewString(), e: e, spec: spec, roots: roots, cancel: cancel, done: make(chan struct{})}
+	e.jobs.add(j)
+	e.wg.Go(func() {
+		defer cancel()
+		defer close(j.done)
+		j.err = j.run(ctx)
+		if j.canceled.Load() {
+			j.err = ErrCanceled
+		}
+		j.event(JobEvent{Kind: JobDone, Parts: j.parts, Walk: j.walked, AlreadyThere: j.there, Err: j.err})
+	})
+	return j.id, nil
+}
+
+// WaitJob blocks until the job ends or ctx is done. It returns nil only
+// when every file was verified or already there.
+func (e *Engine) WaitJob(ctx context.Context, id string) error {
+	j, err := e.jobs.get(id)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-j.done:
+		return j.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// CancelJob gives the job up: the running part is canceled (its journal
+// entry removed) and no further part starts. It returns once the job
+// stopped.
+func (e *Engine) CancelJob(id string) error {
+	j, err := e.jobs.get(id)
+	if err != nil {
+		return err
+	}
+	j.canceled.Store(true)
+	j.cancel()
+	j.mu.Lock()
+	fid := j.current
+	j.mu.Unlock()
+	if fid != "" {
+		if err := e.Cancel(fid); err != nil && !errors.Is(err, ErrUnknownUpload) {
+			return err
+		}
+	}
+	<-j.done
+	return nil
+}
+
+// event emits a job event; it is never dropped.
+func (j *job) event(ev JobEvent) {
+	ev.Job, ev.At = j.id, time.Now()
+	j.e.events.push(&ev)
+}
+
+// partFiles is a batch of files for one part, with their sizes.
+type partFiles struct {
+	files []LocalFile
+	sizes []uint64
+}
+
+// run walks, checks and sends the tree.
+func (j *job) run(ctx context.Context) error {
+	limits, canList := j.learnLimits(ctx)
+	batch := min(limits.MaxFiles, wire.MaxListPaths)
+
+	parts := make(chan partFiles, 1)
+	walkCtx, stopWalk := context.WithCancel(ctx)
+	var walkErr error
+	var walker sync.WaitGroup
+	walker.Go(func() {
+		defer close(parts)
+		var cur partFiles
+		j.walked, walkErr = walkRoots(walkCtx, j.roots, j.spec.Exclude, func(lf LocalFile, size uint64) error {
+			cur.files = append(cur.files, lf)
+			cur.sizes = append(cur.sizes, size)
+			if len(cur.files) < batch {
+				return nil
+			}
+			select {
+			case parts <- cur:
+			case <-walkCtx.Done():
+				return walkCtx.Err()
+			}
+			cur = partFiles{}
+			return nil
+		}, func(w WalkProgress) { j.event(JobEvent{Kind: JobWalking, Walk: w}) })
+		if walkErr == nil && len(cur.files) > 0 {
+			select {
+			case parts <- cur:
+			case <-walkCtx.Done():
+			}
+		}
+	})
+	defer walker.Wait()
+	defer stopWalk()
+
+	for p := range parts {
+		if canList && !j.spec.SendAll {
+			var skipped int
+			p, skipped = j.skipExisting(ctx, p)
+			j.there += skipped
+		}
+		if len(p.files) == 0 {
+			continue
+		}
+		j.parts++
+		if err := j.sendPart(ctx, j.parts, j.there, p); err != nil {
+			return err
+		}
+	}
+	walker.Wait()
+	switch {
+	case walkErr != nil:
+		return fmt.Errorf("walking %s: %w", j.rootNames(), walkErr)
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case j.walked.Files == 0:
+		return fmt.Errorf("no files under %s", j.rootNames())
+	}
+	return nil
+}
+
+// sendPart runs one part's upload to its end.
+func (j *job) sendPart(ctx context.Context, n, there int, p partFiles) error {
+	fid, err := j.e.Start(Spec{Files: p.files, Tags: j.spec.Tags})
+	if err != nil {
+		return err
+	}
+	j.mu.Lock()
+	j.current = fid
+	j.mu.Unlock()
+	j.event(JobEvent{Kind: JobPartStarted, FID: fid, Part: n, Parts: n, AlreadyThere: there})
+	if err := j.e.Wait(ctx, fid); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		return fmt.Errorf("part %d (upload %s): %w", n, fid, err)
+	}
+	return nil
+}
+
+func (j *job) rootNames() string {
+	var names []string
+	for _, r := range j.roots {
+		names = append(names, r.path)
+	}
+	return strings.Join(names, ", ")
+}
+
+// learnLimits asks the server for its limits; canList is false when the
+// server cannot list (then every file is sent, in parts of the default
+// size).
+func (j *job) learnLimits(ctx context.Context) (ServerLimits, bool) {
+	r, err := j.e.dialRemote(ctx)
+	if err == nil {
+		defer r.close()
+		var resp *wire.Response
+		resp, err = r.list(wire.List{Limit: 1})
+		if err == nil {
+			return serverLimits(resp.Limits), true
+		}
+	}
+	if errors.Is(err, ErrServerTooOld) {
+		j.event(JobEvent{Kind: JobNote, Note: "the server cannot list files: every file is sent, even those it may hold already"})
+	} else if ctx.Err() == nil {
+		j.event(JobEvent{Kind: JobNote, Note: fmt.Sprintf("could not ask the server which files it holds (%v): every file is sent", err)})
+	}
+	return serverLimits(nil), false
+}
+
+// skipExisting asks the server for the part's paths and drops the files it
+// holds with the same size and sha256 (hashing only those whose size
+// matches). A failure to ask sends everything.
+func (j *job) skipExisting(ctx context.Context, p partFiles) (partFiles, int) {
+	remote, err := j.lookup(ctx, p.files)
+	if err != nil {
+		if ctx.Err() == nil {
+			j.event(JobEvent{Kind: JobNote, Note: fmt.Sprintf("could not ask the server which files it holds (%v): sending them all", err)})
+		}
+		return p, 0
+	}
+	var out partFiles
+	skipped := 0
+	buf := make([]byte, 1<<20)
+	for i, lf := range p.files {
+		rf, ok := remote[lf.Name]
+		if ok && rf.Size == p.sizes[i] {
+			if sha, err := hashLocal(ctx, lf.Path, buf); err == nil && sha == rf.SHA256 {
+				skipped++
+				j.e.events.push(&AlreadyThereEvent{Job: j.id, At: time.Now(), Path: lf.Path, Name: lf.Name, Size: rf.Size, SHA256: sha})
+				continue
+			}
+		}
+		out.files = append(out.files, lf)
+		out.sizes = append(out.sizes, p.sizes[i])
+	}
+	return out, skipped
+}
+
+// lookup lists the server's files at the paths of files.
+func (j *job) lookup(ctx context.Context, files []LocalFile) (map[string]RemoteFile, error) {
+	r, err := j.e.dialRemote(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	req := wire.List{Paths: make([]string, len(files))}
+	for i, f := range files {
+		req.Paths[i] = f.Name
+	}
+	out := make(map[string]RemoteFile, len(files))
+	for {
+		resp, err := r.list(req)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range resp.Files {
+			out[f.Name] = remoteFile(f)
+		}
+		if resp.Next == "" || resp.Next <= req.After {
+			return out, nil
+		}
+		req.After = resp.Next
+	}
+}
+
+// hashLocal is the sha256 of the file at path.
+func hashLocal(ctx context.Context, path string, buf []byte) (string, error) {
+	size, mt, err := statLocal(path)
+	if err != nil {
+		return "", err
+	}
+	return hashFile(ctx, &upFile{path: path, size: size, modTime: mt}, buf)
+}
