@@ -437,7 +437,8 @@ func TestSendPlainOutputAndDirectories(t *testing.T) {
 	if err != nil {
 		t.Fatalf("hoist send: %v\n%s\n%s", err, out, errOut)
 	}
-	for _, want := range []string{"3 file(s)", "verified one.bin", "verified two.bin", "verified empty", "done, 3 file(s) verified"} {
+	base := filepath.Base(dir) // a directory is sent under its base name, with its paths
+	for _, want := range []string{"3 file(s)", "verified " + base + "/one.bin", "verified " + base + "/sub/two.bin", "verified " + base + "/empty", "done, 3 file(s) verified"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -447,11 +448,14 @@ func TestSendPlainOutputAndDirectories(t *testing.T) {
 	}
 	t.Logf("output:\n%s", out)
 
-	// Two files that would share a name are refused before anything is sent.
+	// Two directories that would be sent under one name are refused
+	// before anything is sent.
 	other := t.TempDir()
-	randomFile(t, other, "one.bin", 10, 8)
-	_, errOut, err = tryHoist(t, env, append(flags, dir, filepath.Join(other, "one.bin"))...)
-	if err == nil || !strings.Contains(errOut, `would both be stored as "one.bin"`) {
+	twin := filepath.Join(other, base)
+	os.Mkdir(twin, 0o755)
+	randomFile(t, twin, "one.bin", 10, 8)
+	_, errOut, err = tryHoist(t, env, append(flags, dir, twin)...)
+	if err == nil || !strings.Contains(errOut, `would both be sent as "`+base+`"`) {
 		t.Fatalf("duplicate names: %v\n%s", err, errOut)
 	}
 

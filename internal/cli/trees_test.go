@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -240,5 +241,23 @@ func TestProgressLineShowsETAAndFile(t *testing.T) {
 	shown := r.w.(*strings.Builder).String()
 	if w := runewidth.StringWidth(strings.TrimPrefix(shown, "\r\x1b[K")); w > 29 {
 		t.Errorf("status line %q is %d cells, wider than the terminal", shown, w)
+	}
+}
+
+// TestTokenOptionalOnlyOverSSH: without a token, ssh:// presents an empty
+// one (the ssh login names the user), every other transport refuses.
+func TestTokenOptionalOnlyOverSSH(t *testing.T) {
+	if tok, err := tokenSource(config.Client{Server: "ssh://alice@files.example"}); err != nil || tok != client.NoToken {
+		t.Fatalf("ssh:// without a token: %v, %v", tok, err)
+	}
+	if _, err := tokenSource(config.Client{Server: "tcp://files.example:7800"}); !errors.Is(err, config.ErrNoToken) {
+		t.Fatalf("tcp:// without a token: %v, want ErrNoToken", err)
+	}
+	tok, err := tokenSource(config.Client{Server: "ssh://alice@files.example", Token: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := tok.Token(t.Context()); s != "t" {
+		t.Fatalf("ssh:// with a token presents %q", s)
 	}
 }
