@@ -270,8 +270,7 @@ func (j *job) run(ctx context.Context) error {
 		if len(p.files) == 0 {
 			continue
 		}
-		j.parts++
-		if err := j.sendPart(ctx, j.parts, j.there, p); err != nil {
+		if err := j.sendSplitting(ctx, p, !canList); err != nil {
 			return err
 		}
 	}
@@ -287,11 +286,35 @@ func (j *job) run(ctx context.Context) error {
 	return nil
 }
 
+// sendSplitting sends p as one part. With a server that did not state its
+// limits (guessed), a part refused too-large is given up and sent again as
+// two halves, as PROTOCOL.md §14 asks: the server may take fewer files
+// than the default.
+func (j *job) sendSplitting(ctx context.Context, p partFiles, guessed bool) error {
+	j.parts++
+	fid, err := j.sendPart(ctx, j.parts, j.there, p)
+	if err == nil || !guessed || len(p.files) < 2 || !errors.Is(err, wire.ErrTooLarge) || ctx.Err() != nil {
+		return err
+	}
+	j.parts--
+	if cerr := j.e.Cancel(fid); cerr != nil {
+		return errors.Join(err, cerr)
+	}
+	j.event(JobEvent{Kind: JobNote, Note: fmt.Sprintf("the server refused %d files in one upload: sending them in two", len(p.files))})
+	half := len(p.files) / 2
+	for _, h := range []partFiles{{p.files[:half], p.sizes[:half]}, {p.files[half:], p.sizes[half:]}} {
+		if err := j.sendSplitting(ctx, h, guessed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // sendPart runs one part's upload to its end.
-func (j *job) sendPart(ctx context.Context, n, there int, p partFiles) error {
+func (j *job) sendPart(ctx context.Context, n, there int, p partFiles) (string, error) {
 	fid, err := j.e.Start(Spec{Files: p.files, Tags: j.spec.Tags})
 	if err != nil {
-		return err
+		return "", err
 	}
 	j.mu.Lock()
 	j.current = fid
@@ -299,11 +322,11 @@ func (j *job) sendPart(ctx context.Context, n, there int, p partFiles) error {
 	j.event(JobEvent{Kind: JobPartStarted, FID: fid, Part: n, Parts: n, AlreadyThere: there})
 	if err := j.e.Wait(ctx, fid); err != nil {
 		if ctx.Err() != nil {
-			return err
+			return fid, err
 		}
-		return fmt.Errorf("part %d (upload %s): %w", n, fid, err)
+		return fid, fmt.Errorf("part %d (upload %s): %w", n, fid, err)
 	}
-	return nil
+	return fid, nil
 }
 
 func (j *job) rootNames() string {

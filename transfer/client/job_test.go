@@ -219,6 +219,21 @@ func TestTreeSplitsIntoParts(t *testing.T) {
 	if n := len(srv.Files("alice")); n != 2500 {
 		t.Fatalf("server holds %d files, want 2500", n)
 	}
+	// The walk reported its end, and the parts are distinct uploads of
+	// one job.
+	walked, fids := false, map[string]int{}
+	for _, ev := range evs {
+		j := ev.(*JobEvent)
+		switch {
+		case j.Kind == JobWalking && j.Walk.Done:
+			walked = j.Walk.Files == 2500 && j.Walk.Dirs == 26
+		case j.Kind == JobPartStarted:
+			fids[j.FID] = j.Part
+		}
+	}
+	if !walked || len(fids) != 3 {
+		t.Fatalf("walk reported done: %v; parts %v", walked, fids)
+	}
 }
 
 // TestTreeExcludes leaves out what the patterns match and counts it.
