@@ -46,7 +46,7 @@ func TestNoTokenActsAsTheStreamsUser(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "d")
 	writeTree(t, dir, map[string]string{"x.txt": "x"})
 	e, rec := newEngine(t, testOptions(t, url, NoToken))
-	if err, _ := runJob(t, e, rec, TreeSpec{Paths: []string{dir}}); err != nil {
+	if _, err := runJob(t, e, rec, TreeSpec{Paths: []string{dir}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := serverPaths(t, srv, "alice"); !slices.Equal(got, []string{"d/x.txt"}) {

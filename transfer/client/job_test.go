@@ -38,7 +38,7 @@ func writeTree(t *testing.T, dir string, files map[string]string, emptyDirs ...s
 
 // runJob starts a job and waits for it, returning its error and its
 // events.
-func runJob(t *testing.T, e *Engine, rec *recorder, spec TreeSpec) (error, []Event) {
+func runJob(t *testing.T, e *Engine, rec *recorder, spec TreeSpec) ([]Event, error) {
 	t.Helper()
 	id, err := e.StartTree(spec)
 	if err != nil {
@@ -69,7 +69,7 @@ func runJob(t *testing.T, e *Engine, rec *recorder, spec TreeSpec) (error, []Eve
 		changed := rec.changed
 		rec.mu.Unlock()
 		if done {
-			return jerr, evs
+			return evs, jerr
 		}
 		select {
 		case <-changed:
@@ -110,7 +110,7 @@ func TestTreeKeepsPathsSkipsWhatIsThereAndReportsNewNames(t *testing.T) {
 	writeTree(t, dir, map[string]string{"a/notes.txt": "first notes", "b/sub/notes.txt": "second notes"}, "empty")
 	e, rec := newEngine(t, testOptions(t, srv.URL(), StaticToken(srv.Token("alice"))))
 
-	err, evs := runJob(t, e, rec, TreeSpec{Paths: []string{dir}, Tags: []string{"trip"}})
+	evs, err := runJob(t, e, rec, TreeSpec{Paths: []string{dir}, Tags: []string{"trip"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestTreeKeepsPathsSkipsWhatIsThereAndReportsNewNames(t *testing.T) {
 
 	// Again: no chunk sent, both reported already there.
 	sentBefore := countSent(rec)
-	err, evs = runJob(t, e, rec, TreeSpec{Paths: []string{dir}, Tags: []string{"trip"}})
+	evs, err = runJob(t, e, rec, TreeSpec{Paths: []string{dir}, Tags: []string{"trip"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestTreeKeepsPathsSkipsWhatIsThereAndReportsNewNames(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "b/sub/notes.txt"), []byte("second notes, changed"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err, evs = runJob(t, e, rec, TreeSpec{Paths: []string{dir}, Tags: []string{"trip"}})
+	evs, err = runJob(t, e, rec, TreeSpec{Paths: []string{dir}, Tags: []string{"trip"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestTreeWithTrailingSlashSendsContents(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	writeTree(t, dir, map[string]string{"a/x.txt": "x", "y.txt": "y"})
 	e, rec := newEngine(t, testOptions(t, srv.URL(), StaticToken(srv.Token("alice"))))
-	if err, _ := runJob(t, e, rec, TreeSpec{Paths: []string{dir + "/"}}); err != nil {
+	if _, err := runJob(t, e, rec, TreeSpec{Paths: []string{dir + "/"}}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := serverPaths(t, srv, "alice"), []string{"a/x.txt", "y.txt"}; !slices.Equal(got, want) {
@@ -209,7 +209,7 @@ func TestTreeSplitsIntoParts(t *testing.T) {
 	writeTree(t, dir, files)
 	o := testOptions(t, srv.URL(), StaticToken(srv.Token("alice")))
 	e, rec := newEngine(t, o)
-	err, evs := runJob(t, e, rec, TreeSpec{Paths: []string{dir}})
+	evs, err := runJob(t, e, rec, TreeSpec{Paths: []string{dir}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestTreeExcludes(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, rec := newEngine(t, testOptions(t, srv.URL(), StaticToken(srv.Token("alice"))))
-	err, evs := runJob(t, e, rec, TreeSpec{Paths: []string{dir}, Exclude: x})
+	evs, err := runJob(t, e, rec, TreeSpec{Paths: []string{dir}, Exclude: x})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,11 +267,11 @@ func TestListAndRemove(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "d")
 	writeTree(t, dir, map[string]string{"a.txt": "a", "s/b.txt": "bb"})
 	alice, rec := newEngine(t, testOptions(t, srv.URL(), StaticToken(srv.Token("alice"))))
-	if err, _ := runJob(t, alice, rec, TreeSpec{Paths: []string{dir}, Tags: []string{"t1"}}); err != nil {
+	if _, err := runJob(t, alice, rec, TreeSpec{Paths: []string{dir}, Tags: []string{"t1"}}); err != nil {
 		t.Fatal(err)
 	}
 	bob, brec := newEngine(t, testOptions(t, srv.URL(), StaticToken(srv.Token("bob"))))
-	if err, _ := runJob(t, bob, brec, TreeSpec{Paths: []string{filepath.Join(dir, "a.txt")}}); err != nil {
+	if _, err := runJob(t, bob, brec, TreeSpec{Paths: []string{filepath.Join(dir, "a.txt")}}); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()

@@ -105,7 +105,7 @@ func TestTreeAgainstAnOldServerHalvesRefusedParts(t *testing.T) {
 	}
 	writeTree(t, dir, files)
 	e, rec := newEngine(t, testOptions(t, url, StaticToken(srv.Token("alice"))))
-	err, evs := runJob(t, e, rec, TreeSpec{Paths: []string{dir}})
+	evs, err := runJob(t, e, rec, TreeSpec{Paths: []string{dir}})
 	if err != nil {
 		t.Fatal(err)
 	}
