@@ -44,6 +44,9 @@ func (s *session) authenticate(head *wire.AuthenticationHead, payload []byte) (*
 	if werr != nil {
 		return nil, werr
 	}
+	if head.Token != "" {
+		s.user = user
+	}
 	fid, err := uuid.Parse(head.FID)
 	if err != nil {
 		return nil, wire.Errorf(wire.CodeBadRequest, "fid %q is not a UUID", truncate(head.FID, 64))
@@ -70,7 +73,6 @@ func (s *session) authenticate(head *wire.AuthenticationHead, payload []byte) (*
 		return nil, err
 	}
 	s.up = u
-	s.user = user
 	s.log = s.log.With("user", user, "fid", fid.String())
 	return srv.authOK(head.MessageID, u), nil
 }
