@@ -377,7 +377,7 @@ func (r *textReporter) job(ev *client.JobEvent) {
 		if !ev.Walk.Done {
 			w := ev.Walk
 			r.walking = &w
-			if r.live && time.Since(r.lastShown) >= r.every {
+			if time.Since(r.lastShown) >= r.every {
 				r.showStatus()
 			}
 			return

@@ -110,6 +110,10 @@ type job struct {
 	parts, there int
 	walked       WalkProgress
 
+	// rc is the connection for LIST requests, kept between parts; nil
+	// until needed, and after it failed.
+	rc *remote
+
 	mu      sync.Mutex
 	current string // the running part's fid
 }
@@ -227,6 +231,7 @@ type partFiles struct {
 
 // run walks, checks and sends the tree.
 func (j *job) run(ctx context.Context) error {
+	defer j.closeRemote()
 	limits, canList := j.learnLimits(ctx)
 	batch := min(limits.MaxFiles, wire.MaxListPaths)
 
@@ -337,18 +342,44 @@ func (j *job) rootNames() string {
 	return strings.Join(names, ", ")
 }
 
+// list sends a LIST on the job's connection, dialing it when there is
+// none. A connection that fails (the server may have closed it while a part
+// was sent) is replaced once.
+func (j *job) list(ctx context.Context, q wire.List) (*wire.Response, error) {
+	for attempt := 0; ; attempt++ {
+		if j.rc == nil {
+			rc, err := j.e.dialRemote(ctx)
+			if err != nil {
+				return nil, err
+			}
+			j.rc = rc
+		}
+		resp, err := j.rc.list(q)
+		if err == nil {
+			return resp, nil
+		}
+		j.closeRemote()
+		var we *wire.Error
+		if attempt > 0 || ctx.Err() != nil || errors.Is(err, ErrServerTooOld) || errors.As(err, &we) {
+			return nil, err
+		}
+	}
+}
+
+func (j *job) closeRemote() {
+	if j.rc != nil {
+		j.rc.close()
+		j.rc = nil
+	}
+}
+
 // learnLimits asks the server for its limits; canList is false when the
 // server cannot list (then every file is sent, in parts of the default
 // size).
 func (j *job) learnLimits(ctx context.Context) (ServerLimits, bool) {
-	r, err := j.e.dialRemote(ctx)
+	resp, err := j.list(ctx, wire.List{Limit: 1})
 	if err == nil {
-		defer r.close()
-		var resp *wire.Response
-		resp, err = r.list(wire.List{Limit: 1})
-		if err == nil {
-			return serverLimits(resp.Limits), true
-		}
+		return serverLimits(resp.Limits), true
 	}
 	if errors.Is(err, ErrServerTooOld) {
 		j.event(JobEvent{Kind: JobNote, Note: "the server cannot list files: every file is sent, even those it may hold already"})
@@ -389,18 +420,13 @@ func (j *job) skipExisting(ctx context.Context, p partFiles) (partFiles, int) {
 
 // lookup lists the server's files at the paths of files.
 func (j *job) lookup(ctx context.Context, files []LocalFile) (map[string]RemoteFile, error) {
-	r, err := j.e.dialRemote(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer r.close()
 	req := wire.List{Paths: make([]string, len(files))}
 	for i, f := range files {
 		req.Paths[i] = f.Name
 	}
 	out := make(map[string]RemoteFile, len(files))
 	for {
-		resp, err := r.list(req)
+		resp, err := j.list(ctx, req)
 		if err != nil {
 			return nil, err
 		}
