@@ -289,6 +289,10 @@ func TestListAndRemove(t *testing.T) {
 	if limits.MaxFiles != 1000 {
 		t.Fatalf("limits %+v", limits)
 	}
+	found, err := alice.Lookup(ctx, []string{"d/a.txt", "d/nope.txt", "a.txt"})
+	if err != nil || len(found) != 1 || found["d/a.txt"].Size != 1 {
+		t.Fatalf("Lookup: %+v, %v; want only alice's d/a.txt", found, err)
+	}
 
 	// bob holds a.txt; alice cannot remove it, and nothing of hers goes.
 	if _, err := bob.Remove(ctx, []string{"d/a.txt"}); !errors.Is(err, wire.ErrNotFound) {

@@ -195,3 +195,36 @@ func ctxErr(ctx context.Context, err error) error {
 	}
 	return err
 }
+
+// Lookup returns the user's files on the server at exactly these paths
+// (at most wire.MaxListPaths), by path; paths the user has no file at are
+// absent. The terminal UI uses it to mark local files already on the
+// server; compare sizes (and, to be sure, sha256) before trusting a mark.
+func (e *Engine) Lookup(ctx context.Context, paths []string) (map[string]RemoteFile, error) {
+	if len(paths) > wire.MaxListPaths {
+		return nil, fmt.Errorf("at most %d paths at once, not %d", wire.MaxListPaths, len(paths))
+	}
+	out := make(map[string]RemoteFile, len(paths))
+	if len(paths) == 0 {
+		return out, nil
+	}
+	r, err := e.dialRemote(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	req := wire.List{Paths: slices.Clone(paths)}
+	for {
+		resp, err := r.list(req)
+		if err != nil {
+			return nil, ctxErr(ctx, err)
+		}
+		for _, f := range resp.Files {
+			out[f.Name] = remoteFile(f)
+		}
+		if resp.Next == "" || resp.Next <= req.After {
+			return out, nil
+		}
+		req.After = resp.Next
+	}
+}
