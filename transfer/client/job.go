@@ -106,7 +106,7 @@ type job struct {
 	done     chan struct{}
 	err      error // read after done
 
-	// Owned by the job's goroutine; read by others after done.
+	// Owned by the job's goroutine.
 	parts, there int
 	walked       WalkProgress
 
@@ -114,7 +114,6 @@ type job struct {
 	// until needed, and after it failed.
 	rc *remote
 
-	mu      sync.Mutex
 	current string // the running part's fid
 }
 
@@ -173,6 +172,13 @@ func (e *Engine) StartTree(spec TreeSpec) (string, error) {
 		defer close(j.done)
 		j.err = j.run(ctx)
 		if j.canceled.Load() {
+			// The part running when the job was canceled goes too, journal
+			// entry and all (a part started just then included).
+			if j.current != "" {
+				if err := e.Cancel(j.current); err != nil && !errors.Is(err, ErrUnknownUpload) {
+					e.log.Warn("canceling a job's part", "job", j.id, "fid", j.current, "err", err)
+				}
+			}
 			j.err = ErrCanceled
 		}
 		j.event(JobEvent{Kind: JobDone, Parts: j.parts, Walk: j.walked, AlreadyThere: j.there, Err: j.err})
@@ -195,8 +201,8 @@ func (e *Engine) WaitJob(ctx context.Context, id string) error {
 	}
 }
 
-// CancelJob gives the job up: the running part is canceled (its journal
-// entry removed) and no further part starts. It returns once the job
+// CancelJob gives the job up: no further part starts, and the running one
+// is canceled (its journal entry removed). It returns once the job
 // stopped.
 func (e *Engine) CancelJob(id string) error {
 	j, err := e.jobs.get(id)
@@ -205,14 +211,6 @@ func (e *Engine) CancelJob(id string) error {
 	}
 	j.canceled.Store(true)
 	j.cancel()
-	j.mu.Lock()
-	fid := j.current
-	j.mu.Unlock()
-	if fid != "" {
-		if err := e.Cancel(fid); err != nil && !errors.Is(err, ErrUnknownUpload) {
-			return err
-		}
-	}
 	<-j.done
 	return nil
 }
@@ -321,9 +319,7 @@ func (j *job) sendPart(ctx context.Context, n, there int, p partFiles) (string, 
 	if err != nil {
 		return "", err
 	}
-	j.mu.Lock()
 	j.current = fid
-	j.mu.Unlock()
 	j.event(JobEvent{Kind: JobPartStarted, FID: fid, Part: n, Parts: n, AlreadyThere: there})
 	if err := j.e.Wait(ctx, fid); err != nil {
 		if ctx.Err() != nil {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -313,5 +314,90 @@ func TestListAndRemove(t *testing.T) {
 	}
 	if got := serverPaths(t, srv, "alice"); !slices.Equal(got, []string{"d/s/b.txt"}) {
 		t.Fatalf("after removal alice holds %q", got)
+	}
+}
+
+// TestTreeRootsDotAndSymlinks: "." sends what the working directory
+// holds; a symbolic link to a directory is sent under the link's name.
+func TestTreeRootsDotAndSymlinks(t *testing.T) {
+	base := t.TempDir()
+	real := filepath.Join(base, "real")
+	writeTree(t, real, map[string]string{"in.txt": "i"})
+	link := filepath.Join(base, "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	roots, err := resolveRoots([]string{link, real + "/."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(roots) != 2 || roots[0].prefix != "link" || roots[1].prefix != "" || !roots[0].dir {
+		t.Fatalf("roots %+v", roots)
+	}
+	var names []string
+	_, err = walkRoots(context.Background(), roots, Excludes{}, func(lf LocalFile, _ uint64) error {
+		names = append(names, lf.Name)
+		return nil
+	}, func(WalkProgress) {})
+	if err != nil || !slices.Equal(names, []string{"link/in.txt", "in.txt"}) {
+		t.Fatalf("walked %q, %v", names, err)
+	}
+	if _, err := resolveRoots([]string{filepath.Join(t.TempDir(), "missing")}); err == nil {
+		t.Fatal("a path that does not exist was accepted")
+	}
+	other := filepath.Join(t.TempDir(), "real")
+	writeTree(t, other, map[string]string{"x": "x"})
+	if _, err := resolveRoots([]string{real, other}); err == nil || !strings.Contains(err.Error(), `both be sent as "real"`) {
+		t.Fatalf("two roots named real: %v", err)
+	}
+}
+
+// TestCancelJobStopsItsPart cancels a job while its part crawls under a
+// rate limit: the job ends canceled and its part leaves no journal entry.
+func TestCancelJobStopsItsPart(t *testing.T) {
+	srv := servertest.Start(t)
+	dir := filepath.Join(t.TempDir(), "slow")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "big.bin", 4<<20, 5)
+	o := testOptions(t, srv.URL(), StaticToken(srv.Token("alice")))
+	o.RateLimit = 16 << 10
+	e, rec := newEngine(t, o)
+	id, err := e.StartTree(TreeSpec{Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fid string
+	deadline := time.After(30 * time.Second)
+	for fid == "" {
+		rec.mu.Lock()
+		for _, ev := range rec.events {
+			if j, ok := ev.(*JobEvent); ok && j.Kind == JobPartStarted {
+				fid = j.FID
+			}
+		}
+		changed := rec.changed
+		rec.mu.Unlock()
+		if fid != "" {
+			break
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatal("the part never started")
+		}
+	}
+	if err := e.CancelJob(id); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.WaitJob(context.Background(), id); !errors.Is(err, ErrCanceled) {
+		t.Fatalf("canceled job ended with %v", err)
+	}
+	if err := e.Wait(context.Background(), fid); !errors.Is(err, ErrCanceled) {
+		t.Fatalf("its part ended with %v", err)
+	}
+	if left, _ := e.Unfinished(); len(left) != 0 {
+		t.Fatalf("journal keeps %d entries after cancel", len(left))
 	}
 }

@@ -50,7 +50,10 @@ func resolveRoots(paths []string) ([]treeRoot, error) {
 	var roots []treeRoot
 	byName := map[string]string{}
 	for _, p := range paths {
-		contentsOnly := len(p) > 1 && (strings.HasSuffix(p, "/") || strings.HasSuffix(p, string(filepath.Separator)))
+		// "dir/", and "." or "dir/." (which name no directory of their
+		// own), send what the directory holds.
+		contentsOnly := len(p) > 1 && (strings.HasSuffix(p, "/") || strings.HasSuffix(p, string(filepath.Separator))) ||
+			filepath.Base(p) == "."
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			return nil, err
@@ -60,6 +63,13 @@ func resolveRoots(paths []string) ([]treeRoot, error) {
 			return nil, err
 		}
 		r := treeRoot{path: abs, dir: fi.IsDir()}
+		if r.dir {
+			// A symbolic link to a directory is walked as the directory
+			// (WalkDir would not enter it), sent under the link's name.
+			if r.path, err = filepath.EvalSymlinks(abs); err != nil {
+				return nil, err
+			}
+		}
 		switch {
 		case !r.dir && !fi.Mode().IsRegular():
 			return nil, fmt.Errorf("%s is not a regular file or a directory", p)
