@@ -75,7 +75,8 @@
 // # Events
 //
 // Engine.Events delivers *SessionEvent, *ChunkEvent and *ProgressEvent for
-// every upload on one channel. Delivery never blocks an upload:
+// every upload, and *JobEvent and *AlreadyThereEvent for every job, on one
+// channel. Delivery never blocks an upload:
 //
 //   - Session events (every state change) are never dropped.
 //   - Chunk events are queued up to a bound; past it they are dropped and

@@ -2,8 +2,10 @@ package client
 
 import "time"
 
-// Event is what the engine reports about an upload. Consumers switch on the
-// concrete type: *SessionEvent, *ChunkEvent, *ProgressEvent.
+// Event is what the engine reports about an upload or a job. Consumers
+// switch on the concrete type: *SessionEvent, *ChunkEvent, *ProgressEvent
+// about uploads, *JobEvent and *AlreadyThereEvent about jobs (which are
+// never dropped, like session events).
 //
 // Delivery never blocks the engine: progress snapshots are coalesced (a slow
 // consumer sees the latest), chunk events are buffered up to a bound and then
