@@ -283,6 +283,8 @@ func (j *job) run(ctx context.Context) error {
 		return fmt.Errorf("walking %s: %w", j.rootNames(), walkErr)
 	case ctx.Err() != nil:
 		return ctx.Err()
+	case j.walked.Files == 0 && j.walked.Excluded > 0:
+		return fmt.Errorf("no files under %s: all %d excluded", j.rootNames(), j.walked.Excluded)
 	case j.walked.Files == 0:
 		return fmt.Errorf("no files under %s", j.rootNames())
 	}

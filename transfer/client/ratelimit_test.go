@@ -128,6 +128,7 @@ func TestRateLimitHoldsTheRate(t *testing.T) {
 	from := proxy.waitMark(t, 0, 30*time.Second)
 	to := proxy.waitMark(t, 1, 60*time.Second)
 	got := float64(span) / to.Sub(from).Seconds()
+	t.Logf("achieved %.0f bytes/s (limit %d) over %v", got, limit, to.Sub(from).Round(time.Millisecond))
 	if got < 0.9*limit || got > 1.1*limit {
 		t.Errorf("achieved %.0f bytes/s over %v, want %d within 10%%", got, to.Sub(from).Round(time.Millisecond), limit)
 	}
