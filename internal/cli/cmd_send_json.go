@@ -76,13 +76,14 @@ type (
 		Error        string    `json:"error,omitempty"`
 	}
 	jsonWalk struct {
-		Files     int    `json:"files"`
-		Bytes     uint64 `json:"bytes"`
-		Dirs      int    `json:"dirs"`
-		EmptyDirs int    `json:"empty_dirs"`
-		Excluded  int    `json:"excluded"`
-		Skipped   int    `json:"skipped"`
-		Done      bool   `json:"done"`
+		Files      int    `json:"files"`
+		Bytes      uint64 `json:"bytes"`
+		Dirs       int    `json:"dirs"`
+		EmptyDirs  int    `json:"empty_dirs"`
+		Excluded   int    `json:"excluded"`
+		Skipped    int    `json:"skipped"`
+		Unsendable int    `json:"unsendable"`
+		Done       bool   `json:"done"`
 	}
 	jsonAlreadyThere struct {
 		Type   string    `json:"type"` // "already_there"
@@ -126,7 +127,7 @@ func (r *jsonReporter) event(ev client.Event) {
 		w := ev.Walk
 		j := jsonJob{Type: "job", Job: ev.Job, Time: ev.At, Kind: ev.Kind.String(), FID: ev.FID, Part: ev.Part,
 			Parts: ev.Parts, AlreadyThere: ev.AlreadyThere, Note: ev.Note,
-			Walk: jsonWalk{Files: w.Files, Bytes: w.Bytes, Dirs: w.Dirs, EmptyDirs: w.EmptyDirs, Excluded: w.Excluded, Skipped: w.Skipped, Done: w.Done}}
+			Walk: jsonWalk{Files: w.Files, Bytes: w.Bytes, Dirs: w.Dirs, EmptyDirs: w.EmptyDirs, Excluded: w.Excluded, Skipped: w.Skipped, Unsendable: w.Unsendable, Done: w.Done}}
 		if ev.Err != nil {
 			j.Error = ev.Err.Error()
 		}

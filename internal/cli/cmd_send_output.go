@@ -409,6 +409,9 @@ func walkSummary(w client.WalkProgress) string {
 	if w.Excluded > 0 {
 		s += fmt.Sprintf("; %d excluded", w.Excluded)
 	}
+	if w.Unsendable > 0 {
+		s += fmt.Sprintf("; %d with a path the server cannot store, not sent", w.Unsendable)
+	}
 	if w.Skipped > 0 {
 		s += fmt.Sprintf("; %d special file(s) skipped", w.Skipped)
 	}

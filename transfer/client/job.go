@@ -106,9 +106,11 @@ type job struct {
 	done     chan struct{}
 	err      error // read after done
 
-	// Owned by the job's goroutine.
+	// Owned by the job's goroutine (and, for the walk's, its walker).
 	parts, there int
 	walked       WalkProgress
+	firstBad     error // the first file whose path cannot be sent
+	badNoted     int   // notes about such files
 
 	// rc is the connection for LIST requests, kept between parts; nil
 	// until needed, and after it failed.
@@ -253,7 +255,7 @@ func (j *job) run(ctx context.Context) error {
 			}
 			cur = partFiles{}
 			return nil
-		}, func(w WalkProgress) { j.event(JobEvent{Kind: JobWalking, Walk: w}) })
+		}, func(w WalkProgress) { j.event(JobEvent{Kind: JobWalking, Walk: w}) }, j.unsendable)
 		if walkErr == nil && len(cur.files) > 0 {
 			select {
 			case parts <- cur:
@@ -283,12 +285,29 @@ func (j *job) run(ctx context.Context) error {
 		return fmt.Errorf("walking %s: %w", j.rootNames(), walkErr)
 	case ctx.Err() != nil:
 		return ctx.Err()
+	case j.walked.Unsendable > 0:
+		return fmt.Errorf("%d file(s) not sent, their paths cannot be stored on the server (rename them): %w", j.walked.Unsendable, j.firstBad)
 	case j.walked.Files == 0 && j.walked.Excluded > 0:
 		return fmt.Errorf("no files under %s: all %d excluded", j.rootNames(), j.walked.Excluded)
 	case j.walked.Files == 0:
 		return fmt.Errorf("no files under %s", j.rootNames())
 	}
 	return nil
+}
+
+// maxUnsendableNotes bounds the notes naming files that cannot be sent.
+const maxUnsendableNotes = 20
+
+// unsendable notes a file whose path cannot be sent (on the walker's
+// goroutine).
+func (j *job) unsendable(path string, err error) {
+	if j.firstBad == nil {
+		j.firstBad = fmt.Errorf("%s: %w", path, err)
+	}
+	if j.badNoted < maxUnsendableNotes {
+		j.badNoted++
+		j.event(JobEvent{Kind: JobNote, Note: fmt.Sprintf("not sent: %s: %v", path, err)})
+	}
 }
 
 // sendSplitting sends p as one part. With a server that did not state its

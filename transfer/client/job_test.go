@@ -338,7 +338,7 @@ func TestTreeRootsDotAndSymlinks(t *testing.T) {
 	_, err = walkRoots(context.Background(), roots, Excludes{}, func(lf LocalFile, _ uint64) error {
 		names = append(names, lf.Name)
 		return nil
-	}, func(WalkProgress) {})
+	}, func(WalkProgress) {}, func(string, error) { t.Error("a good path was found unsendable") })
 	if err != nil || !slices.Equal(names, []string{"link/in.txt", "in.txt"}) {
 		t.Fatalf("walked %q, %v", names, err)
 	}
@@ -399,5 +399,31 @@ func TestCancelJobStopsItsPart(t *testing.T) {
 	}
 	if left, _ := e.Unfinished(); len(left) != 0 {
 		t.Fatalf("journal keeps %d entries after cancel", len(left))
+	}
+}
+
+// TestTreeWithAnUnsendableNameSendsTheRest: a file whose name the protocol
+// cannot carry is named in a note and not sent; the others arrive, and the
+// job fails, naming it.
+func TestTreeWithAnUnsendableNameSendsTheRest(t *testing.T) {
+	srv := servertest.Start(t)
+	dir := filepath.Join(t.TempDir(), "mixed")
+	writeTree(t, dir, map[string]string{"good.txt": "g", "bad\\name.txt": "b"})
+	e, rec := newEngine(t, testOptions(t, srv.URL(), StaticToken(srv.Token("alice"))))
+	evs, err := runJob(t, e, rec, TreeSpec{Paths: []string{dir}})
+	if err == nil || !strings.Contains(err.Error(), `bad\name.txt`) || !strings.Contains(err.Error(), "1 file(s) not sent") {
+		t.Fatalf("job error %v, want one file not sent, named", err)
+	}
+	if got := serverPaths(t, srv, "alice"); !slices.Equal(got, []string{"mixed/good.txt"}) {
+		t.Fatalf("server holds %q", got)
+	}
+	noted := false
+	for _, ev := range evs {
+		if j, ok := ev.(*JobEvent); ok && j.Kind == JobNote && strings.Contains(j.Note, `bad\name.txt`) {
+			noted = true
+		}
+	}
+	if !noted || jobDone(t, evs).Walk.Unsendable != 1 {
+		t.Fatalf("noted %v, walk %+v", noted, jobDone(t, evs).Walk)
 	}
 }
