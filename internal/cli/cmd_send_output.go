@@ -219,6 +219,11 @@ func (r *textReporter) session(v *uploadView, ev *client.SessionEvent) {
 			r.line("%s: sending again (attempt %d)", short, ev.Attempt)
 		}
 	}
+	if ev.State.Final() {
+		// A job of many parts would otherwise keep every part's last
+		// snapshot; nothing more comes for this upload.
+		delete(r.uploads, v.fid)
+	}
 	if r.live {
 		r.showStatus()
 	}
