@@ -91,6 +91,7 @@ type (
 		Time   time.Time `json:"time"`
 		Path   string    `json:"path"`
 		Name   string    `json:"name"`
+		Stored string    `json:"stored"`
 		Size   uint64    `json:"size"`
 		SHA256 string    `json:"sha256"`
 	}
@@ -133,7 +134,7 @@ func (r *jsonReporter) event(ev client.Event) {
 		}
 		r.enc.Encode(j)
 	case *client.AlreadyThereEvent:
-		r.enc.Encode(jsonAlreadyThere{Type: "already_there", Job: ev.Job, Time: ev.At, Path: ev.Path, Name: ev.Name, Size: ev.Size, SHA256: ev.SHA256})
+		r.enc.Encode(jsonAlreadyThere{Type: "already_there", Job: ev.Job, Time: ev.At, Path: ev.Path, Name: ev.Name, Stored: ev.Stored, Size: ev.Size, SHA256: ev.SHA256})
 	}
 }
 

@@ -99,7 +99,11 @@ func (r *textReporter) event(ev client.Event) {
 		r.job(ev)
 		return
 	case *client.AlreadyThereEvent:
-		r.line("  already there %s  %s  sha256 %s", clean(ev.Name), units.FormatSize(ev.Size), ev.SHA256)
+		as := ""
+		if ev.Stored != "" && ev.Stored != ev.Name {
+			as = fmt.Sprintf(" (as %s)", clean(ev.Stored))
+		}
+		r.line("  already there %s%s  %s  sha256 %s", clean(ev.Name), as, units.FormatSize(ev.Size), ev.SHA256)
 		return
 	}
 	v := r.view(ev.UploadFID())

@@ -100,6 +100,11 @@ func TestSendTreeThenLsAndRm(t *testing.T) {
 			t.Errorf("send output lacks %q:\n%s", want, out)
 		}
 	}
+	// And again: found at its new name, not sent a third time.
+	out = s.mustRun(append([]string{"send", dir, "--tag", "holiday"}, conn...)...)
+	if !strings.Contains(out, "already there trip/a/notes.txt (as trip/a/notes (2).txt)") || strings.Contains(out, "verified") {
+		t.Errorf("the changed file, sent again:\n%s", out)
+	}
 
 	// bob cannot remove alice's file; nothing changes.
 	r := s.run("rm", "--server", srv.URL(), "--token-file", bob, "trip/a/notes.txt")

@@ -170,6 +170,37 @@ func TestTreeKeepsPathsSkipsWhatIsThereAndReportsNewNames(t *testing.T) {
 	if got, want := serverPaths(t, srv, "alice"), []string{"data/a/notes.txt", "data/b/sub/notes (2).txt", "data/b/sub/notes.txt"}; !slices.Equal(got, want) {
 		t.Fatalf("server holds %q, want %q", got, want)
 	}
+
+	// Once more: the changed file is found at its new name, nothing is
+	// sent, and the report says where it is.
+	sentBefore = countSent(rec)
+	evs, err = runJob(t, e, rec, TreeSpec{Paths: []string{dir}, Tags: []string{"trip"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countSent(rec); n != sentBefore {
+		t.Fatalf("%d chunks sent for a tree the server holds under new names", n-sentBefore)
+	}
+	stored := map[string]string{}
+	for _, ev := range evs {
+		if a, ok := ev.(*AlreadyThereEvent); ok {
+			stored[a.Name] = a.Stored
+		}
+	}
+	if stored["data/b/sub/notes.txt"] != "data/b/sub/notes (2).txt" || stored["data/a/notes.txt"] != "data/a/notes.txt" {
+		t.Fatalf("already there at %v", stored)
+	}
+}
+
+func TestSplitExtAsTheServer(t *testing.T) {
+	for _, c := range [][3]string{
+		{"notes.txt", "notes", ".txt"}, {".bashrc", ".bashrc", ""}, {"a.tar.gz", "a.tar", ".gz"},
+		{"noext", "noext", ""}, {"x." + strings.Repeat("e", 40), "x." + strings.Repeat("e", 40), ""},
+	} {
+		if stem, ext := splitExt(c[0]); stem != c[1] || ext != c[2] {
+			t.Errorf("splitExt(%q) = %q, %q; want %q, %q", c[0], stem, ext, c[1], c[2])
+		}
+	}
 }
 
 func countSent(rec *recorder) int {
