@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/hoist-dev/hoist/transfer/client"
@@ -66,7 +67,7 @@ type (
 		Type         string    `json:"type"` // "job"
 		Job          string    `json:"job"`
 		Time         time.Time `json:"time"`
-		Kind         string    `json:"kind"` // walking, part started, note, done
+		Kind         string    `json:"kind"` // walking, part_started, note, done
 		FID          string    `json:"fid,omitempty"`
 		Part         int       `json:"part,omitempty"`
 		Parts        int       `json:"parts"`
@@ -126,7 +127,7 @@ func (r *jsonReporter) event(ev client.Event) {
 		r.enc.Encode(j)
 	case *client.JobEvent:
 		w := ev.Walk
-		j := jsonJob{Type: "job", Job: ev.Job, Time: ev.At, Kind: ev.Kind.String(), FID: ev.FID, Part: ev.Part,
+		j := jsonJob{Type: "job", Job: ev.Job, Time: ev.At, Kind: strings.ReplaceAll(ev.Kind.String(), " ", "_"), FID: ev.FID, Part: ev.Part,
 			Parts: ev.Parts, AlreadyThere: ev.AlreadyThere, Note: ev.Note,
 			Walk: jsonWalk{Files: w.Files, Bytes: w.Bytes, Dirs: w.Dirs, EmptyDirs: w.EmptyDirs, Excluded: w.Excluded, Skipped: w.Skipped, Unsendable: w.Unsendable, Done: w.Done}}
 		if ev.Err != nil {
