@@ -39,6 +39,12 @@ type Client struct {
 	TokenCommand string
 	// Tags are added to every upload.
 	Tags []string
+	// LimitRate caps the bytes sent per second, all uploads together; 0 is
+	// no limit.
+	LimitRate int64
+	// Exclude are globs of paths, relative to a directory being sent, to
+	// leave out; "**" matches any number of path elements.
+	Exclude []string
 	// ChunkSize is the chunk size asked for, in bytes.
 	ChunkSize int
 	Window    Window
