@@ -68,6 +68,9 @@ func newSendCommand(env *Env) *cobra.Command {
 	flags.BoolVar(&s.json, "json", false, "print one JSON event per line instead of progress")
 	flags.BoolVar(&s.resume, "resume", false, "continue unfinished uploads from the journal: all, or the given fids")
 	flags.BoolVar(&s.discard, "discard", false, "give up the given unfinished uploads: forget them in the journal")
+	var viaAgent agentSend
+	flags.BoolVar(&viaAgent.detach, "detach", false, "hand the upload to the background agent and print its short fid")
+	flags.BoolVar(&viaAgent.wait, "wait", false, "wait until the agent's uploads with the given fids end; fail unless they verified")
 	cmd.Args = func(cmd *cobra.Command, args []string) error {
 		switch {
 		case s.resume && s.discard:
@@ -85,6 +88,9 @@ func newSendCommand(env *Env) *cobra.Command {
 			return err
 		}
 		s.client, s.args = c, args
+		if handled, err := runSendAgent(cmd.Context(), viaAgent, s, env); handled {
+			return err
+		}
 		return runSend(cmd.Context(), s, env)
 	}
 	return cmd
