@@ -450,6 +450,9 @@ func (s *Server) start(ctx context.Context, req Request) Message {
 	} else {
 		spec.FID = uuid.New()
 	}
+	if r, err := s.hub.lookup(spec.FID.String()); err == nil && r.info.FID == spec.FID.String() && !r.finished() {
+		return Message{Error: fmt.Sprintf("upload %s is already running", spec.FID)}
+	}
 	info := UploadInfo{FID: spec.FID.String(), Server: req.Settings.Server, Tags: req.Tags, Started: time.Now().UTC()}
 	for _, f := range req.Files {
 		spec.Files = append(spec.Files, client.LocalFile{Path: f.Path, Name: f.Name})
