@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"time"
 )
 
 // ErrClientClosed is returned by calls on a closed Client, or one whose
@@ -147,6 +148,21 @@ func (c *Client) call(ctx context.Context, req Request) (Message, error) {
 	_, err = c.conn.Write(append(b, '\n'))
 	c.wmu.Unlock()
 	if err != nil {
+		// The agent may have refused the connection and closed it: its
+		// reason, once read, says more than the failed write.
+		wait := time.NewTimer(2 * time.Second)
+		defer wait.Stop()
+		select {
+		case <-c.done:
+		case <-wait.C:
+		case <-ctx.Done():
+		}
+		c.mu.Lock()
+		reason := c.err
+		c.mu.Unlock()
+		if reason != nil && !errors.Is(reason, ErrClientClosed) {
+			return Message{}, reason
+		}
 		return Message{}, fmt.Errorf("writing to the hoist agent: %w", err)
 	}
 	select {
