@@ -366,9 +366,11 @@ func (s *Server) engine(set *Settings) (*client.Engine, error) {
 
 // track follows a launched upload until it ends.
 func (s *Server) track(ctx context.Context, r *record) {
+	s.log.Info("upload started", "fid", r.info.FID, "server", r.info.Server, "files", len(r.info.Files))
 	s.poke()
 	s.wg.Go(func() {
 		err := r.engine.Wait(context.WithoutCancel(ctx), r.info.FID)
+		s.log.Info("upload ended", "fid", r.info.FID, "err", err)
 		s.hub.finish(r, err)
 	})
 }
