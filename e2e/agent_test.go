@@ -51,12 +51,21 @@ func (a agentEnv) env() []string {
 // dir is where the agent's socket and lock file are.
 func (a agentEnv) dir() string { return filepath.Join(a.runtime, "hoist") }
 
-// kill kills the agent with SIGKILL if it runs and waits until it is gone.
-func (a agentEnv) kill(t *testing.T) {
+// kill kills the agent with SIGKILL if it runs and waits until it is gone;
+// it reports whether it killed one.
+func (a agentEnv) kill(t *testing.T) bool {
 	t.Helper()
 	pid := agent.ReadPID(a.dir())
-	if pid <= 0 || syscall.Kill(pid, syscall.SIGKILL) != nil {
-		return
+	if pid <= 0 {
+		return false
+	}
+	// Only this test's agent: its command line names the binary under test.
+	if cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err != nil ||
+		!strings.HasPrefix(string(cmdline), hoistBinary()+"\x00agent") {
+		return false
+	}
+	if syscall.Kill(pid, syscall.SIGKILL) != nil {
+		return false
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for syscall.Kill(pid, 0) == nil {
@@ -65,6 +74,7 @@ func (a agentEnv) kill(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	return true
 }
 
 // status runs `hoist status --json`.
@@ -251,8 +261,14 @@ func TestAgentKilledMidUploadResumesFromTheJournal(t *testing.T) {
 		_, b := agentAcked(msgs)
 		return b >= uint64(len(data))/3
 	})
-	a.kill(t)
-	<-f.done // the agent's end ends the follower
+	if !a.kill(t) {
+		t.Fatal("no agent to kill")
+	}
+	select {
+	case <-f.done: // the agent's end ends the follower
+	case <-time.After(30 * time.Second):
+		t.Fatal("hoist status --follow went on after the agent was killed")
+	}
 	acked, held := agentAcked(f.snapshot())
 
 	second := startSend(t, a.env(), "--resume", "--token-file", tokenFile)

@@ -170,6 +170,9 @@ func (s *Server) Serve(ctx context.Context) error {
 		e.Close()
 	}
 	s.wg.Wait()
+	// The pid goes before the lock: no one is sent to a pid that may be
+	// reused.
+	_ = os.Truncate(lockPath(s.cfg.Dir), 0)
 	s.lock.Unlock()
 	return err
 }
