@@ -62,7 +62,7 @@ func newStatusCommand(env *Env) *cobra.Command {
 
 // statusDoc is `hoist status --json`.
 type statusDoc struct {
-	Agent   *agentDoc           `json:"agent"`
+	Agent   *agentDoc          `json:"agent"`
 	Uploads []agent.UploadInfo `json:"uploads"`
 }
 
