@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -220,15 +221,39 @@ func (m *Model) queueSelection() tea.Cmd {
 	if len(files) == 0 {
 		return errorCmd(errors.New("nothing selected: press space on files (or directories) first"))
 	}
-	if dup := duplicateNames(files); dup != "" {
+	up := Upload{Files: files, Tags: slices.Clone(m.pendingTags)}
+	if dirs, loose := m.sel.roots(); len(dirs) > 0 {
+		// Directories go up as trees, with their paths; files picked
+		// on their own go up by name.
+		up.Roots, up.skipHidden = dirs, m.sel.hiddenLeft
+		for _, f := range loose {
+			up.Roots = append(up.Roots, f.Path)
+		}
+		if dup := duplicateBase(up.Roots); dup != "" {
+			return errorCmd(fmt.Errorf("two selections both go up as %q; queue them as separate uploads", dup))
+		}
+	} else if dup := duplicateNames(files); dup != "" {
 		return errorCmd(fmt.Errorf("two selected files are both named %q; the server stores files by name, so queue them as separate uploads", dup))
 	}
-	m.review.add(Upload{Files: files, Tags: slices.Clone(m.pendingTags)})
+	m.review.add(up)
 	m.sel.clear()
 	m.pendingTags = slices.Clone(m.opts.DefaultTags)
 	m.screen = screenReview
 	m.notice = fmt.Sprintf("queued upload %d: %s; enter starts, esc adds another group", len(m.review.queue), plural(len(files), "file", "files"))
 	return nil
+}
+
+// duplicateBase returns a base name two of paths share, or "".
+func duplicateBase(paths []string) string {
+	seen := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		b := filepath.Base(p)
+		if seen[b] {
+			return b
+		}
+		seen[b] = true
+	}
+	return ""
 }
 
 func duplicateNames(files []File) string {
@@ -253,7 +278,11 @@ func (m *Model) startQueued() tea.Cmd {
 	for _, u := range queued {
 		u.FID = m.opts.NewFID()
 		m.uploads.add(u.FID.String(), u)
-		cmds = append(cmds, startUpload(m.up, u))
+		if len(u.Roots) > 0 {
+			cmds = append(cmds, startJob(m.up, u, m.opts.Exclude))
+		} else {
+			cmds = append(cmds, startUpload(m.up, u))
+		}
 		tags = mergeTags(tags, u.Tags)
 	}
 	m.usedTags = mergeTags(tags, m.usedTags)
@@ -270,6 +299,24 @@ func startUpload(up Uploader, u Upload) tea.Cmd {
 			err = fmt.Errorf("engine started upload %s as %s", want, fid)
 		}
 		return startedMsg{fid: want, err: err}
+	}
+}
+
+// startJob starts u, whose Roots are set, as a job leaving out what
+// excludes (and hidden entries, when the selection left them out) names.
+func startJob(up Uploader, u Upload, excludes []string) tea.Cmd {
+	return func() tea.Msg {
+		key := u.FID.String()
+		globs := slices.Clone(excludes)
+		if u.skipHidden {
+			globs = append(globs, ".*")
+		}
+		x, err := client.NewExcludes(globs)
+		if err != nil {
+			return startedMsg{fid: key, err: fmt.Errorf("cannot start: %w; fix the exclude setting", err)}
+		}
+		job, err := up.StartTree(Tree{Paths: u.Roots, Tags: u.Tags, Exclude: x})
+		return startedMsg{fid: key, job: job, err: err}
 	}
 }
 
@@ -359,6 +406,26 @@ func (m *Model) requestCancel() {
 		names[i] = f.Name
 	}
 	up, fid, num := m.up, t.fid, t.num
+	if t.job != nil {
+		job := t.job.id
+		if job == "" {
+			m.err = errors.New("the upload is still starting: cancel it in a moment")
+			return
+		}
+		m.confirm = &confirmation{
+			prompt: fmt.Sprintf("Cancel upload %d (%s)?\nIt stops for good, the part sending now included; parts done stay on the server.",
+				num, truncate(rootNames(t.job.roots), 60)),
+			yes: func() tea.Cmd {
+				return func() tea.Msg {
+					if err := up.CancelJob(job); err != nil {
+						return ErrorMsg{fmt.Errorf("cancel upload %d: %w", num, err)}
+					}
+					return noticeMsg(fmt.Sprintf("upload %d canceled", num))
+				}
+			},
+		}
+		return
+	}
 	m.confirm = &confirmation{
 		prompt: fmt.Sprintf("Cancel upload %d (%s)?\nIt stops for good and will not be offered for resuming.",
 			num, truncate(strings.Join(names, ", "), 60)),

@@ -12,6 +12,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/list"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/hoist-dev/hoist/transfer/client"
 )
 
 // sortOrder is how the browser orders entries; directories always come first.
@@ -39,6 +41,10 @@ type browser struct {
 
 	home       string
 	dir        string
+	// root is the chosen upload root (the start directory): exclude
+	// patterns and the on-server marks take paths relative to it.
+	root    string
+	exclude client.Excludes
 	entries    []entry
 	showHidden bool
 	sortBy     sortOrder
@@ -75,6 +81,7 @@ func newBrowser(keys *KeyMap, styles *Styles, sel *selection, opts Options, stop
 		stop:       stop,
 		home:       opts.Home,
 		dir:        opts.StartDir,
+		root:       opts.StartDir,
 		showHidden: opts.ShowHidden,
 	}
 }
@@ -245,7 +252,7 @@ func (b *browser) toggle(e entry) tea.Cmd {
 			return nil
 		}
 		b.walks++
-		return walkTree(e.path, b.showHidden, b.stop)
+		return walkTree(e.path, b.showHidden, b.exclude, b.stop)
 	case !e.regular:
 		return errorCmd(fmt.Errorf("cannot select %s: not a regular file", e.name))
 	case b.sel.has(e.path):
@@ -266,7 +273,7 @@ func (b *browser) selectVisible() tea.Cmd {
 		case e.dir:
 			if b.sel.countUnder(e.path) == 0 {
 				b.walks++
-				cmds = append(cmds, walkTree(e.path, b.showHidden, b.stop))
+				cmds = append(cmds, walkTree(e.path, b.showHidden, b.exclude, b.stop))
 			}
 		default:
 			b.sel.add(File{Path: e.path, Name: e.name, Size: e.size})
@@ -281,9 +288,15 @@ func (b *browser) walked(msg treeWalkedMsg) tea.Cmd {
 		return errorCmd(msg.err)
 	}
 	b.sel.addDir(msg.root, msg.files)
+	if !msg.hidden && len(msg.files) > 0 {
+		b.sel.hiddenLeft = true
+	}
 	note := fmt.Sprintf("selected %s from %s", plural(len(msg.files), "file", "files"), filepath.Base(msg.root))
 	if msg.skipped > 0 {
 		note += fmt.Sprintf(" (%d unreadable skipped)", msg.skipped)
+	}
+	if msg.excluded > 0 {
+		note += fmt.Sprintf(" (%d excluded)", msg.excluded)
 	}
 	return func() tea.Msg { return noticeMsg(note) }
 }

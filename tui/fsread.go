@@ -10,6 +10,8 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/hoist-dev/hoist/transfer/client"
 )
 
 // entry is one row of the browser: a directory entry with what Stat said.
@@ -89,26 +91,33 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// maxWalkFiles bounds how many files selecting one directory may add.
-const maxWalkFiles = 10000
+// maxWalkFiles bounds how many files selecting one directory may add. A
+// directory goes up as a tree the engine walks again, so this only bounds
+// the memory the selection's list of files takes.
+const maxWalkFiles = 1_000_000
 
 // treeWalkedMsg answers walkTree: the regular files below root.
 type treeWalkedMsg struct {
 	root  string
 	files []File
-	// skipped counts entries that could not be read.
-	skipped int
-	err     error
+	// skipped counts entries that could not be read, excluded those the
+	// exclude patterns left out.
+	skipped  int
+	excluded int
+	// hidden is whether hidden entries were walked.
+	hidden bool
+	err    error
 }
 
 var errWalkStopped = errors.New("stopped")
 
 // walkTree returns a command that collects the regular files below root,
 // following no directory links, skipping hidden entries unless hidden is
-// set. It stops early when stop closes.
-func walkTree(root string, hidden bool, stop <-chan struct{}) tea.Cmd {
+// set and the entries x excludes (matched relative to root, as the engine
+// matches them when it sends root). It stops early when stop closes.
+func walkTree(root string, hidden bool, x client.Excludes, stop <-chan struct{}) tea.Cmd {
 	return func() tea.Msg {
-		msg := treeWalkedMsg{root: root}
+		msg := treeWalkedMsg{root: root, hidden: hidden}
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			select {
 			case <-stop:
@@ -127,6 +136,15 @@ func walkTree(root string, hidden bool, stop <-chan struct{}) tea.Cmd {
 					return fs.SkipDir
 				}
 				return nil
+			}
+			if path != root && !x.Empty() {
+				if rel, err := filepath.Rel(root, path); err == nil && x.Match(filepath.ToSlash(rel)) {
+					msg.excluded++
+					if d.IsDir() {
+						return fs.SkipDir
+					}
+					return nil
+				}
 			}
 			if d.IsDir() {
 				return nil

@@ -8,6 +8,8 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/hoist-dev/hoist/transfer/client"
 )
 
 // component is what every screen offers the root model.
@@ -79,6 +81,9 @@ type Model struct {
 	resume  *resumeOffer
 	help    help.Model
 
+	// excludeErr is why the exclude patterns could not be used.
+	excludeErr error
+
 	err       error
 	notice    string
 	ticking   bool
@@ -102,6 +107,7 @@ func New(opts Options, up Uploader) *Model {
 		tickEvery:   tickInterval,
 	}
 	m.browse = newBrowser(&m.keys, &m.styles, m.sel, opts, m.stop)
+	m.browse.exclude, m.excludeErr = client.NewExcludes(opts.Exclude)
 	m.tags = newTagEditor(&m.keys, &m.styles)
 	m.review = newReview(&m.keys, &m.styles, opts)
 	m.uploads = newUploadScreen(&m.keys, &m.styles, opts.Now)
@@ -124,6 +130,7 @@ func (m *Model) Init() tea.Cmd {
 		loadUnfinished(m.up),
 		loadTagHistory(m.opts.TagHistoryFile),
 		listenEvents(m.up.Events(), m.stop),
+		errorCmd(m.excludeErr),
 	)
 }
 
@@ -168,6 +175,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			m.uploads.startFailed(msg.fid, msg.err)
 			m.err = msg.err
+		} else if msg.job != "" {
+			m.uploads.jobStarted(msg.fid, msg.job)
 		}
 		return m, nil
 	case unfinishedMsg:
