@@ -39,12 +39,12 @@ type browser struct {
 	sel    *selection
 	stop   <-chan struct{}
 
-	home       string
-	dir        string
+	home string
+	dir  string
 	// root is the chosen upload root (the start directory): exclude
 	// patterns and the on-server marks take paths relative to it.
-	root    string
-	exclude client.Excludes
+	root       string
+	exclude    client.Excludes
 	entries    []entry
 	showHidden bool
 	sortBy     sortOrder
