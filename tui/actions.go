@@ -81,6 +81,10 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Details):
 		return errorCmd(m.openDetails(shown))
+	case key.Matches(msg, k.Faster):
+		return m.changeRate(fasterRate(m.rateLimit))
+	case key.Matches(msg, k.Slower):
+		return m.changeRate(slowerRate(m.rateLimit))
 	case key.Matches(msg, k.NextScreen) && m.screen != screenResume:
 		m.screen = (m.screen + 1) % screenResume
 		return nil

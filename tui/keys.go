@@ -11,6 +11,9 @@ type KeyMap struct {
 	NextScreen key.Binding
 	PrevScreen key.Binding
 	Back       key.Binding
+	// Faster and Slower step the upload rate limit up and down.
+	Faster key.Binding
+	Slower key.Binding
 
 	// Moving in lists (browse, review, upload, resume).
 	Up       key.Binding
@@ -75,6 +78,8 @@ func DefaultKeyMap() KeyMap {
 		NextScreen: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next screen")),
 		PrevScreen: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous screen")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Faster:     key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "raise rate limit")),
+		Slower:     key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "lower rate limit")),
 
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
@@ -137,7 +142,7 @@ func (k KeyMap) helpSections() []helpSection {
 		{"Upload", k.uploadHelp()},
 		{"Everywhere", [][]key.Binding{
 			{k.NextScreen, k.PrevScreen, k.Details},
-			{k.Help, k.Quit},
+			{k.Faster, k.Slower, k.Help, k.Quit},
 		}},
 	}
 }

@@ -81,6 +81,8 @@ type Model struct {
 	resume  *resumeOffer
 	help    help.Model
 
+	// rateLimit is the engine's rate limit in bytes per second (0: none).
+	rateLimit int64
 	// excludeErr is why the exclude patterns could not be used.
 	excludeErr error
 
@@ -131,6 +133,7 @@ func (m *Model) Init() tea.Cmd {
 		loadTagHistory(m.opts.TagHistoryFile),
 		listenEvents(m.up.Events(), m.stop),
 		errorCmd(m.excludeErr),
+		loadRateLimit(m.up),
 	)
 }
 
@@ -181,6 +184,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case unfinishedMsg:
 		return m, m.offerResume(msg)
+	case rateLimitMsg:
+		m.rateLimit = int64(msg)
+		return m, nil
 	case tagHistoryMsg:
 		m.usedTags = mergeTags(m.usedTags, msg.tags)
 		return m, nil

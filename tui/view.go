@@ -100,7 +100,11 @@ func (m *Model) header() string {
 			b.WriteString(" " + s.Tab.Render(" "+label+" "))
 		}
 	}
-	return spread(b.String(), s.Server.Render(m.opts.Server), m.width)
+	right := m.opts.Server
+	if m.rateLimit > 0 {
+		right = "≤ " + units.FormatRate(float64(m.rateLimit)) + " · " + right
+	}
+	return spread(b.String(), s.Server.Render(right), m.width)
 }
 
 func countText(n int) string {
