@@ -43,8 +43,13 @@ type browser struct {
 	dir  string
 	// root is the chosen upload root (the start directory): exclude
 	// patterns and the on-server marks take paths relative to it.
-	root       string
-	exclude    client.Excludes
+	root    string
+	exclude client.Excludes
+	// hideExcluded hides excluded entries instead of greying them;
+	// excludedHere counts the excluded entries of the directory.
+	hideExcluded bool
+	excludedHere int
+
 	entries    []entry
 	showHidden bool
 	sortBy     sortOrder
@@ -232,6 +237,9 @@ func (b *browser) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.Hidden):
 		b.showHidden = !b.showHidden
 		return b.refresh(), true
+	case key.Matches(msg, k.Excluded):
+		b.hideExcluded = !b.hideExcluded
+		return b.refresh(), true
 	case key.Matches(msg, k.Sort):
 		b.sortBy = (b.sortBy + 1) % sortOrders
 		return b.refresh(), true
@@ -246,6 +254,8 @@ func (b *browser) toggle(e entry) tea.Cmd {
 	switch {
 	case e.err != nil:
 		return errorCmd(fmt.Errorf("cannot select %s: %w", e.name, e.err))
+	case e.excluded:
+		return errorCmd(fmt.Errorf("cannot select %s: the exclude patterns leave it out (see 'hoist config --help')", e.name))
 	case e.dir:
 		if b.sel.countUnder(e.path) > 0 {
 			b.sel.removeDir(e.path)
@@ -269,7 +279,7 @@ func (b *browser) selectVisible() tea.Cmd {
 	for _, it := range b.list.VisibleItems() {
 		e := it.(entry)
 		switch {
-		case e.err != nil || (!e.dir && !e.regular):
+		case e.err != nil || e.excluded || (!e.dir && !e.regular):
 		case e.dir:
 			if b.sel.countUnder(e.path) == 0 {
 				b.walks++
@@ -320,6 +330,9 @@ func (b *browser) loaded(msg dirLoadedMsg) tea.Cmd {
 	}
 	b.dir = msg.dir
 	b.entries = msg.entries
+	for i := range b.entries {
+		b.entries[i].excluded = b.excluded(b.entries[i])
+	}
 	return tea.Batch(b.refresh(), errorCmd(msg.err))
 }
 
@@ -332,10 +345,18 @@ func (b *browser) refresh() tea.Cmd {
 		focus = cur.name
 	}
 	shown := make([]entry, 0, len(b.entries))
+	b.excludedHere = 0
 	for _, e := range b.entries {
-		if b.showHidden || !e.hidden() {
-			shown = append(shown, e)
+		if !b.showHidden && e.hidden() {
+			continue
 		}
+		if e.excluded {
+			b.excludedHere++
+			if b.hideExcluded {
+				continue
+			}
+		}
+		shown = append(shown, e)
 	}
 	sortEntries(shown, b.sortBy)
 	items := make([]list.Item, len(shown))
@@ -407,6 +428,13 @@ func (b *browser) info() string {
 	if b.showHidden {
 		s += " · hidden shown"
 	}
+	if b.excludedHere > 0 {
+		verb := "greyed"
+		if b.hideExcluded {
+			verb = "hidden"
+		}
+		s = fmt.Sprintf("%d excluded (%s) · ", b.excludedHere, verb) + s
+	}
 	if b.busy() {
 		s = "reading… · " + s
 	}
@@ -414,3 +442,16 @@ func (b *browser) info() string {
 }
 
 func (b *browser) view() string { return b.list.View() }
+
+// excluded reports whether the exclude patterns leave e out: its path
+// relative to the upload root is matched, or its name alone outside it.
+func (b *browser) excluded(e entry) bool {
+	if b.exclude.Empty() {
+		return false
+	}
+	rel, err := filepath.Rel(b.root, e.path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		rel = e.name
+	}
+	return b.exclude.Match(filepath.ToSlash(rel))
+}

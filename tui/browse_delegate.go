@@ -91,6 +91,8 @@ func (d browseDelegate) sizeText(e entry) string {
 	switch {
 	case e.err != nil:
 		return "unreadable"
+	case e.excluded:
+		return "excluded"
 	case e.dir:
 		if n := d.sel.countUnder(e.path); n > 0 {
 			return fmt.Sprintf("%d sel", n)
@@ -117,6 +119,8 @@ func (d browseDelegate) name(e entry, width int, matches []int) string {
 	switch {
 	case e.err != nil:
 		base = d.styles.Unreadable
+	case e.excluded:
+		base = d.styles.Meta
 	case e.dir:
 		base = d.styles.Dir
 	}

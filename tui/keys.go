@@ -32,6 +32,7 @@ type KeyMap struct {
 	Filter      key.Binding
 	ClearFilter key.Binding
 	Hidden      key.Binding
+	Excluded    key.Binding
 	Sort        key.Binding
 	Home        key.Binding
 	Tags        key.Binding
@@ -96,6 +97,7 @@ func DefaultKeyMap() KeyMap {
 		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Hidden:      key.NewBinding(key.WithKeys("."), key.WithHelp(".", "hidden files")),
+		Excluded:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "grey/hide excluded")),
 		Sort:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		Home:        key.NewBinding(key.WithKeys("~"), key.WithHelp("~", "home dir")),
 		Tags:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tags")),
@@ -153,7 +155,7 @@ func (k KeyMap) browseHelp() [][]key.Binding {
 	// without scrolling.
 	return [][]key.Binding{
 		{k.Toggle, k.Tags, k.Queue, k.Review, k.SelectAll, k.ClearAll},
-		{k.Open, k.Parent, k.Home, k.Hidden, k.Sort, k.ClearFilter},
+		{k.Open, k.Parent, k.Home, k.Hidden, k.Excluded, k.Sort, k.ClearFilter},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter},
 	}
 }

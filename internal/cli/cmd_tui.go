@@ -91,6 +91,7 @@ func uiOptions(c config.Client, getenv func(string) string) tui.Options {
 		StartDir:       c.UI.StartDir,
 		ShowHidden:     c.UI.ShowHidden,
 		DefaultTags:    c.Tags,
+		Exclude:        c.Exclude,
 		Color:          c.UI.Color,
 		TagHistoryFile: tagHistoryPath(getenv),
 		Home:           xdg.UserHome(getenv),
