@@ -72,6 +72,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if m.screen == screenBrowse && m.browse.capturing() {
 		return m.browse.update(msg)
 	}
+	if m.screen == screenRemote && m.remote.typing {
+		return m.remoteKey(msg)
+	}
 
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -86,11 +89,11 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Slower):
 		return m.changeRate(slowerRate(m.rateLimit))
 	case key.Matches(msg, k.NextScreen) && m.screen != screenResume:
-		m.screen = (m.screen + 1) % screenResume
-		return nil
+		return m.show((m.screen + 1) % screenResume)
 	case key.Matches(msg, k.PrevScreen) && m.screen != screenResume:
-		m.screen = (m.screen + screenResume - 1) % screenResume
-		return nil
+		return m.show((m.screen + screenResume - 1) % screenResume)
+	case key.Matches(msg, k.RemoteScreen) && m.screen != screenResume:
+		return m.show(screenRemote)
 	}
 
 	switch m.screen {
@@ -102,8 +105,63 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.uploadKey(msg)
 	case screenResume:
 		return m.resumeKey(msg)
+	case screenRemote:
+		return m.remoteKey(msg)
 	}
 	return nil
+}
+
+// show switches to screen s; the Remote screen lists the files on the
+// server the first time it shows.
+func (m *Model) show(s screen) tea.Cmd {
+	m.screen = s
+	if s == screenRemote && !m.remote.started {
+		return m.remote.load(m.ctx, m.up)
+	}
+	return nil
+}
+
+func (m *Model) remoteKey(msg tea.KeyMsg) tea.Cmd {
+	k := &m.keys
+	if !m.remote.typing {
+		switch {
+		case key.Matches(msg, k.Back):
+			m.screen = screenBrowse
+			return nil
+		case key.Matches(msg, k.Refresh):
+			return m.remote.load(m.ctx, m.up)
+		case key.Matches(msg, k.Remove):
+			m.requestRemove()
+			return nil
+		}
+	}
+	if tag, apply := m.remote.update(msg); apply {
+		m.remote.tag = tag
+		return m.remote.load(m.ctx, m.up)
+	}
+	return nil
+}
+
+// requestRemove asks before removing the focused file from the server.
+func (m *Model) requestRemove() {
+	f, ok := m.remote.focusedFile()
+	if !ok {
+		m.err = errors.New("nothing to remove: put the cursor on a file (removal takes one file at a time)")
+		return
+	}
+	ctx, up, p := m.ctx, m.up, f.Path
+	m.confirm = &confirmation{
+		prompt: fmt.Sprintf("Remove %s (%s) from the server?\nIt is deleted for good.", truncate(p, 50), units.FormatSize(f.Size)),
+		yes: func() tea.Cmd {
+			return func() tea.Msg {
+				removed, err := up.Remove(ctx, []string{p})
+				if err != nil {
+					return remoteRemovedMsg{err: fmt.Errorf("remove %s: %w", p, err)}
+				}
+				return remoteRemovedMsg{paths: removed}
+			}
+		},
+	}
 }
 
 func (m *Model) browseKey(msg tea.KeyMsg) tea.Cmd {

@@ -1,7 +1,10 @@
 package tui
 
 import (
+	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +28,7 @@ var (
 	_ component = (*review)(nil)
 	_ component = (*uploadScreen)(nil)
 	_ component = (*resumeOffer)(nil)
+	_ component = (*remoteScreen)(nil)
 )
 
 // screen names the top-level screens.
@@ -34,6 +38,8 @@ const (
 	screenBrowse screen = iota
 	screenReview
 	screenUpload
+	screenRemote
+	// screenResume is last: tab cycles through the screens before it.
 	screenResume
 )
 
@@ -53,6 +59,9 @@ type Model struct {
 	// when the UI quits.
 	stop     chan struct{}
 	stopOnce sync.Once
+	// ctx is canceled with stop, for background work that takes one.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	width, height int
 	screen        screen
@@ -79,6 +88,7 @@ type Model struct {
 	review  *review
 	uploads *uploadScreen
 	resume  *resumeOffer
+	remote  *remoteScreen
 	help    help.Model
 
 	// rateLimit is the engine's rate limit in bytes per second (0: none).
@@ -114,6 +124,8 @@ func New(opts Options, up Uploader) *Model {
 	m.review = newReview(&m.keys, &m.styles, opts)
 	m.uploads = newUploadScreen(&m.keys, &m.styles, opts.Now)
 	m.resume = newResumeOffer(&m.keys, &m.styles, opts.Now)
+	m.remote = newRemoteScreen(&m.keys, &m.styles, opts.Now)
+	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.help = help.New()
 	m.help.Styles = m.styles.Help
 	return m
@@ -121,7 +133,12 @@ func New(opts Options, up Uploader) *Model {
 
 // Close stops the model's background commands. Run calls it; tests that
 // drive the model themselves should too.
-func (m *Model) Close() { m.stopOnce.Do(func() { close(m.stop) }) }
+func (m *Model) Close() {
+	m.stopOnce.Do(func() {
+		close(m.stop)
+		m.cancel()
+	})
+}
 
 // Init implements tea.Model: read the start directory, the journal and the
 // tag history, and listen to the engine.
@@ -184,6 +201,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case unfinishedMsg:
 		return m, m.offerResume(msg)
+	case remotePageMsg:
+		cmd, err := m.remote.addPage(msg)
+		if err != nil && m.ctx.Err() == nil {
+			m.err, m.notice = fmt.Errorf("listing your files on the server: %w", err), ""
+		}
+		return m, cmd
+	case remoteRemovedMsg:
+		if msg.err != nil {
+			m.err, m.notice = msg.err, ""
+			return m, nil
+		}
+		m.remote.removed(msg.paths)
+		m.notice = "removed from the server: " + strings.Join(msg.paths, ", ")
+		return m, nil
 	case rateLimitMsg:
 		m.rateLimit = int64(msg)
 		return m, nil
@@ -223,7 +254,7 @@ func (m *Model) setSize(width, height int) {
 	m.width, m.height = width, height
 	h := m.contentHeight()
 	m.help.Width = width
-	for _, c := range []component{m.browse, m.tags, m.review, m.uploads, m.resume} {
+	for _, c := range []component{m.browse, m.tags, m.review, m.uploads, m.resume, m.remote} {
 		c.SetSize(width, h)
 	}
 }
@@ -244,6 +275,8 @@ func (m *Model) active() component {
 		return m.uploads
 	case screenResume:
 		return m.resume
+	case screenRemote:
+		return m.remote
 	}
 	return m.browse
 }

@@ -66,6 +66,8 @@ func (m *Model) screenView() string {
 		return m.uploads.view()
 	case screenResume:
 		return m.resume.view()
+	case screenRemote:
+		return m.remote.view()
 	}
 	return m.browse.view()
 }
@@ -83,6 +85,7 @@ func (m *Model) header() string {
 		{screenBrowse, "Browse", countText(m.sel.len())},
 		{screenReview, "Review", countText(files)},
 		{screenUpload, "Upload", countText(m.uploads.running())},
+		{screenRemote, "Remote", ""},
 	}
 	if m.screen == screenResume {
 		tabs = append(tabs, tab{screenResume, "Resume", countText(len(m.resume.entries))})
@@ -133,6 +136,8 @@ func (m *Model) statusLine() string {
 			return truncate(fmt.Sprintf("enter starts %s: %s, %s", plural(n, "upload", "uploads"), plural(files, "file", "files"), units.FormatSize(bytes)), m.width)
 		}
 		return ""
+	case screenRemote:
+		return s.Status.Render(truncate(m.remote.status(), m.width))
 	case screenResume:
 		return truncate(fmt.Sprintf("%d of %s picked", len(m.resume.chosen()), plural(len(m.resume.entries), "unfinished upload", "unfinished uploads")), m.width)
 	}
