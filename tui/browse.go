@@ -49,6 +49,9 @@ type browser struct {
 	// excludedHere counts the excluded entries of the directory.
 	hideExcluded bool
 	excludedHere int
+	// marks holds, per directory looked up, the sizes of its files on the
+	// server by name (nil while the lookup runs).
+	marks map[string]map[string]uint64
 
 	entries    []entry
 	showHidden bool
@@ -87,6 +90,7 @@ func newBrowser(keys *KeyMap, styles *Styles, sel *selection, opts Options, stop
 		home:       opts.Home,
 		dir:        opts.StartDir,
 		root:       opts.StartDir,
+		marks:      map[string]map[string]uint64{},
 		showHidden: opts.ShowHidden,
 	}
 }
@@ -427,6 +431,9 @@ func (b *browser) info() string {
 	s := "sort: " + b.sortBy.String()
 	if b.showHidden {
 		s += " · hidden shown"
+	}
+	if n := b.countOnServer(); n > 0 {
+		s = fmt.Sprintf("%d on server · ", n) + s
 	}
 	if b.excludedHere > 0 {
 		verb := "greyed"

@@ -67,7 +67,12 @@ func (d browseDelegate) Render(w io.Writer, m list.Model, index int, item list.I
 	metaText := strings.Join(meta, "  ")
 
 	nameWidth := width - 2 - lipgloss.Width(mark) - 1 - lipgloss.Width(metaText) - 2
-	name := d.name(e, nameWidth, m.MatchesForItem(index))
+	onServer := ""
+	if e.onServer && nameWidth > 2*len(onServerMark) {
+		onServer = d.styles.Meta.Render(onServerMark)
+		nameWidth -= lipgloss.Width(onServerMark)
+	}
+	name := d.name(e, nameWidth, m.MatchesForItem(index)) + onServer
 	line := cursor + mark + " " + name
 	pad := max(1, width-lipgloss.Width(line)-lipgloss.Width(metaText))
 	fmt.Fprint(w, truncate(line+strings.Repeat(" ", pad)+d.styles.Meta.Render(metaText), width))

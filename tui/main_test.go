@@ -52,6 +52,8 @@ type fakeUploader struct {
 	remote  []client.RemoteFile
 	listErr error
 	rate    int64
+	// lookups records Lookup's arguments.
+	lookups [][]string
 }
 
 var _ Uploader = (*fakeUploader)(nil)
@@ -136,7 +138,7 @@ func hasAllTags(have, want []string) bool {
 func (f *fakeUploader) Lookup(_ context.Context, paths []string) (map[string]client.RemoteFile, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls = append(f.calls, "lookup "+strings.Join(paths, ","))
+	f.lookups = append(f.lookups, paths)
 	out := map[string]client.RemoteFile{}
 	for _, p := range paths {
 		for _, rf := range f.remote {

@@ -91,6 +91,8 @@ type Model struct {
 	remote  *remoteScreen
 	help    help.Model
 
+	// marksOff is set once looking up files on the server failed.
+	marksOff bool
 	// rateLimit is the engine's rate limit in bytes per second (0: none).
 	rateLimit int64
 	// excludeErr is why the exclude patterns could not be used.
@@ -178,7 +180,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.notice = string(msg)
 		return m, nil
 	case eventsMsg:
+		running := m.uploads.running()
 		m.uploads.apply(msg.events)
+		if m.uploads.running() < running {
+			m.browse.forgetMarks() // what finished may be on the server now
+		}
 		var cmd tea.Cmd
 		if msg.src != nil {
 			// Keep reading the stream the batch came from.
@@ -221,8 +227,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tagHistoryMsg:
 		m.usedTags = mergeTags(m.usedTags, msg.tags)
 		return m, nil
+	case marksMsg:
+		return m, m.marksAnswered(msg)
 	case dirLoadedMsg, treeWalkedMsg:
 		cmds := []tea.Cmd{m.browse.update(msg)}
+		if _, ok := msg.(dirLoadedMsg); ok {
+			cmds = append(cmds, m.lookupMarks())
+		}
 		// Replay the keys typed while the browser was busy, until one
 		// makes it busy again.
 		for len(m.typeahead) > 0 && !m.browse.busy() {

@@ -199,7 +199,8 @@ func (m *Model) helpView(height int) string {
 		rows = append(rows, row)
 		blocks = blocks[n:]
 	}
-	intro := s.Meta.Render("Select with space, tag with t, queue with u, then start with enter in Review.")
+	intro := s.Meta.Render("Select with space, tag with t, queue with u, then start with enter in Review. In Browse," +
+		onServerMark + " marks a file of the same name and size on the server (its path relative to the start directory).")
 	lines := strings.Split(wrap(intro, m.width)+"\n\n"+strings.Join(rows, "\n\n"), "\n")
 	m.helpOffset = max(0, min(m.helpOffset, len(lines)-height))
 	end := min(len(lines), m.helpOffset+height)
