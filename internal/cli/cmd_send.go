@@ -32,8 +32,10 @@ than the server takes in one upload go up as consecutive parts of the job.
 --exclude GLOB (repeatable) leaves out paths relative to each directory sent:
 "*", "?" and "[...]" stay within one path element, "**" matches any number
 of elements, and a pattern without "/" matches a name at any depth
-("*.tmp", "**/node_modules", "build/*.o"). --limit-rate 2MiB caps the bytes
-sent per second.
+("*.tmp", "**/node_modules", "build/*.o"); a file named on the command line
+is always sent. A file whose path the server cannot store (a backslash or
+control character in a name) is named and not sent; the others are, and
+the exit status is not 0. --limit-rate 2MiB caps the bytes sent per second.
 
 An upload is journaled in $XDG_STATE_HOME/hoist/uploads (else
 ~/.local/state/hoist/uploads) until it is verified. If hoist is interrupted

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/hoist-dev/hoist/transfer/client"
@@ -66,7 +67,7 @@ type (
 		Type         string    `json:"type"` // "job"
 		Job          string    `json:"job"`
 		Time         time.Time `json:"time"`
-		Kind         string    `json:"kind"` // walking, part started, note, done
+		Kind         string    `json:"kind"` // walking, part_started, note, done
 		FID          string    `json:"fid,omitempty"`
 		Part         int       `json:"part,omitempty"`
 		Parts        int       `json:"parts"`
@@ -76,13 +77,14 @@ type (
 		Error        string    `json:"error,omitempty"`
 	}
 	jsonWalk struct {
-		Files     int    `json:"files"`
-		Bytes     uint64 `json:"bytes"`
-		Dirs      int    `json:"dirs"`
-		EmptyDirs int    `json:"empty_dirs"`
-		Excluded  int    `json:"excluded"`
-		Skipped   int    `json:"skipped"`
-		Done      bool   `json:"done"`
+		Files      int    `json:"files"`
+		Bytes      uint64 `json:"bytes"`
+		Dirs       int    `json:"dirs"`
+		EmptyDirs  int    `json:"empty_dirs"`
+		Excluded   int    `json:"excluded"`
+		Skipped    int    `json:"skipped"`
+		Unsendable int    `json:"unsendable"`
+		Done       bool   `json:"done"`
 	}
 	jsonAlreadyThere struct {
 		Type   string    `json:"type"` // "already_there"
@@ -90,6 +92,7 @@ type (
 		Time   time.Time `json:"time"`
 		Path   string    `json:"path"`
 		Name   string    `json:"name"`
+		Stored string    `json:"stored"`
 		Size   uint64    `json:"size"`
 		SHA256 string    `json:"sha256"`
 	}
@@ -124,15 +127,15 @@ func (r *jsonReporter) event(ev client.Event) {
 		r.enc.Encode(j)
 	case *client.JobEvent:
 		w := ev.Walk
-		j := jsonJob{Type: "job", Job: ev.Job, Time: ev.At, Kind: ev.Kind.String(), FID: ev.FID, Part: ev.Part,
+		j := jsonJob{Type: "job", Job: ev.Job, Time: ev.At, Kind: strings.ReplaceAll(ev.Kind.String(), " ", "_"), FID: ev.FID, Part: ev.Part,
 			Parts: ev.Parts, AlreadyThere: ev.AlreadyThere, Note: ev.Note,
-			Walk: jsonWalk{Files: w.Files, Bytes: w.Bytes, Dirs: w.Dirs, EmptyDirs: w.EmptyDirs, Excluded: w.Excluded, Skipped: w.Skipped, Done: w.Done}}
+			Walk: jsonWalk{Files: w.Files, Bytes: w.Bytes, Dirs: w.Dirs, EmptyDirs: w.EmptyDirs, Excluded: w.Excluded, Skipped: w.Skipped, Unsendable: w.Unsendable, Done: w.Done}}
 		if ev.Err != nil {
 			j.Error = ev.Err.Error()
 		}
 		r.enc.Encode(j)
 	case *client.AlreadyThereEvent:
-		r.enc.Encode(jsonAlreadyThere{Type: "already_there", Job: ev.Job, Time: ev.At, Path: ev.Path, Name: ev.Name, Size: ev.Size, SHA256: ev.SHA256})
+		r.enc.Encode(jsonAlreadyThere{Type: "already_there", Job: ev.Job, Time: ev.At, Path: ev.Path, Name: ev.Name, Stored: ev.Stored, Size: ev.Size, SHA256: ev.SHA256})
 	}
 }
 

@@ -99,7 +99,11 @@ func (r *textReporter) event(ev client.Event) {
 		r.job(ev)
 		return
 	case *client.AlreadyThereEvent:
-		r.line("  already there %s  %s  sha256 %s", clean(ev.Name), units.FormatSize(ev.Size), ev.SHA256)
+		as := ""
+		if ev.Stored != "" && ev.Stored != ev.Name {
+			as = fmt.Sprintf(" (as %s)", clean(ev.Stored))
+		}
+		r.line("  already there %s%s  %s  sha256 %s", clean(ev.Name), as, units.FormatSize(ev.Size), ev.SHA256)
 		return
 	}
 	v := r.view(ev.UploadFID())
@@ -218,6 +222,11 @@ func (r *textReporter) session(v *uploadView, ev *client.SessionEvent) {
 		if ev.Attempt > 1 && !r.live {
 			r.line("%s: sending again (attempt %d)", short, ev.Attempt)
 		}
+	}
+	if ev.State.Final() {
+		// A job of many parts would otherwise keep every part's last
+		// snapshot; nothing more comes for this upload.
+		delete(r.uploads, v.fid)
 	}
 	if r.live {
 		r.showStatus()
@@ -408,6 +417,9 @@ func walkSummary(w client.WalkProgress) string {
 	s := fmt.Sprintf("%d file(s), %s, in %d director%s", w.Files, units.FormatSize(w.Bytes), w.Dirs, plural(w.Dirs, "y", "ies"))
 	if w.Excluded > 0 {
 		s += fmt.Sprintf("; %d excluded", w.Excluded)
+	}
+	if w.Unsendable > 0 {
+		s += fmt.Sprintf("; %d with a path the server cannot store, not sent", w.Unsendable)
 	}
 	if w.Skipped > 0 {
 		s += fmt.Sprintf("; %d special file(s) skipped", w.Skipped)

@@ -74,20 +74,25 @@ func TestSendTreeThenLsAndRm(t *testing.T) {
 
 	// Again: no chunk, both already there (in --json too).
 	again := s.mustRun(append([]string{"send", dir, "--json", "--tag", "holiday"}, conn...)...)
-	there := 0
+	there, done := 0, false
 	sc := bufio.NewScanner(strings.NewReader(again))
 	for sc.Scan() {
-		var ev struct{ Type, Action string }
-		json.Unmarshal(sc.Bytes(), &ev)
-		if ev.Type == "chunk" {
-			t.Fatalf("a chunk went out for a tree the server holds: %s", sc.Text())
+		var ev struct {
+			Type, Action, Kind string
+			AlreadyThere       int `json:"already_there"`
 		}
-		if ev.Type == "already_there" {
+		json.Unmarshal(sc.Bytes(), &ev)
+		switch {
+		case ev.Type == "chunk":
+			t.Fatalf("a chunk went out for a tree the server holds: %s", sc.Text())
+		case ev.Type == "already_there":
 			there++
+		case ev.Type == "job" && ev.Kind == "done":
+			done = ev.AlreadyThere == 2
 		}
 	}
-	if there != 2 {
-		t.Fatalf("%d already_there events, want 2:\n%s", there, again)
+	if there != 2 || !done {
+		t.Fatalf("%d already_there events (want 2), job done with 2 already there: %v\n%s", there, done, again)
 	}
 
 	// A changed file is stored under a new name, and the output says so.
@@ -99,6 +104,11 @@ func TestSendTreeThenLsAndRm(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("send output lacks %q:\n%s", want, out)
 		}
+	}
+	// And again: found at its new name, not sent a third time.
+	out = s.mustRun(append([]string{"send", dir, "--tag", "holiday"}, conn...)...)
+	if !strings.Contains(out, "already there trip/a/notes.txt (as trip/a/notes (2).txt)") || strings.Contains(out, "verified") {
+		t.Errorf("the changed file, sent again:\n%s", out)
 	}
 
 	// bob cannot remove alice's file; nothing changes.

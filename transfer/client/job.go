@@ -86,8 +86,12 @@ type AlreadyThereEvent struct {
 	Job string
 	At  time.Time
 	// Path is the local file, Name its path on the server.
-	Path   string
-	Name   string
+	Path string
+	Name string
+	// Stored is where the server holds it: Name, or a numbered variant of
+	// Name ("notes (2).txt") that an earlier send stored while Name held
+	// other content.
+	Stored string
 	Size   uint64
 	SHA256 string
 }
@@ -106,9 +110,12 @@ type job struct {
 	done     chan struct{}
 	err      error // read after done
 
-	// Owned by the job's goroutine.
+	// Owned by the job's goroutine (and, for the walk's, its walker).
 	parts, there int
 	walked       WalkProgress
+	firstBad     error             // the first file whose path cannot be sent
+	badNoted     int               // notes about such files
+	digests      map[string]string // local sha256 by path, for the part being checked
 
 	// rc is the connection for LIST requests, kept between parts; nil
 	// until needed, and after it failed.
@@ -253,7 +260,7 @@ func (j *job) run(ctx context.Context) error {
 			}
 			cur = partFiles{}
 			return nil
-		}, func(w WalkProgress) { j.event(JobEvent{Kind: JobWalking, Walk: w}) })
+		}, func(w WalkProgress) { j.event(JobEvent{Kind: JobWalking, Walk: w}) }, j.unsendable)
 		if walkErr == nil && len(cur.files) > 0 {
 			select {
 			case parts <- cur:
@@ -283,12 +290,29 @@ func (j *job) run(ctx context.Context) error {
 		return fmt.Errorf("walking %s: %w", j.rootNames(), walkErr)
 	case ctx.Err() != nil:
 		return ctx.Err()
+	case j.walked.Unsendable > 0:
+		return fmt.Errorf("%d file(s) not sent, their paths cannot be stored on the server (rename them): %w", j.walked.Unsendable, j.firstBad)
 	case j.walked.Files == 0 && j.walked.Excluded > 0:
 		return fmt.Errorf("no files under %s: all %d excluded", j.rootNames(), j.walked.Excluded)
 	case j.walked.Files == 0:
 		return fmt.Errorf("no files under %s", j.rootNames())
 	}
 	return nil
+}
+
+// maxUnsendableNotes bounds the notes naming files that cannot be sent.
+const maxUnsendableNotes = 20
+
+// unsendable notes a file whose path cannot be sent (on the walker's
+// goroutine).
+func (j *job) unsendable(path string, err error) {
+	if j.firstBad == nil {
+		j.firstBad = fmt.Errorf("%s: %w", path, err)
+	}
+	if j.badNoted < maxUnsendableNotes {
+		j.badNoted++
+		j.event(JobEvent{Kind: JobNote, Note: fmt.Sprintf("not sent: %s: %v", path, err)})
+	}
 }
 
 // sendSplitting sends p as one part. With a server that did not state its
@@ -385,64 +409,4 @@ func (j *job) learnLimits(ctx context.Context) (ServerLimits, bool) {
 		j.event(JobEvent{Kind: JobNote, Note: fmt.Sprintf("could not ask the server which files it holds (%v): every file is sent", err)})
 	}
 	return serverLimits(nil), false
-}
-
-// skipExisting asks the server for the part's paths and drops the files it
-// holds with the same size and sha256 (hashing only those whose size
-// matches). A failure to ask sends everything.
-func (j *job) skipExisting(ctx context.Context, p partFiles) (partFiles, int) {
-	remote, err := j.lookup(ctx, p.files)
-	if err != nil {
-		if ctx.Err() == nil {
-			j.event(JobEvent{Kind: JobNote, Note: fmt.Sprintf("could not ask the server which files it holds (%v): sending them all", err)})
-		}
-		return p, 0
-	}
-	var out partFiles
-	skipped := 0
-	buf := make([]byte, 1<<20)
-	for i, lf := range p.files {
-		rf, ok := remote[lf.Name]
-		if ok && rf.Size == p.sizes[i] {
-			if sha, err := hashLocal(ctx, lf.Path, buf); err == nil && sha == rf.SHA256 {
-				skipped++
-				j.e.events.push(&AlreadyThereEvent{Job: j.id, At: time.Now(), Path: lf.Path, Name: lf.Name, Size: rf.Size, SHA256: sha})
-				continue
-			}
-		}
-		out.files = append(out.files, lf)
-		out.sizes = append(out.sizes, p.sizes[i])
-	}
-	return out, skipped
-}
-
-// lookup lists the server's files at the paths of files.
-func (j *job) lookup(ctx context.Context, files []LocalFile) (map[string]RemoteFile, error) {
-	req := wire.List{Paths: make([]string, len(files))}
-	for i, f := range files {
-		req.Paths[i] = f.Name
-	}
-	out := make(map[string]RemoteFile, len(files))
-	for {
-		resp, err := j.list(ctx, req)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range resp.Files {
-			out[f.Name] = remoteFile(f)
-		}
-		if resp.Next == "" || resp.Next <= req.After {
-			return out, nil
-		}
-		req.After = resp.Next
-	}
-}
-
-// hashLocal is the sha256 of the file at path.
-func hashLocal(ctx context.Context, path string, buf []byte) (string, error) {
-	size, mt, err := statLocal(path)
-	if err != nil {
-		return "", err
-	}
-	return hashFile(ctx, &upFile{path: path, size: size, modTime: mt}, buf)
 }

@@ -170,6 +170,37 @@ func TestTreeKeepsPathsSkipsWhatIsThereAndReportsNewNames(t *testing.T) {
 	if got, want := serverPaths(t, srv, "alice"), []string{"data/a/notes.txt", "data/b/sub/notes (2).txt", "data/b/sub/notes.txt"}; !slices.Equal(got, want) {
 		t.Fatalf("server holds %q, want %q", got, want)
 	}
+
+	// Once more: the changed file is found at its new name, nothing is
+	// sent, and the report says where it is.
+	sentBefore = countSent(rec)
+	evs, err = runJob(t, e, rec, TreeSpec{Paths: []string{dir}, Tags: []string{"trip"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countSent(rec); n != sentBefore {
+		t.Fatalf("%d chunks sent for a tree the server holds under new names", n-sentBefore)
+	}
+	stored := map[string]string{}
+	for _, ev := range evs {
+		if a, ok := ev.(*AlreadyThereEvent); ok {
+			stored[a.Name] = a.Stored
+		}
+	}
+	if stored["data/b/sub/notes.txt"] != "data/b/sub/notes (2).txt" || stored["data/a/notes.txt"] != "data/a/notes.txt" {
+		t.Fatalf("already there at %v", stored)
+	}
+}
+
+func TestSplitExtAsTheServer(t *testing.T) {
+	for _, c := range [][3]string{
+		{"notes.txt", "notes", ".txt"}, {".bashrc", ".bashrc", ""}, {"a.tar.gz", "a.tar", ".gz"},
+		{"noext", "noext", ""}, {"x." + strings.Repeat("e", 40), "x." + strings.Repeat("e", 40), ""},
+	} {
+		if stem, ext := splitExt(c[0]); stem != c[1] || ext != c[2] {
+			t.Errorf("splitExt(%q) = %q, %q; want %q, %q", c[0], stem, ext, c[1], c[2])
+		}
+	}
 }
 
 func countSent(rec *recorder) int {
@@ -338,7 +369,7 @@ func TestTreeRootsDotAndSymlinks(t *testing.T) {
 	_, err = walkRoots(context.Background(), roots, Excludes{}, func(lf LocalFile, _ uint64) error {
 		names = append(names, lf.Name)
 		return nil
-	}, func(WalkProgress) {})
+	}, func(WalkProgress) {}, func(string, error) { t.Error("a good path was found unsendable") })
 	if err != nil || !slices.Equal(names, []string{"link/in.txt", "in.txt"}) {
 		t.Fatalf("walked %q, %v", names, err)
 	}
@@ -399,5 +430,31 @@ func TestCancelJobStopsItsPart(t *testing.T) {
 	}
 	if left, _ := e.Unfinished(); len(left) != 0 {
 		t.Fatalf("journal keeps %d entries after cancel", len(left))
+	}
+}
+
+// TestTreeWithAnUnsendableNameSendsTheRest: a file whose name the protocol
+// cannot carry is named in a note and not sent; the others arrive, and the
+// job fails, naming it.
+func TestTreeWithAnUnsendableNameSendsTheRest(t *testing.T) {
+	srv := servertest.Start(t)
+	dir := filepath.Join(t.TempDir(), "mixed")
+	writeTree(t, dir, map[string]string{"good.txt": "g", "bad\\name.txt": "b"})
+	e, rec := newEngine(t, testOptions(t, srv.URL(), StaticToken(srv.Token("alice"))))
+	evs, err := runJob(t, e, rec, TreeSpec{Paths: []string{dir}})
+	if err == nil || !strings.Contains(err.Error(), `bad\name.txt`) || !strings.Contains(err.Error(), "1 file(s) not sent") {
+		t.Fatalf("job error %v, want one file not sent, named", err)
+	}
+	if got := serverPaths(t, srv, "alice"); !slices.Equal(got, []string{"mixed/good.txt"}) {
+		t.Fatalf("server holds %q", got)
+	}
+	noted := false
+	for _, ev := range evs {
+		if j, ok := ev.(*JobEvent); ok && j.Kind == JobNote && strings.Contains(j.Note, `bad\name.txt`) {
+			noted = true
+		}
+	}
+	if !noted || jobDone(t, evs).Walk.Unsendable != 1 {
+		t.Fatalf("noted %v, walk %+v", noted, jobDone(t, evs).Walk)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/hoist-dev/hoist/transfer/wire"
 )
 
 // WalkProgress counts what a job's walk of its tree has found so far.
@@ -31,6 +33,11 @@ type WalkProgress struct {
 	// Skipped counts entries that are neither regular files nor
 	// directories (sockets, devices, symbolic links to directories).
 	Skipped int
+	// Unsendable counts files whose path the protocol cannot carry (a
+	// control character or backslash in a name, an element over 255
+	// bytes, a path over 4,096): they are not sent, and the job fails
+	// once the others are.
+	Unsendable int
 	// Done is set on the walk's last report.
 	Done bool
 }
@@ -93,9 +100,21 @@ func resolveRoots(paths []string) ([]treeRoot, error) {
 // walkRoots walks the roots in order and hands each regular file to emit,
 // named by its path on the server. Excluded paths are matched relative to
 // their root. report is called with the counts as they grow (the caller
-// throttles) and once more at the end, with Done set.
-func walkRoots(ctx context.Context, roots []treeRoot, x Excludes, emit func(LocalFile, uint64) error, report func(WalkProgress)) (WalkProgress, error) {
+// throttles) and once more at the end, with Done set; unsendable with each
+// file whose path the protocol cannot carry.
+func walkRoots(ctx context.Context, roots []treeRoot, x Excludes, emit func(LocalFile, uint64) error,
+	report func(WalkProgress), unsendable func(path string, err error)) (WalkProgress, error) {
 	var w WalkProgress
+	send := func(lf LocalFile, size uint64) error {
+		if err := wire.CheckPath(lf.Name); err != nil {
+			w.Unsendable++
+			unsendable(lf.Path, err)
+			return nil
+		}
+		w.Files++
+		w.Bytes += size
+		return emit(lf, size)
+	}
 	last := time.Now()
 	tick := func() {
 		if now := time.Now(); now.Sub(last) >= reportEvery {
@@ -109,9 +128,7 @@ func walkRoots(ctx context.Context, roots []treeRoot, x Excludes, emit func(Loca
 			if err != nil {
 				return w, err
 			}
-			w.Files++
-			w.Bytes += uint64(fi.Size())
-			if err := emit(LocalFile{Path: r.path, Name: r.prefix}, uint64(fi.Size())); err != nil {
+			if err := send(LocalFile{Path: r.path, Name: r.prefix}, uint64(fi.Size())); err != nil {
 				return w, err
 			}
 			continue
@@ -155,9 +172,7 @@ func walkRoots(ctx context.Context, roots []treeRoot, x Excludes, emit func(Loca
 			if r.prefix != "" {
 				name = r.prefix + "/" + rel
 			}
-			w.Files++
-			w.Bytes += uint64(fi.Size())
-			return emit(LocalFile{Path: p, Name: norm.NFC.String(name)}, uint64(fi.Size()))
+			return send(LocalFile{Path: p, Name: norm.NFC.String(name)}, uint64(fi.Size()))
 		})
 		if err != nil {
 			return w, err

@@ -124,12 +124,20 @@ func (s *session) handleRemove(payload []byte) {
 		return
 	}
 	paths := make([]string, len(r.Paths))
+	total := 0
 	for i, p := range r.Paths {
 		paths[i] = norm.NFC.String(p)
 		if err := store.SafePath(paths[i]); err != nil {
 			s.replyErr(head.MessageID, wire.Errorf(wire.CodeBadRequest, "path %d: %v", i, err))
 			return
 		}
+		total += len(paths[i])
+	}
+	// The answer repeats the paths: bound them as normalised, too (JSON
+	// escapes a byte into at most six, so 1 MiB of paths fits a frame).
+	if total > wire.MaxRemoveBytes {
+		s.replyErr(head.MessageID, wire.Errorf(wire.CodeTooLarge, "the paths of one REMOVE are %d bytes together once normalised, limit %d; split the request", total, wire.MaxRemoveBytes))
+		return
 	}
 	srv := s.srv
 	// The records go first, in one transaction; bytes whose deletion then

@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/hoist-dev/hoist/transfer/wire"
 	"go.etcd.io/bbolt"
 )
 
@@ -227,5 +229,26 @@ func TestPathIndexMigration(t *testing.T) {
 	p, err := s.ListFiles(t.Context(), ListQuery{Owner: "alice", Limit: 10})
 	if err != nil || !slices.Equal(storedNames(p.Files), []string{"old.txt", "older.txt"}) {
 		t.Fatalf("after migration: %q %v", storedNames(p.Files), err)
+	}
+}
+
+// TestPublishLongPathStaysValid: a numbered variant of a path at the
+// length limit is shortened, so that the stored path is still one a
+// client may send back (LIST, REMOVE).
+func TestPublishLongPathStaysValid(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	dir := strings.Repeat(strings.Repeat("d", 250)+"/", 16)
+	name := dir + strings.Repeat("n", wire.MaxPathLength-len(dir)-4) + ".txt"
+	if len(name) != wire.MaxPathLength || wire.CheckPath(name) != nil {
+		t.Fatalf("test path of %d bytes is not valid", len(name))
+	}
+	recs := completeAll(t, s, newUpload("alice", 1, 2), name, name)
+	if recs[0].Stored != name {
+		t.Fatalf("first copy stored as %q", recs[0].Stored)
+	}
+	second := recs[1].Stored
+	if second == name || len(second) > wire.MaxPathLength || wire.CheckPath(second) != nil || !strings.HasSuffix(second, " (2).txt") {
+		t.Fatalf("second copy stored as a path of %d bytes ending %q", len(second), second[len(second)-20:])
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/hoist-dev/hoist/transfer/wire"
 )
 
 // ErrNoSpace: the disk has no room for an upload's files.
@@ -89,16 +90,24 @@ func (s *BoltStore) Publish(ctx context.Context, fid uuid.UUID, index int, owner
 	area := path.Join(usersDir, owner)
 	dir := area
 	elems := strings.Split(name, "/")
+	// A numbered variant lengthens the path: stems are shortened so that
+	// the stored path stays within wire.MaxPathLength, as the path sent.
+	total := len(name)
+	room := func(elem string) int {
+		return min(MaxNameLength, len(elem)+max(wire.MaxPathLength-total, 0))
+	}
 	for _, elem := range elems[:len(elems)-1] {
-		used, err := s.enterDir(owner, dir, elem, fid, index)
+		used, err := s.enterDir(owner, dir, elem, fid, index, room(elem))
 		if err != nil {
 			return "", fmt.Errorf("publishing %s for user %s: %w", name, owner, err)
 		}
+		total += len(used) - len(elem)
 		dir = path.Join(dir, used)
 	}
 	base := elems[len(elems)-1]
+	maxLen := room(base)
 	for n := 1; n <= maxNumbered+1; n++ {
-		cand := candidateName(base, n, fid, index, true)
+		cand := candidateName(base, n, fid, index, true, maxLen)
 		dst := path.Join(dir, cand)
 		if fi, err := s.root.Lstat(dst); err == nil {
 			if os.SameFile(fi, srcInfo) {
@@ -120,11 +129,12 @@ func (s *BoltStore) Publish(ctx context.Context, fid uuid.UUID, index int, owner
 }
 
 // enterDir finds or makes the directory for element elem under parent: elem
-// itself, or its first numbered variant that is a plain directory or free.
-// It returns the element used. The caller holds dirMu.
-func (s *BoltStore) enterDir(owner, parent, elem string, fid uuid.UUID, index int) (string, error) {
+// itself, or its first numbered variant (of at most maxLen bytes) that is a
+// plain directory or free. It returns the element used. The caller holds
+// dirMu.
+func (s *BoltStore) enterDir(owner, parent, elem string, fid uuid.UUID, index int, maxLen int) (string, error) {
 	for n := 1; n <= maxNumbered+1; n++ {
-		cand := candidateName(elem, n, fid, index, false)
+		cand := candidateName(elem, n, fid, index, false, maxLen)
 		p := path.Join(parent, cand)
 		err := s.root.Mkdir(p, 0o700)
 		if err == nil {
@@ -214,9 +224,10 @@ func (s *BoltStore) Unpublish(ctx context.Context, owner, stored string) error {
 }
 
 // candidateName is name for n == 1, "stem (n).ext" up to maxNumbered, then a
-// name made unique by the fid and file index. With splitExt false (a
-// directory) the whole name is the stem.
-func candidateName(name string, n int, fid uuid.UUID, index int, splitExt bool) string {
+// name made unique by the fid and file index, with stem shortened (at a
+// rune boundary) to keep the result within maxLen bytes where it can. With
+// splitExt false (a directory) the whole name is the stem.
+func candidateName(name string, n int, fid uuid.UUID, index int, splitExt bool, maxLen int) string {
 	if n == 1 {
 		return name
 	}
@@ -228,7 +239,7 @@ func candidateName(name string, n int, fid uuid.UUID, index int, splitExt bool) 
 	if n > maxNumbered {
 		suffix = fmt.Sprintf(" (%s-%d)%s", fid.String()[:8], index, ext)
 	}
-	for len(stem)+len(suffix) > MaxNameLength {
+	for stem != "" && len(stem)+len(suffix) > maxLen {
 		_, size := utf8.DecodeLastRuneInString(stem)
 		stem = stem[:len(stem)-size]
 	}
