@@ -294,6 +294,7 @@ func (m *Model) queueSelection() tea.Cmd {
 		if dup := duplicateBase(up.Roots); dup != "" {
 			return errorCmd(fmt.Errorf("two selections both go up as %q; queue them as separate uploads", dup))
 		}
+		up.rootSums = sumRoots(up.Roots, files)
 	} else if dup := duplicateNames(files); dup != "" {
 		return errorCmd(fmt.Errorf("two selected files are both named %q; the server stores files by name, so queue them as separate uploads", dup))
 	}
@@ -303,6 +304,30 @@ func (m *Model) queueSelection() tea.Cmd {
 	m.screen = screenReview
 	m.notice = fmt.Sprintf("queued upload %d: %s; enter starts, esc adds another group", len(m.review.queue), plural(len(files), "file", "files"))
 	return nil
+}
+
+// sumRoots counts files under each root (a root that is a file counts
+// itself).
+func sumRoots(roots []string, files []File) []rootSum {
+	sums := make([]rootSum, len(roots))
+	at := make(map[string]int, len(roots))
+	for i, r := range roots {
+		sums[i].path = r
+		at[r] = i
+	}
+	for _, f := range files {
+		for d := f.Path; ; d = filepath.Dir(d) {
+			if i, ok := at[d]; ok {
+				sums[i].files++
+				sums[i].bytes += f.Size
+				break
+			}
+			if d == filepath.Dir(d) {
+				break
+			}
+		}
+	}
+	return sums
 }
 
 // duplicateBase returns a base name two of paths share, or "".

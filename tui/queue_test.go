@@ -158,11 +158,12 @@ func TestTagEditorRemovesAndCompletes(t *testing.T) {
 }
 
 func TestReviewScrollsToTheFocusedUpload(t *testing.T) {
-	d := newDriver(t, testOptions(makeTree(t)), 80, 10)
+	d := newDriver(t, testOptions(makeTree(t)), 80, 8)
 	d.keys("space", "u", "esc", "space", "u", "esc", "G", "space", "u") // docs, photos, readme.md
 	d.requireView("> Upload 3 · 1 file", "readme.md")
 	d.rejectView("Upload 1 ·")
 	d.keys("up", "up")
-	d.requireView("> Upload 1 · 3 files", "notes.txt", "2019.txt")
+	// Trees show their roots, with what was selected below them.
+	d.requireView("> Upload 1 · 3 files", "~/docs", "3 files · 123 KiB")
 	d.rejectView("Upload 3 ·")
 }

@@ -112,7 +112,11 @@ func (t *tracked) applyJob(ev *client.JobEvent) (logLine, bool) {
 func (t *tracked) applyThere(ev *client.AlreadyThereEvent) logLine {
 	t.job.there++
 	t.job.thereBytes += ev.Size
-	return logLine{at: ev.At, level: levelOK, text: fmt.Sprintf("%s already there (same path, size and sha256)", ev.Name)}
+	text := fmt.Sprintf("%s already there (same path, size and sha256)", ev.Name)
+	if ev.Stored != "" && ev.Stored != ev.Name {
+		text = fmt.Sprintf("%s already there as %s (same size and sha256)", ev.Name, ev.Stored)
+	}
+	return logLine{at: ev.At, level: levelOK, text: text}
 }
 
 // walkText says what a walk found.

@@ -77,6 +77,15 @@ type Upload struct {
 	// skipHidden leaves hidden entries out of the roots, as the
 	// selection did.
 	skipHidden bool
+	// rootSums count the selected files under each root, for Review.
+	rootSums []rootSum
+}
+
+// rootSum counts the selected files under one root of a tree.
+type rootSum struct {
+	path  string
+	files int
+	bytes uint64
 }
 
 // Size is the sum of the sizes of the upload's files.
