@@ -137,4 +137,3 @@ func (b *browser) countOnServer() int {
 	}
 	return n
 }
-
