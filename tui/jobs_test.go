@@ -110,3 +110,31 @@ func TestCancelingAJobCancelsTheJob(t *testing.T) {
 	d.events(&client.JobEvent{Job: testJobID(1), At: fixedNow, Kind: client.JobDone, Parts: 2, Err: client.ErrCanceled})
 	d.requireView("⊘ canceled")
 }
+
+// TestManyWalkEventsArriveInFewBatches: a walk of 100,000 files reported
+// file by file reaches the model in batches (never one message per event),
+// and the job's row ends with the last count.
+func TestManyWalkEventsArriveInFewBatches(t *testing.T) {
+	d := newDriver(t, testOptions(makeTree(t)), 100, 24)
+	d.keys("space", "u", "enter")
+	const files = 100_000
+	ch := make(chan client.Event, files)
+	for i := 1; i <= files; i++ {
+		ch <- &client.JobEvent{Job: testJobID(1), At: fixedNow, Kind: client.JobWalking,
+			Walk: client.WalkProgress{Files: i, Bytes: uint64(i) * 100}}
+	}
+	close(ch)
+	batches := 0
+	for {
+		msg := listenEvents(ch, d.m.stop)().(eventsMsg)
+		batches++
+		d.m.uploads.apply(msg.events)
+		if msg.closed {
+			break
+		}
+	}
+	if limit := files/maxEventBatch + 2; batches > limit {
+		t.Fatalf("%d batches for %d events, want at most %d", batches, files, limit)
+	}
+	d.requireView("walking: 100,000 files, 9.5 MiB found")
+}

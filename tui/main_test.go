@@ -52,6 +52,8 @@ type fakeUploader struct {
 	remote  []client.RemoteFile
 	listErr error
 	rate    int64
+	// listGate, when set, holds List back until it closes.
+	listGate chan struct{}
 	// lookups records Lookup's arguments.
 	lookups [][]string
 }
@@ -110,8 +112,15 @@ func (f *fakeUploader) CancelJob(job string) error { return f.record("cancel-job
 
 func (f *fakeUploader) List(ctx context.Context, q client.ListQuery, each func(client.RemoteFile) error) error {
 	f.mu.Lock()
-	files, err := append([]client.RemoteFile(nil), f.remote...), f.listErr
+	files, err, gate := append([]client.RemoteFile(nil), f.remote...), f.listErr, f.listGate
 	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	if err != nil {
 		return err
 	}

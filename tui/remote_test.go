@@ -114,3 +114,23 @@ func TestRemoteLoadsInPages(t *testing.T) {
 		t.Fatalf("%d rows, want every file and their directory", len(d.m.remote.rows))
 	}
 }
+
+// TestRemoteShowsLoadingWithoutBlocking: while the listing is on its way
+// the screen says loading… and keys still work; the files show when it
+// answers.
+func TestRemoteShowsLoadingWithoutBlocking(t *testing.T) {
+	up := newFakeUploader(t)
+	up.remote = remoteFixture()
+	up.listGate = make(chan struct{})
+	d := newDriverWith(t, testOptions(makeTree(t)), up, 80, 24)
+	_, cmd := d.m.Update(keyMsgs("R")[0]) // the page reader, not run yet
+	d.requireView("[Remote]", "loading…")
+	d.keys("tab") // the UI answers keys meanwhile
+	d.requireView("[Browse")
+	d.keys("R")
+	d.requireView("loading…")
+	close(up.listGate)
+	d.run(cmd)
+	d.requireView("Your files on the server: 4 files", "photo.jpg")
+	d.rejectView("loading…")
+}

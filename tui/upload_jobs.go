@@ -125,6 +125,9 @@ func walkText(w client.WalkProgress) string {
 	if w.Excluded > 0 {
 		s += fmt.Sprintf(", %d excluded", w.Excluded)
 	}
+	if w.Unsendable > 0 {
+		s += fmt.Sprintf(", %d with paths the server cannot take", w.Unsendable)
+	}
 	if w.EmptyDirs > 0 {
 		s += fmt.Sprintf(", %s not sent", plural(w.EmptyDirs, "empty directory", "empty directories"))
 	}

@@ -16,8 +16,13 @@ const tuiHelp = `Opens the terminal UI: browse the files here (or under --start-
 them with space (a directory selects everything below it), tag them with t,
 queue them as one upload with u, and start the queue with enter. The upload
 screen shows every file's chunks going up, being acknowledged, failing and
-being resent, live; l shows the event log, p pauses, c cancels. Press ? for
-every key.
+being resent, live; l shows the event log, p pauses, c cancels. A selected
+directory goes up as a tree, with its paths, in as many parts as the server
+needs; files the server already holds are not sent again. R shows your files
+on the server (filter by tag with f, remove with x); in Browse, "✓ on server"
+marks a file of the same name and size there. + and - change the rate limit
+(--limit-rate) while uploads run; --exclude patterns grey entries out (e hides
+them). Press ? for every key.
 
 Uploads are journaled: quit while they run (q) and the next 'hoist' offers
 to resume them, sending only what the server does not hold yet.
