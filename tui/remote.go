@@ -143,14 +143,6 @@ func (r *remoteScreen) load(ctx context.Context, up Uploader) tea.Cmd {
 	return readPage(r.seq, ch)
 }
 
-// stop ends the running listing, if any.
-func (r *remoteScreen) stop() {
-	if r.cancel != nil {
-		r.cancel()
-		r.cancel = nil
-	}
-}
-
 // listPages runs a listing, sending its files to ch a page at a time and
 // closing ch at the end. It returns when the listing ends or ctx does.
 func listPages(ctx context.Context, up Uploader, q client.ListQuery, ch chan<- remotePage) {
