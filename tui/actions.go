@@ -538,6 +538,12 @@ func (m *Model) requestQuit() tea.Cmd {
 		worries = append(worries, plural(n, "upload is", "uploads are")+" still running; the journal keeps "+
 			them+" and hoist offers to resume next time.")
 	}
+	for _, t := range m.uploads.uploads {
+		if t.job != nil && t.active() {
+			worries = append(worries, "A directory's parts not started yet are not kept: send it again later (files already on the server are skipped).")
+			break
+		}
+	}
 	if n := len(m.review.queue); n > 0 {
 		worries = append(worries, plural(n, "queued upload was", "queued uploads were")+" never started and will be forgotten.")
 	}

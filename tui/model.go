@@ -182,8 +182,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case eventsMsg:
 		running := m.uploads.running()
 		m.uploads.apply(msg.events)
+		var refresh []tea.Cmd
 		if m.uploads.running() < running {
-			m.browse.forgetMarks() // what finished may be on the server now
+			// What finished may be on the server now.
+			m.browse.forgetMarks()
+			refresh = append(refresh, m.lookupMarks())
+			if m.remote.started {
+				refresh = append(refresh, m.remote.load(m.ctx, m.up))
+			}
 		}
 		var cmd tea.Cmd
 		if msg.src != nil {
@@ -193,7 +199,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				cmd = listenEvents(msg.src, m.stop)
 			}
 		}
-		return m, tea.Batch(cmd, m.startTicking())
+		return m, tea.Batch(append(refresh, cmd, m.startTicking())...)
 	case tickMsg:
 		m.ticking = false
 		return m, m.startTicking()

@@ -134,3 +134,23 @@ func TestRemoteShowsLoadingWithoutBlocking(t *testing.T) {
 	d.requireView("Your files on the server: 4 files", "photo.jpg")
 	d.rejectView("loading…")
 }
+
+// TestRemoteRefreshes: r lists again, and so does an upload finishing.
+func TestRemoteRefreshes(t *testing.T) {
+	d := newRemoteDriver(t, 80, 24)
+	d.keys("R")
+	d.requireView("4 files")
+	d.up.mu.Lock()
+	d.up.remote = append(d.up.remote, client.RemoteFile{Path: "zz/new.txt", Size: 5})
+	d.up.mu.Unlock()
+	d.keys("r")
+	d.requireView("5 files", "new.txt")
+
+	d.keys("esc", "space", "u", "enter") // docs, as a job
+	d.up.mu.Lock()
+	d.up.remote = append(d.up.remote, client.RemoteFile{Path: "zz/newer.txt", Size: 5})
+	d.up.mu.Unlock()
+	d.events(&client.JobEvent{Job: testJobID(1), At: fixedNow, Kind: client.JobDone, Parts: 1})
+	d.keys("R")
+	d.requireView("6 files", "newer.txt")
+}
