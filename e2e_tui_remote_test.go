@@ -38,3 +38,35 @@ func TestTUIRemoteScreenShowsFilesJustSent(t *testing.T) {
 	tm.waitFor("report.txt ✓ on server")
 	quit(tm)
 }
+
+// TestTUISendsDirectoriesAsTreesAndSkipsWhatIsThere selects two
+// directories in the UI: they go up as one job with their paths, which the
+// Remote screen then lists; sending one again sends nothing, every file
+// already there.
+func TestTUISendsDirectoriesAsTreesAndSkipsWhatIsThere(t *testing.T) {
+	root := t.TempDir()
+	srv := startServer(t, root)
+	work := t.TempDir()
+	twoDirectories(t, work, 200<<10)
+
+	tm := newTUITerm(t, 110, 30, tuiCommand(t, work, "--server", srv.URL, "--token-file", writeToken(t, root), "--chunk-size", "16KiB"))
+	tm.waitFor("docs/", "photos/")
+	tm.keys("Space") // docs, as a whole
+	tm.waitFor("[x] docs/")
+	tm.keys("Space") // photos
+	tm.waitFor("[x] photos/", "selected 1 file from photos")
+	tm.keys("u")
+	tm.waitFor("Upload 1 · 2 files")
+	tm.keys("Enter")
+	tm.waitFor("Upload 1 · part 1 of 1", "2 of 2 files sent", "✓ done")
+
+	tm.keys("R")
+	tm.waitFor("[Remote]", "Your files on the server: 2 files", "▾ docs/", "report.txt", "▾ photos/", "beach.bin")
+	tm.keys("Escape")
+	tm.waitFor("[Browse")
+	tm.keys("Space", "u")
+	tm.waitFor("Upload 1 · 1 file · 200 KiB") // the queue numbers afresh
+	tm.keys("Enter")
+	tm.waitFor("Upload 2 ·", "1 already there", "0 of 0 files sent")
+	quit(tm)
+}
