@@ -215,6 +215,12 @@ func (cv coverage) note(m *Model) {
 	if m.browse.capturing() {
 		cv["typing a filter"]++
 	}
+	for _, t := range m.uploads.uploads {
+		if t.job != nil && t.job.part > 0 {
+			cv["a tree's part shown"]++
+			break
+		}
+	}
 	if m.screen == screenRemote && len(m.remote.rows) > 0 {
 		cv["remote files shown"]++
 	}
@@ -223,7 +229,7 @@ func (cv coverage) note(m *Model) {
 func (cv coverage) require(t *testing.T) {
 	t.Helper()
 	for _, want := range []string{"browse", "review", "upload", "remote", "resume", "help", "tag editor",
-		"confirmation", "error details", "uploads running", "typing a filter", "remote files shown"} {
+		"confirmation", "error details", "uploads running", "typing a filter", "remote files shown", "a tree's part shown"} {
 		if cv[want] == 0 {
 			t.Errorf("no random sequence reached %s (reached: %v)", want, cv)
 		}
