@@ -35,7 +35,7 @@ func TestSendTLSMixUpIsFinal(t *testing.T) {
 
 	cases := []struct {
 		name, server, tokenFile, clientSays, serverLogs string
-		serverLog                                      func() string
+		serverLog                                       func() string
 	}{
 		{"tcp to TLS", "tcp://" + tlsSrv.Addr, writeToken(t, tlsRoot), "the server speaks TLS: use tls://" + tlsSrv.Addr,
 			"client speaks plain hoist to a TLS listener", tlsSrv.Stderr},

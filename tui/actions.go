@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -74,6 +75,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if m.screen == screenBrowse && m.browse.capturing() {
 		return m.browse.update(msg)
 	}
+	if m.screen == screenRemote && m.remote.typing {
+		return m.remoteKey(msg)
+	}
 
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -83,12 +87,16 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Details):
 		return errorCmd(m.openDetails(shown))
+	case key.Matches(msg, k.Faster):
+		return m.changeRate(fasterRate(m.rateLimit))
+	case key.Matches(msg, k.Slower):
+		return m.changeRate(slowerRate(m.rateLimit))
 	case key.Matches(msg, k.NextScreen) && m.screen != screenResume:
-		m.screen = (m.screen + 1) % screenResume
-		return nil
+		return m.show((m.screen + 1) % screenResume)
 	case key.Matches(msg, k.PrevScreen) && m.screen != screenResume:
-		m.screen = (m.screen + screenResume - 1) % screenResume
-		return nil
+		return m.show((m.screen + screenResume - 1) % screenResume)
+	case key.Matches(msg, k.RemoteScreen) && m.screen != screenResume:
+		return m.show(screenRemote)
 	}
 
 	switch m.screen {
@@ -100,8 +108,63 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.uploadKey(msg)
 	case screenResume:
 		return m.resumeKey(msg)
+	case screenRemote:
+		return m.remoteKey(msg)
 	}
 	return nil
+}
+
+// show switches to screen s; the Remote screen lists the files on the
+// server the first time it shows.
+func (m *Model) show(s screen) tea.Cmd {
+	m.screen = s
+	if s == screenRemote && !m.remote.started {
+		return m.remote.load(m.ctx, m.up)
+	}
+	return nil
+}
+
+func (m *Model) remoteKey(msg tea.KeyMsg) tea.Cmd {
+	k := &m.keys
+	if !m.remote.typing {
+		switch {
+		case key.Matches(msg, k.Back):
+			m.screen = screenBrowse
+			return nil
+		case key.Matches(msg, k.Refresh):
+			return m.remote.load(m.ctx, m.up)
+		case key.Matches(msg, k.Remove):
+			m.requestRemove()
+			return nil
+		}
+	}
+	if tag, apply := m.remote.update(msg); apply {
+		m.remote.tag = tag
+		return m.remote.load(m.ctx, m.up)
+	}
+	return nil
+}
+
+// requestRemove asks before removing the focused file from the server.
+func (m *Model) requestRemove() {
+	f, ok := m.remote.focusedFile()
+	if !ok {
+		m.err = errors.New("nothing to remove: put the cursor on a file (removal takes one file at a time)")
+		return
+	}
+	ctx, up, p := m.ctx, m.up, f.Path
+	m.confirm = &confirmation{
+		prompt: fmt.Sprintf("Remove %s (%s) from the server?\nIt is deleted for good.", truncate(p, 50), units.FormatSize(f.Size)),
+		yes: func() tea.Cmd {
+			return func() tea.Msg {
+				removed, err := up.Remove(ctx, []string{p})
+				if err != nil {
+					return remoteRemovedMsg{err: fmt.Errorf("remove %s: %w", p, err)}
+				}
+				return remoteRemovedMsg{paths: removed}
+			}
+		},
+	}
 }
 
 func (m *Model) browseKey(msg tea.KeyMsg) tea.Cmd {
@@ -223,15 +286,64 @@ func (m *Model) queueSelection() tea.Cmd {
 	if len(files) == 0 {
 		return errorCmd(errors.New("nothing selected: press space on files (or directories) first"))
 	}
-	if dup := duplicateNames(files); dup != "" {
+	up := Upload{Files: files, Tags: slices.Clone(m.pendingTags)}
+	if dirs, loose := m.sel.roots(); len(dirs) > 0 {
+		// Directories go up as trees, with their paths; files picked
+		// on their own go up by name.
+		up.Roots, up.skipHidden = dirs, m.sel.hiddenLeft
+		for _, f := range loose {
+			up.Roots = append(up.Roots, f.Path)
+		}
+		if dup := duplicateBase(up.Roots); dup != "" {
+			return errorCmd(fmt.Errorf("two selections both go up as %q; queue them as separate uploads", dup))
+		}
+		up.rootSums = sumRoots(up.Roots, files)
+	} else if dup := duplicateNames(files); dup != "" {
 		return errorCmd(fmt.Errorf("two selected files are both named %q; the server stores files by name, so queue them as separate uploads", dup))
 	}
-	m.review.add(Upload{Files: files, Tags: slices.Clone(m.pendingTags)})
+	m.review.add(up)
 	m.sel.clear()
 	m.pendingTags = slices.Clone(m.opts.DefaultTags)
 	m.screen = screenReview
 	m.notice = fmt.Sprintf("queued upload %d: %s; enter starts, esc adds another group", len(m.review.queue), plural(len(files), "file", "files"))
 	return nil
+}
+
+// sumRoots counts files under each root (a root that is a file counts
+// itself).
+func sumRoots(roots []string, files []File) []rootSum {
+	sums := make([]rootSum, len(roots))
+	at := make(map[string]int, len(roots))
+	for i, r := range roots {
+		sums[i].path = r
+		at[r] = i
+	}
+	for _, f := range files {
+		for d := f.Path; ; d = filepath.Dir(d) {
+			if i, ok := at[d]; ok {
+				sums[i].files++
+				sums[i].bytes += f.Size
+				break
+			}
+			if d == filepath.Dir(d) {
+				break
+			}
+		}
+	}
+	return sums
+}
+
+// duplicateBase returns a base name two of paths share, or "".
+func duplicateBase(paths []string) string {
+	seen := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		b := filepath.Base(p)
+		if seen[b] {
+			return b
+		}
+		seen[b] = true
+	}
+	return ""
 }
 
 func duplicateNames(files []File) string {
@@ -256,7 +368,11 @@ func (m *Model) startQueued() tea.Cmd {
 	for _, u := range queued {
 		u.FID = m.opts.NewFID()
 		m.uploads.add(u.FID.String(), u)
-		cmds = append(cmds, startUpload(m.up, u))
+		if len(u.Roots) > 0 {
+			cmds = append(cmds, startJob(m.up, u, m.opts.Exclude))
+		} else {
+			cmds = append(cmds, startUpload(m.up, u))
+		}
 		tags = mergeTags(tags, u.Tags)
 	}
 	m.usedTags = mergeTags(tags, m.usedTags)
@@ -273,6 +389,24 @@ func startUpload(up Uploader, u Upload) tea.Cmd {
 			err = fmt.Errorf("engine started upload %s as %s", want, fid)
 		}
 		return startedMsg{fid: want, err: err}
+	}
+}
+
+// startJob starts u, whose Roots are set, as a job leaving out what
+// excludes (and hidden entries, when the selection left them out) names.
+func startJob(up Uploader, u Upload, excludes []string) tea.Cmd {
+	return func() tea.Msg {
+		key := u.FID.String()
+		globs := slices.Clone(excludes)
+		if u.skipHidden {
+			globs = append(globs, ".*")
+		}
+		x, err := client.NewExcludes(globs)
+		if err != nil {
+			return startedMsg{fid: key, err: fmt.Errorf("cannot start: %w; fix the exclude setting", err)}
+		}
+		job, err := up.StartTree(Tree{Paths: u.Roots, Tags: u.Tags, Exclude: x})
+		return startedMsg{fid: key, job: job, err: err}
 	}
 }
 
@@ -362,6 +496,26 @@ func (m *Model) requestCancel() {
 		names[i] = f.Name
 	}
 	up, fid, num := m.up, t.fid, t.num
+	if t.job != nil {
+		job := t.job.id
+		if job == "" {
+			m.err = errors.New("the upload is still starting: cancel it in a moment")
+			return
+		}
+		m.confirm = &confirmation{
+			prompt: fmt.Sprintf("Cancel upload %d (%s)?\nIt stops for good, the part sending now included; parts done stay on the server.",
+				num, truncate(rootNames(t.job.roots), 60)),
+			yes: func() tea.Cmd {
+				return func() tea.Msg {
+					if err := up.CancelJob(job); err != nil {
+						return ErrorMsg{fmt.Errorf("cancel upload %d: %w", num, err)}
+					}
+					return noticeMsg(fmt.Sprintf("upload %d canceled", num))
+				}
+			},
+		}
+		return
+	}
 	m.confirm = &confirmation{
 		prompt: fmt.Sprintf("Cancel upload %d (%s)?\nIt stops for good and will not be offered for resuming.",
 			num, truncate(strings.Join(names, ", "), 60)),
@@ -393,6 +547,12 @@ func (m *Model) requestQuit() tea.Cmd {
 		}
 		worries = append(worries, plural(n, "upload is", "uploads are")+" still running; the journal keeps "+
 			them+" and hoist offers to resume next time.")
+	}
+	for _, t := range m.uploads.uploads {
+		if t.job != nil && t.active() {
+			worries = append(worries, "A directory's parts not started yet are not kept: send it again later (files already on the server are skipped).")
+			break
+		}
 	}
 	if n := len(m.review.queue); n > 0 {
 		worries = append(worries, plural(n, "queued upload was", "queued uploads were")+" never started and will be forgotten.")

@@ -32,15 +32,20 @@ type AgentUploader struct {
 	// start; replayed marks those the agent ran before the UI attached.
 	known    map[string]Upload
 	replayed map[string]bool
+	rate     int64 // what SetRateLimit was told
+
+	jobs   agentJobs
+	remote RemoteFiles
 }
 
 var _ Uploader = (*AgentUploader)(nil)
 
 // NewAgentUploader subscribes to the agent c and returns an Uploader that
-// starts uploads there with the connection settings set. Close ends the
+// starts uploads there with the connection settings set; remote, if not
+// nil, lists and removes the user's files on the server. Close ends the
 // subscription and the connection, not the uploads.
-func NewAgentUploader(ctx context.Context, c *agent.Client, set agent.Settings) (*AgentUploader, error) {
-	u := &AgentUploader{c: c, set: set, events: make(chan client.Event, 256), done: make(chan struct{}),
+func NewAgentUploader(ctx context.Context, c *agent.Client, set agent.Settings, remote RemoteFiles) (*AgentUploader, error) {
+	u := &AgentUploader{c: c, set: set, remote: remote, events: make(chan client.Event, 256), done: make(chan struct{}),
 		known: map[string]Upload{}, replayed: map[string]bool{}}
 	ups, err := c.Subscribe(ctx)
 	if err != nil {
@@ -81,11 +86,22 @@ func (u *AgentUploader) pump() {
 		if ev == nil {
 			continue
 		}
-		select {
-		case u.events <- ev:
-		case <-u.done:
+		if !u.emit(ev) {
 			return
 		}
+		if done := u.jobs.ended(ev); done != nil && !u.emit(done) {
+			return
+		}
+	}
+}
+
+// emit passes ev on to the UI; false once the UI detached.
+func (u *AgentUploader) emit(ev client.Event) bool {
+	select {
+	case u.events <- ev:
+		return true
+	case <-u.done:
+		return false
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/list"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/hoist-dev/hoist/transfer/client"
 )
 
 // sortOrder is how the browser orders entries; directories always come first.
@@ -37,8 +39,20 @@ type browser struct {
 	sel    *selection
 	stop   <-chan struct{}
 
-	home       string
-	dir        string
+	home string
+	dir  string
+	// root is the chosen upload root (the start directory): exclude
+	// patterns and the on-server marks take paths relative to it.
+	root    string
+	exclude client.Excludes
+	// hideExcluded hides excluded entries instead of greying them;
+	// excludedHere counts the excluded entries of the directory.
+	hideExcluded bool
+	excludedHere int
+	// marks holds, per directory looked up, the sizes of its files on the
+	// server by name (nil while the lookup runs).
+	marks map[string]map[string]uint64
+
 	entries    []entry
 	showHidden bool
 	// followLinks enters and walks links to directories.
@@ -78,6 +92,8 @@ func newBrowser(keys *KeyMap, styles *Styles, sel *selection, opts Options, stop
 		stop:       stop,
 		home:       opts.Home,
 		dir:        opts.StartDir,
+		root:       opts.StartDir,
+		marks:      map[string]map[string]uint64{},
 		showHidden: opts.ShowHidden,
 
 		followLinks: !opts.SkipLinkedDirs,
@@ -234,6 +250,9 @@ func (b *browser) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.Hidden):
 		b.showHidden = !b.showHidden
 		return b.refresh(), true
+	case key.Matches(msg, k.Excluded):
+		b.hideExcluded = !b.hideExcluded
+		return b.refresh(), true
 	case key.Matches(msg, k.Sort):
 		b.sortBy = (b.sortBy + 1) % sortOrders
 		return b.refresh(), true
@@ -248,6 +267,8 @@ func (b *browser) toggle(e entry) tea.Cmd {
 	switch {
 	case e.err != nil:
 		return errorCmd(fmt.Errorf("cannot select %s: %s", e.name, e.whyUnreadable()))
+	case e.excluded:
+		return errorCmd(fmt.Errorf("cannot select %s: the exclude patterns leave it out (see 'hoist config --help')", e.name))
 	case e.dir && e.link && !b.followLinks:
 		return errorCmd(fmt.Errorf("cannot select %s: links to directories are not followed (a setting)", e.name))
 	case e.dir:
@@ -256,7 +277,7 @@ func (b *browser) toggle(e entry) tea.Cmd {
 			return nil
 		}
 		b.walks++
-		return walkTree(e.path, b.showHidden, b.followLinks, b.stop)
+		return walkTree(e.path, b.showHidden, b.followLinks, b.exclude, b.stop)
 	case !e.regular:
 		return errorCmd(fmt.Errorf("cannot select %s: not a regular file", e.name))
 	case b.sel.has(e.path):
@@ -273,11 +294,11 @@ func (b *browser) selectVisible() tea.Cmd {
 	for _, it := range b.list.VisibleItems() {
 		e := it.(entry)
 		switch {
-		case e.err != nil || (!e.dir && !e.regular) || (e.dir && e.link && !b.followLinks):
+		case e.err != nil || e.excluded || (!e.dir && !e.regular) || (e.dir && e.link && !b.followLinks):
 		case e.dir:
 			if b.sel.countUnder(e.path) == 0 {
 				b.walks++
-				cmds = append(cmds, walkTree(e.path, b.showHidden, b.followLinks, b.stop))
+				cmds = append(cmds, walkTree(e.path, b.showHidden, b.followLinks, b.exclude, b.stop))
 			}
 		default:
 			b.sel.add(File{Path: e.path, Name: e.name, Size: e.size})
@@ -292,6 +313,9 @@ func (b *browser) walked(msg treeWalkedMsg) tea.Cmd {
 		return errorCmd(msg.err)
 	}
 	b.sel.addDir(msg.root, msg.files)
+	if !msg.hidden && len(msg.files) > 0 {
+		b.sel.hiddenLeft = true
+	}
 	note := fmt.Sprintf("selected %s from %s", plural(len(msg.files), "file", "files"), filepath.Base(msg.root))
 	var also []string
 	if msg.linksFollowed > 0 {
@@ -305,6 +329,9 @@ func (b *browser) walked(msg treeWalkedMsg) tea.Cmd {
 	}
 	if len(also) > 0 {
 		note += " (" + strings.Join(also, "; ") + ")"
+	}
+	if msg.excluded > 0 {
+		note += fmt.Sprintf(" (%d excluded)", msg.excluded)
 	}
 	return func() tea.Msg { return noticeMsg(note) }
 }
@@ -328,6 +355,9 @@ func (b *browser) loaded(msg dirLoadedMsg) tea.Cmd {
 	}
 	b.dir = msg.dir
 	b.entries = msg.entries
+	for i := range b.entries {
+		b.entries[i].excluded = b.excluded(b.entries[i])
+	}
 	return tea.Batch(b.refresh(), errorCmd(msg.err))
 }
 
@@ -340,10 +370,18 @@ func (b *browser) refresh() tea.Cmd {
 		focus = cur.name
 	}
 	shown := make([]entry, 0, len(b.entries))
+	b.excludedHere = 0
 	for _, e := range b.entries {
-		if b.showHidden || !e.hidden() {
-			shown = append(shown, e)
+		if !b.showHidden && e.hidden() {
+			continue
 		}
+		if e.excluded {
+			b.excludedHere++
+			if b.hideExcluded {
+				continue
+			}
+		}
+		shown = append(shown, e)
 	}
 	sortEntries(shown, b.sortBy)
 	items := make([]list.Item, len(shown))
@@ -425,6 +463,16 @@ func (b *browser) info() string {
 			break
 		}
 	}
+	if n := b.countOnServer(); n > 0 {
+		s = fmt.Sprintf("%d on server · ", n) + s
+	}
+	if b.excludedHere > 0 {
+		verb := "greyed"
+		if b.hideExcluded {
+			verb = "hidden"
+		}
+		s = fmt.Sprintf("%d excluded (%s) · ", b.excludedHere, verb) + s
+	}
 	if b.busy() {
 		s = "reading… · " + s
 	}
@@ -449,4 +497,17 @@ func (b *browser) view() string {
 	}
 	title := b.list.Styles.TitleBar.Render(b.list.Styles.Title.Render(b.list.Title))
 	return title + "\n\n" + b.list.Styles.NoItems.Render(msg)
+}
+
+// excluded reports whether the exclude patterns leave e out: its path
+// relative to the upload root is matched, or its name alone outside it.
+func (b *browser) excluded(e entry) bool {
+	if b.exclude.Empty() {
+		return false
+	}
+	rel, err := filepath.Rel(b.root, e.path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		rel = e.name
+	}
+	return b.exclude.Match(filepath.ToSlash(rel))
 }

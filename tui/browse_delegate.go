@@ -69,7 +69,12 @@ func (d browseDelegate) Render(w io.Writer, m list.Model, index int, item list.I
 	metaText := strings.Join(meta, "  ")
 
 	nameWidth := width - 2 - lipgloss.Width(mark) - 1 - lipgloss.Width(metaText) - 2
-	name := d.name(e, nameWidth, m.MatchesForItem(index))
+	onServer := ""
+	if e.onServer && nameWidth > 2*len(onServerMark) {
+		onServer = d.styles.Meta.Render(onServerMark)
+		nameWidth -= lipgloss.Width(onServerMark)
+	}
+	name := d.name(e, nameWidth, m.MatchesForItem(index)) + onServer
 	line := cursor + mark + " " + name
 	pad := max(1, width-lipgloss.Width(line)-lipgloss.Width(metaText))
 	fmt.Fprint(w, truncate(line+strings.Repeat(" ", pad)+d.styles.Meta.Render(metaText), width))
@@ -93,6 +98,8 @@ func (d browseDelegate) sizeText(e entry) string {
 	switch {
 	case e.err != nil:
 		return e.problem()
+	case e.excluded:
+		return "excluded"
 	case e.dir:
 		if n := d.sel.countUnder(e.path); n > 0 {
 			return fmt.Sprintf("%d sel", n)
@@ -123,7 +130,7 @@ func (d browseDelegate) name(e entry, width int, matches []int) string {
 	switch {
 	case e.err != nil:
 		base = d.styles.Unreadable
-	case notFollowed:
+	case notFollowed, e.excluded:
 		base = d.styles.Meta
 	case e.dir:
 		base = d.styles.Dir

@@ -36,6 +36,7 @@ func newDriverWith(t testing.TB, opts Options, up *fakeUploader, width, height i
 	d.send(tea.WindowSizeMsg{Width: width, Height: height})
 	d.run(d.m.browse.init())
 	d.run(loadUnfinished(up))
+	d.run(loadRateLimit(up))
 	return d
 }
 

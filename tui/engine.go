@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -94,3 +95,33 @@ func sameServer(a, b string) bool {
 	}
 	return norm(a) == norm(b)
 }
+
+// StartTree implements Uploader.
+func (u *EngineUploader) StartTree(t Tree) (string, error) {
+	return u.engine.StartTree(client.TreeSpec{Paths: t.Paths, Tags: t.Tags, Exclude: t.Exclude})
+}
+
+// CancelJob implements Uploader.
+func (u *EngineUploader) CancelJob(job string) error { return u.engine.CancelJob(job) }
+
+// List implements Uploader.
+func (u *EngineUploader) List(ctx context.Context, q client.ListQuery, each func(client.RemoteFile) error) error {
+	_, err := u.engine.List(ctx, q, each)
+	return err
+}
+
+// Lookup implements Uploader.
+func (u *EngineUploader) Lookup(ctx context.Context, paths []string) (map[string]client.RemoteFile, error) {
+	return u.engine.Lookup(ctx, paths)
+}
+
+// Remove implements Uploader.
+func (u *EngineUploader) Remove(ctx context.Context, paths []string) ([]string, error) {
+	return u.engine.Remove(ctx, paths)
+}
+
+// SetRateLimit implements Uploader.
+func (u *EngineUploader) SetRateLimit(bytesPerSecond int64) { u.engine.SetRateLimit(bytesPerSecond) }
+
+// RateLimit implements Uploader.
+func (u *EngineUploader) RateLimit() int64 { return u.engine.RateLimit() }

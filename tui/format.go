@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/dustin/go-humanize"
+
 	"fmt"
 	"strings"
 	"time"
@@ -39,13 +41,16 @@ func formatModTime(t, now time.Time) string {
 	return t.Format("Jan _2  2006")
 }
 
-// plural returns "1 file", "2 files".
+// plural returns "1 file", "2 files", "2,500 files".
 func plural(n int, one, many string) string {
 	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
+		return count(n) + " " + one
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return count(n) + " " + many
 }
+
+// count writes n with thousands separated: "100,000".
+func count(n int) string { return humanize.Comma(int64(n)) }
 
 // truncate shortens s to at most width cells, ending in "…" when cut.
 func truncate(s string, width int) string {

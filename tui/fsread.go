@@ -25,6 +25,11 @@ type entry struct {
 	// err is why the entry could not be examined; such entries are shown
 	// but cannot be selected.
 	err error
+	// excluded is set when the exclude patterns leave the entry out.
+	excluded bool
+	// onServer is set when the user has a file on the server at the
+	// entry's path relative to the upload root, of the same size.
+	onServer bool
 }
 
 // FilterValue implements list.Item: the fuzzy filter matches names.

@@ -120,6 +120,9 @@ func play(fx *keyFixture, c chooser, cov coverage) (err error) {
 	if c.IntN(8) == 0 {
 		up.startErr = errors.New("beach.jpg: permission denied")
 	}
+	if c.IntN(2) == 0 {
+		up.remote = remoteFixture()
+	}
 	opts := testOptions(fx.root)
 	if c.IntN(3) == 0 {
 		opts.StartDir = filepath.Join(fx.root, "many") // pages of entries
@@ -211,7 +214,7 @@ func (cv coverage) note(m *Model) {
 	case m.editing:
 		cv["tag editor"]++
 	default:
-		cv[[...]string{"browse", "review", "upload", "resume"}[m.screen]]++
+		cv[[...]string{"browse", "review", "upload", "remote", "resume"}[m.screen]]++
 	}
 	if m.uploads.running() > 0 {
 		cv["uploads running"]++
@@ -222,12 +225,21 @@ func (cv coverage) note(m *Model) {
 	if m.browse.list.IsFiltered() && !m.browse.capturing() {
 		cv["filter applied"]++
 	}
+	for _, t := range m.uploads.uploads {
+		if t.job != nil && t.job.part > 0 {
+			cv["a tree's part shown"]++
+			break
+		}
+	}
+	if m.screen == screenRemote && len(m.remote.rows) > 0 {
+		cv["remote files shown"]++
+	}
 }
 
 func (cv coverage) require(t *testing.T) {
 	t.Helper()
-	for _, want := range []string{"browse", "review", "upload", "resume", "help", "tag editor",
-		"confirmation", "error details", "uploads running", "typing a filter", "filter applied"} {
+	for _, want := range []string{"browse", "review", "upload", "remote", "resume", "help", "tag editor",
+		"confirmation", "error details", "uploads running", "typing a filter", "filter applied", "remote files shown", "a tree's part shown"} {
 		if cv[want] == 0 {
 			t.Errorf("no random sequence reached %s (reached: %v)", want, cv)
 		}
@@ -349,7 +361,28 @@ func randomEvents(c chooser, m *Model) []client.Event {
 			fid, files = t.fid, len(t.files)
 		}
 		at := fixedNow.Add(time.Duration(c.IntN(30)) * time.Second)
-		switch c.IntN(3) {
+		job := "not-ours"
+		if ups := m.uploads.uploads; len(ups) > 0 {
+			if t := ups[c.IntN(len(ups))]; t.job != nil && t.job.id != "" {
+				job = t.job.id
+			}
+		}
+		switch c.IntN(4) {
+		case 3:
+			part := 1 + c.IntN(3)
+			walk := client.WalkProgress{Files: c.IntN(200000), Bytes: uint64(c.IntN(1 << 30)), Excluded: c.IntN(3), Done: c.IntN(2) == 0}
+			switch c.IntN(4) {
+			case 0:
+				evs = append(evs, &client.JobEvent{Job: job, At: at, Kind: client.JobWalking, Walk: walk})
+			case 1:
+				evs = append(evs, &client.JobEvent{Job: job, At: at, Kind: client.JobPartStarted, FID: fmt.Sprintf("%s-part-%d", job, part), Part: part, Parts: part})
+			case 2:
+				evs = append(evs, &client.AlreadyThereEvent{Job: job, At: at, Name: "a/notes.txt", Size: uint64(c.IntN(5000))})
+			case 3:
+				evs = append(evs, &client.JobEvent{Job: job, At: at, Kind: client.JobDone, Parts: part, Walk: walk,
+					Err: randomErrors[c.IntN(len(randomErrors))]})
+			}
+			continue
 		case 0:
 			evs = append(evs, &client.SessionEvent{FID: fid, At: at, State: client.State(c.IntN(9)), Attempt: c.IntN(5),
 				RetryAt: at.Add(time.Duration(c.IntN(20)) * time.Second), Err: randomErrors[c.IntN(len(randomErrors))]})

@@ -11,6 +11,11 @@ type KeyMap struct {
 	NextScreen key.Binding
 	PrevScreen key.Binding
 	Back       key.Binding
+	// RemoteScreen opens the Remote screen.
+	RemoteScreen key.Binding
+	// Faster and Slower step the upload rate limit up and down.
+	Faster key.Binding
+	Slower key.Binding
 
 	// Moving in lists (browse, review, upload, resume).
 	Up       key.Binding
@@ -29,6 +34,7 @@ type KeyMap struct {
 	Filter      key.Binding
 	ClearFilter key.Binding
 	Hidden      key.Binding
+	Excluded    key.Binding
 	Sort        key.Binding
 	Home        key.Binding
 	Tags        key.Binding
@@ -53,6 +59,10 @@ type KeyMap struct {
 	RetryNow key.Binding
 	Log      key.Binding
 
+	// Remote (and Remove, as in Review).
+	TagFilter key.Binding
+	Refresh   key.Binding
+
 	// Details opens the error the status line shows, in full, with what to
 	// do about it.
 	Details key.Binding
@@ -70,11 +80,14 @@ type KeyMap struct {
 // works on any terminal, mouse or not.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
-		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		NextScreen: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next screen")),
-		PrevScreen: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous screen")),
-		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Quit:         key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Help:         key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		NextScreen:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next screen")),
+		PrevScreen:   key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous screen")),
+		Back:         key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		RemoteScreen: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "files on server")),
+		Faster:       key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "raise rate limit")),
+		Slower:       key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "lower rate limit")),
 
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
@@ -91,6 +104,7 @@ func DefaultKeyMap() KeyMap {
 		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Hidden:      key.NewBinding(key.WithKeys("."), key.WithHelp(".", "hidden files")),
+		Excluded:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "grey/hide excluded")),
 		Sort:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		Home:        key.NewBinding(key.WithKeys("~"), key.WithHelp("~", "home dir")),
 		Tags:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tags")),
@@ -111,6 +125,9 @@ func DefaultKeyMap() KeyMap {
 		Cancel:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cancel upload")),
 		RetryNow: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry now")),
 		Log:      key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "event log")),
+
+		TagFilter: key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter by tag")),
+		Refresh:   key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "refresh")),
 
 		Details: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "error details")),
 
@@ -135,9 +152,10 @@ func (k KeyMap) helpSections() []helpSection {
 		{"Tags editor", k.tagsHelp()},
 		{"Review", k.reviewHelp()},
 		{"Upload", k.uploadHelp()},
+		{"Remote", k.remoteHelp()},
 		{"Everywhere", [][]key.Binding{
-			{k.NextScreen, k.PrevScreen, k.Details},
-			{k.Help, k.Quit},
+			{k.NextScreen, k.PrevScreen, k.RemoteScreen, k.Details},
+			{k.Faster, k.Slower, k.Help, k.Quit},
 		}},
 	}
 }
@@ -148,7 +166,7 @@ func (k KeyMap) browseHelp() [][]key.Binding {
 	// without scrolling.
 	return [][]key.Binding{
 		{k.Toggle, k.Tags, k.Queue, k.Review, k.SelectAll, k.ClearAll},
-		{k.Open, k.Parent, k.Home, k.Hidden, k.Sort, k.ClearFilter},
+		{k.Open, k.Parent, k.Home, k.Hidden, k.Excluded, k.Sort, k.ClearFilter},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter},
 	}
 }
@@ -174,5 +192,13 @@ func (k KeyMap) uploadHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Pause, k.Cancel, k.RetryNow},
 		{k.Log, k.PageUp, k.PageDown, k.Back},
+	}
+}
+
+// remoteHelp is the Remote screen's full help.
+func (k KeyMap) remoteHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Open, k.Parent, k.PageUp, k.PageDown},
+		{k.TagFilter, k.Remove, k.Refresh, k.Back},
 	}
 }

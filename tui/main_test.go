@@ -1,8 +1,11 @@
 package tui
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -43,6 +46,17 @@ type fakeUploader struct {
 	startErr   error
 	cancelErr  error
 	closeOnce  sync.Once
+
+	trees []Tree
+	// remote is what List and Lookup answer: the user's files on the
+	// server, in path order; listErr fails List.
+	remote  []client.RemoteFile
+	listErr error
+	rate    int64
+	// listGate, when set, holds List back until it closes.
+	listGate chan struct{}
+	// lookups records Lookup's arguments.
+	lookups [][]string
 }
 
 var _ Uploader = (*fakeUploader)(nil)
@@ -88,6 +102,103 @@ func (f *fakeUploader) Unfinished() ([]Unfinished, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.unfinished, nil
+}
+
+// testJobID is the n-th job id the fake hands out.
+func testJobID(n int) string { return fmt.Sprintf("job-%d", n) }
+
+func (f *fakeUploader) StartTree(t Tree) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.trees = append(f.trees, t)
+	return testJobID(len(f.trees)), f.startErr
+}
+
+func (f *fakeUploader) CancelJob(job string) error { return f.record("cancel-job " + job) }
+
+func (f *fakeUploader) List(ctx context.Context, q client.ListQuery, each func(client.RemoteFile) error) error {
+	f.mu.Lock()
+	files, err, gate := append([]client.RemoteFile(nil), f.remote...), f.listErr, f.listGate
+	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	for _, rf := range files {
+		if !strings.HasPrefix(rf.Path, q.Prefix) || !hasAllTags(rf.Tags, q.Tags) {
+			continue
+		}
+		if err := each(rf); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+func hasAllTags(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *fakeUploader) Lookup(_ context.Context, paths []string) (map[string]client.RemoteFile, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lookups = append(f.lookups, paths)
+	out := map[string]client.RemoteFile{}
+	for _, p := range paths {
+		for _, rf := range f.remote {
+			if rf.Path == p {
+				out[p] = rf
+			}
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeUploader) Remove(_ context.Context, paths []string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "remove "+strings.Join(paths, ","))
+	var removed []string
+	kept := f.remote[:0:0]
+	for _, rf := range f.remote {
+		if slices.Contains(paths, rf.Path) {
+			removed = append(removed, rf.Path)
+			continue
+		}
+		kept = append(kept, rf)
+	}
+	f.remote = kept
+	return removed, nil
+}
+
+func (f *fakeUploader) SetRateLimit(bps int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rate = bps
+	f.calls = append(f.calls, fmt.Sprintf("rate %d", bps))
+}
+
+func (f *fakeUploader) RateLimit() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.rate
+}
+
+func (f *fakeUploader) startedTrees() []Tree {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Tree(nil), f.trees...)
 }
 
 func (f *fakeUploader) emit(evs ...client.Event) {

@@ -34,9 +34,11 @@ type eventsMsg struct {
 	closed bool
 }
 
-// startedMsg reports the outcome of Uploader.Start for queued upload fid.
+// startedMsg reports the outcome of Uploader.Start (or StartTree: job is
+// the job's id) for queued upload fid.
 type startedMsg struct {
 	fid string
+	job string
 	err error
 }
 

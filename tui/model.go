@@ -1,13 +1,18 @@
 package tui
 
 import (
+	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/hoist-dev/hoist/transfer/client"
 )
 
 // component is what every screen offers the root model.
@@ -23,6 +28,7 @@ var (
 	_ component = (*review)(nil)
 	_ component = (*uploadScreen)(nil)
 	_ component = (*resumeOffer)(nil)
+	_ component = (*remoteScreen)(nil)
 )
 
 // screen names the top-level screens.
@@ -32,6 +38,8 @@ const (
 	screenBrowse screen = iota
 	screenReview
 	screenUpload
+	screenRemote
+	// screenResume is last: tab cycles through the screens before it.
 	screenResume
 )
 
@@ -51,6 +59,9 @@ type Model struct {
 	// when the UI quits.
 	stop     chan struct{}
 	stopOnce sync.Once
+	// ctx is canceled with stop, for background work that takes one.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	width, height int
 	screen        screen
@@ -77,7 +88,15 @@ type Model struct {
 	review  *review
 	uploads *uploadScreen
 	resume  *resumeOffer
+	remote  *remoteScreen
 	help    help.Model
+
+	// marksOff is set once looking up files on the server failed.
+	marksOff bool
+	// rateLimit is the engine's rate limit in bytes per second (0: none).
+	rateLimit int64
+	// excludeErr is why the exclude patterns could not be used.
+	excludeErr error
 
 	err       error
 	notice    string
@@ -102,10 +121,13 @@ func New(opts Options, up Uploader) *Model {
 		tickEvery:   tickInterval,
 	}
 	m.browse = newBrowser(&m.keys, &m.styles, m.sel, opts, m.stop)
+	m.browse.exclude, m.excludeErr = client.NewExcludes(opts.Exclude)
 	m.tags = newTagEditor(&m.keys, &m.styles)
 	m.review = newReview(&m.keys, &m.styles, opts)
 	m.uploads = newUploadScreen(&m.keys, &m.styles, opts.Now)
 	m.resume = newResumeOffer(&m.keys, &m.styles, opts.Now)
+	m.remote = newRemoteScreen(&m.keys, &m.styles, opts.Now)
+	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.help = help.New()
 	m.help.Styles = m.styles.Help
 	return m
@@ -113,7 +135,12 @@ func New(opts Options, up Uploader) *Model {
 
 // Close stops the model's background commands. Run calls it; tests that
 // drive the model themselves should too.
-func (m *Model) Close() { m.stopOnce.Do(func() { close(m.stop) }) }
+func (m *Model) Close() {
+	m.stopOnce.Do(func() {
+		close(m.stop)
+		m.cancel()
+	})
+}
 
 // Init implements tea.Model: read the start directory, the journal and the
 // tag history, and listen to the engine.
@@ -124,6 +151,8 @@ func (m *Model) Init() tea.Cmd {
 		loadUnfinished(m.up),
 		loadTagHistory(m.opts.TagHistoryFile),
 		listenEvents(m.up.Events(), m.stop),
+		errorCmd(m.excludeErr),
+		loadRateLimit(m.up),
 	)
 }
 
@@ -152,7 +181,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case eventsMsg:
 		m.adoptUploads(msg.events)
+		running := m.uploads.running()
 		m.uploads.apply(msg.events)
+		var refresh []tea.Cmd
+		if m.uploads.running() < running {
+			// What finished may be on the server now.
+			m.browse.forgetMarks()
+			refresh = append(refresh, m.lookupMarks())
+			if m.remote.started {
+				refresh = append(refresh, m.remote.load(m.ctx, m.up))
+			}
+		}
 		var cmd tea.Cmd
 		if msg.src != nil {
 			// Keep reading the stream the batch came from.
@@ -161,7 +200,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				cmd = listenEvents(msg.src, m.stop)
 			}
 		}
-		return m, tea.Batch(cmd, m.startTicking())
+		return m, tea.Batch(append(refresh, cmd, m.startTicking())...)
 	case tickMsg:
 		m.ticking = false
 		return m, m.startTicking()
@@ -169,15 +208,39 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			m.uploads.startFailed(msg.fid, msg.err)
 			m.err = msg.err
+		} else if msg.job != "" {
+			m.uploads.jobStarted(msg.fid, msg.job)
 		}
 		return m, nil
 	case unfinishedMsg:
 		return m, m.offerResume(msg)
+	case remotePageMsg:
+		cmd, err := m.remote.addPage(msg)
+		if err != nil && m.ctx.Err() == nil {
+			m.err, m.notice = fmt.Errorf("listing your files on the server: %w", err), ""
+		}
+		return m, cmd
+	case remoteRemovedMsg:
+		if msg.err != nil {
+			m.err, m.notice = msg.err, ""
+			return m, nil
+		}
+		m.remote.removed(msg.paths)
+		m.notice = "removed from the server: " + strings.Join(msg.paths, ", ")
+		return m, nil
+	case rateLimitMsg:
+		m.rateLimit = int64(msg)
+		return m, nil
 	case tagHistoryMsg:
 		m.usedTags = mergeTags(m.usedTags, msg.tags)
 		return m, nil
+	case marksMsg:
+		return m, m.marksAnswered(msg)
 	case dirLoadedMsg, treeWalkedMsg:
 		cmds := []tea.Cmd{m.browse.update(msg)}
+		if _, ok := msg.(dirLoadedMsg); ok {
+			cmds = append(cmds, m.lookupMarks())
+		}
 		// Replay the keys typed while the browser was busy, until one
 		// makes it busy again.
 		for len(m.typeahead) > 0 && !m.browse.busy() {
@@ -209,7 +272,7 @@ func (m *Model) setSize(width, height int) {
 	m.width, m.height = width, height
 	h := m.contentHeight()
 	m.help.Width = width
-	for _, c := range []component{m.browse, m.tags, m.review, m.uploads, m.resume} {
+	for _, c := range []component{m.browse, m.tags, m.review, m.uploads, m.resume, m.remote} {
 		c.SetSize(width, h)
 	}
 }
@@ -230,6 +293,8 @@ func (m *Model) active() component {
 		return m.uploads
 	case screenResume:
 		return m.resume
+	case screenRemote:
+		return m.remote
 	}
 	return m.browse
 }

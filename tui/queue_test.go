@@ -82,12 +82,14 @@ func TestQueueRefusesWhatCannotBeUploaded(t *testing.T) {
 		t.Fatal("an empty selection was queued")
 	}
 
-	// Two files named cat.jpg: the server stores files by name.
-	d.keys("space", "space") // docs and photos, as a whole
-	d.requireSelected("cat.jpg", "notes.txt", "2019.txt", "report.pdf", "beach.jpg", "cat.jpg", "IMG_0001.CR2")
+	// Two files named cat.jpg, each picked on its own: files picked
+	// alone go up by name. (Picked with their directories they go up
+	// with their paths: TestDirectoriesGoUpAsOneJob.)
+	d.keys("enter", "down", "space", "backspace", "down", "enter", "down", "down", "space")
+	d.requireSelected("cat.jpg", "cat.jpg")
 	d.keys("u")
 	d.requireView(`error: two selected files are both named "cat.jpg"`)
-	if len(d.m.review.queue) != 0 || d.m.sel.len() != 7 {
+	if len(d.m.review.queue) != 0 || d.m.sel.len() != 2 {
 		t.Fatal("a refused queueing changed the queue or the selection")
 	}
 
@@ -156,11 +158,12 @@ func TestTagEditorRemovesAndCompletes(t *testing.T) {
 }
 
 func TestReviewScrollsToTheFocusedUpload(t *testing.T) {
-	d := newDriver(t, testOptions(makeTree(t)), 80, 10)
+	d := newDriver(t, testOptions(makeTree(t)), 80, 8)
 	d.keys("space", "u", "esc", "space", "u", "esc", "G", "space", "u") // docs, photos, readme.md
 	d.requireView("> Upload 3 · 1 file", "readme.md")
 	d.rejectView("Upload 1 ·")
 	d.keys("up", "up")
-	d.requireView("> Upload 1 · 3 files", "notes.txt", "2019.txt")
+	// Trees show their roots, with what was selected below them.
+	d.requireView("> Upload 1 · 3 files", "~/docs", "3 files · 123 KiB")
 	d.rejectView("Upload 3 ·")
 }

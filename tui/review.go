@@ -116,6 +116,17 @@ func (r *review) view() string {
 		title := fmt.Sprintf("Upload %d · %s · %s · tags: %s",
 			i+1, plural(len(u.Files), "file", "files"), units.FormatSize(u.Size()), tagList(u.Tags))
 		lines = append(lines, truncate(marker+s.Heading.Render(title), r.width))
+		if len(u.Roots) > 0 {
+			// A tree: its roots, not its files, which may be 100,000.
+			for _, rs := range u.rootSums {
+				lines = append(lines, "    "+spread(s.Meta.Render(shortPath(r.home, rs.path)),
+					plural(rs.files, "file", "files")+" · "+units.FormatSize(rs.bytes), r.width-4))
+			}
+			if i == r.cursor {
+				cursorEnd = len(lines)
+			}
+			continue
+		}
 		nameWidth := 0
 		for _, f := range u.Files {
 			nameWidth = max(nameWidth, lipgloss.Width(f.Name))

@@ -38,6 +38,11 @@ type Options struct {
 	// FPS caps redraws per second; 0 means 15, which a slow SSH link carries.
 	FPS int
 
+	// Exclude are globs of paths, relative to the start directory, that
+	// the Browse screen greys out (or hides) and trees sent leave out
+	// (client.Excludes says how they match).
+	Exclude []string
+
 	// CrashDir is where a report is written if the UI panics: the state
 	// directory. Empty means no report file: Run's error then carries the
 	// stack.

@@ -18,6 +18,9 @@ type selection struct {
 	// whole holds directories selected as a whole, until one of their files
 	// is deselected.
 	whole map[string]bool
+	// hiddenLeft is set when a directory was selected while hidden files
+	// were not shown: a tree sent from the selection leaves them out too.
+	hiddenLeft bool
 }
 
 func newSelection() *selection {
@@ -82,6 +85,39 @@ func (s *selection) addDir(dir string, files []File) {
 			}
 		}
 	}
+}
+
+// roots returns the directories selected as a whole that lie in no other
+// such directory, sorted, and the selected files outside them, in the
+// order they were picked: a tree sent from the selection sends the
+// directories with their paths and the files by name.
+func (s *selection) roots() (dirs []string, loose []File) {
+	for d := range s.whole {
+		if !s.wholeDir(d) {
+			continue
+		}
+		top := true
+		for c, p := d, filepath.Dir(d); p != c; c, p = p, filepath.Dir(p) {
+			if s.wholeDir(p) {
+				top = false
+				break
+			}
+		}
+		if top {
+			dirs = append(dirs, d)
+		}
+	}
+	slices.Sort(dirs)
+	for _, f := range s.list() {
+		in := false
+		for _, d := range dirs {
+			in = in || strings.HasPrefix(f.Path, d+string(filepath.Separator))
+		}
+		if !in {
+			loose = append(loose, f)
+		}
+	}
+	return dirs, loose
 }
 
 // removeDir deselects every file below dir.

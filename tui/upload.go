@@ -26,6 +26,10 @@ type uploadScreen struct {
 
 	uploads []*tracked
 	byFID   map[string]*tracked
+	// byJob finds jobs by their engine id; orphans are events about jobs
+	// (or their parts) not known yet.
+	byJob   map[string]*tracked
+	orphans []client.Event
 	log     eventLog
 
 	// focus indexes the files of all uploads, in order. Until the user
@@ -47,7 +51,7 @@ func newUploadScreen(keys *KeyMap, styles *Styles, now func() time.Time) *upload
 		progress.WithFillCharacters(styles.BarFull, styles.BarEmpty),
 		progress.WithColorProfile(lipgloss.ColorProfile()),
 	)
-	return &uploadScreen{keys: keys, styles: styles, now: now, bar: bar, byFID: map[string]*tracked{}}
+	return &uploadScreen{keys: keys, styles: styles, now: now, bar: bar, byFID: map[string]*tracked{}, byJob: map[string]*tracked{}}
 }
 
 // SetSize implements component.
@@ -75,8 +79,12 @@ func (u *uploadScreen) add(fid string, up Upload) *tracked {
 	t := newTracked(len(u.uploads)+1, fid, up)
 	u.uploads = append(u.uploads, t)
 	u.byFID[fid] = t
+	what := plural(len(t.files), "file", "files")
+	if t.job != nil {
+		what = rootNames(up.Roots) + " with their paths"
+	}
 	u.log.add(logLine{at: u.now(), text: fmt.Sprintf("upload %d queued: %s, tags %s (fid %s)",
-		t.num, plural(len(t.files), "file", "files"), tagList(t.tags), fid)})
+		t.num, what, tagList(t.tags), fid)})
 	return t
 }
 
@@ -103,9 +111,37 @@ func (u *uploadScreen) running() int {
 // apply folds a batch of engine events into the screen's state.
 func (u *uploadScreen) apply(events []client.Event) {
 	for _, ev := range events {
+		switch ev := ev.(type) {
+		case *client.JobEvent:
+			t := u.byJob[ev.Job]
+			if t == nil {
+				u.keepOrphan(ev)
+				continue
+			}
+			if ev.Kind == client.JobPartStarted {
+				u.byFID[ev.FID] = t
+			}
+			if line, ok := t.applyJob(ev); ok {
+				u.log.add(line)
+			}
+			continue
+		case *client.AlreadyThereEvent:
+			if t := u.byJob[ev.Job]; t != nil {
+				u.log.add(t.applyThere(ev))
+			} else {
+				u.keepOrphan(ev)
+			}
+			continue
+		}
 		t := u.byFID[ev.UploadFID()]
 		if t == nil {
-			continue // an upload this UI did not start or resume
+			// An upload this UI did not start or resume, or the part of a
+			// job whose start it has not heard of yet.
+			u.keepOrphan(ev)
+			continue
+		}
+		if t.job != nil && ev.UploadFID() != t.fid {
+			continue // a late word from an earlier part
 		}
 		switch ev := ev.(type) {
 		case *client.SessionEvent:

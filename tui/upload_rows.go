@@ -39,6 +39,9 @@ func (u *uploadScreen) fileRows(now time.Time, height int) string {
 
 func (u *uploadScreen) uploadHeader(t *tracked) string {
 	s := u.styles
+	if t.job != nil {
+		return truncate(s.Heading.Render(u.jobHeader(t))+u.sessionWord(t), u.width)
+	}
 	acked, total := t.size()
 	text := fmt.Sprintf("Upload %d · %s · %s · tags: %s · ", t.num,
 		plural(len(t.files), "file", "files"), percent(acked, total), tagList(t.tags))
@@ -71,7 +74,7 @@ func (u *uploadScreen) fileRow(t *tracked, f *trackedFile, focused bool, now tim
 
 	if u.narrow() {
 		right := truncate(pct+" "+state, (u.width-2)*2/3)
-		return []string{marker + spread(f.Name, right, u.width-2)}
+		return []string{marker + spread(storedName(f), right, u.width-2)}
 	}
 
 	chunks := units.FormatSize(f.Size)
@@ -79,7 +82,7 @@ func (u *uploadScreen) fileRow(t *tracked, f *trackedFile, focused bool, now tim
 		chunks = fmt.Sprintf("%d/%d chunks", f.AckedChunks, f.Chunks)
 	}
 	right := truncate(chunks+" · "+pct+" · "+state, (u.width-2)*3/4)
-	line1 := marker + spread(f.Name, right, u.width-2)
+	line1 := marker + spread(storedName(f), right, u.width-2)
 
 	var stats []string
 	switch f.State {
@@ -121,6 +124,14 @@ func (u *uploadScreen) sessionWord(t *tracked) string {
 	s := u.styles
 	if t.startErr != nil {
 		return s.StateFailed.Render("✗ not started")
+	}
+	if j := t.job; j != nil && !j.done {
+		switch {
+		case j.part == 0:
+			return s.StateActive.Render("⋯ walking")
+		case t.state.Final():
+			return s.StateActive.Render("⋯ next part")
+		}
 	}
 	switch t.state {
 	case client.StateQueued:
@@ -170,4 +181,13 @@ func (u *uploadScreen) fileStateWord(t *tracked, f *trackedFile) string {
 		return s.StateActive.Render("⋯ verifying")
 	}
 	return s.StateIdle.Render("… waiting")
+}
+
+// storedName is a file's name, and the path the server stored it under
+// when that is another one.
+func storedName(f *trackedFile) string {
+	if f.Stored != "" && f.Stored != f.Name {
+		return f.Name + " → stored as " + f.Stored
+	}
+	return f.Name
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,6 +30,38 @@ type Uploader interface {
 	Unfinished() ([]Unfinished, error)
 	// ResumeUnfinished continues one of the uploads Unfinished listed.
 	ResumeUnfinished(fid string) error
+
+	// StartTree begins a job: files and directories sent with their paths,
+	// in as many parts (uploads) as the server's limits need. It returns
+	// the job's id, which the job's events carry (client.JobEvent,
+	// client.AlreadyThereEvent); each part's events carry the part's fid.
+	StartTree(t Tree) (job string, err error)
+	// CancelJob stops a job for good, the part running included.
+	CancelJob(job string) error
+
+	// List calls each for every one of the user's files on the server that
+	// q selects, in path order, page by page.
+	List(ctx context.Context, q client.ListQuery, each func(client.RemoteFile) error) error
+	// Lookup returns the user's files on the server at exactly these
+	// paths (at most wire.MaxListPaths), by path.
+	Lookup(ctx context.Context, paths []string) (map[string]client.RemoteFile, error)
+	// Remove deletes the user's files at these stored paths and returns
+	// the paths removed.
+	Remove(ctx context.Context, paths []string) ([]string, error)
+
+	// SetRateLimit caps the bytes sent per second, all uploads together;
+	// 0 lifts the cap. It takes effect at once.
+	SetRateLimit(bytesPerSecond int64)
+	// RateLimit is the cap SetRateLimit set (0: none).
+	RateLimit() int64
+}
+
+// Tree is a job as the UI starts it: directories sent as their base name
+// with everything below them, and loose files sent as their base name.
+type Tree struct {
+	Paths   []string
+	Tags    []string
+	Exclude client.Excludes
 }
 
 // Upload is one upload as the UI queues it: files that travel together with
@@ -37,6 +70,22 @@ type Upload struct {
 	FID   uuid.UUID
 	Files []File
 	Tags  []string
+	// Roots, when set, make the upload a job (Uploader.StartTree): these
+	// directories and files go up with their paths, and Files only says
+	// what the selection held.
+	Roots []string
+	// skipHidden leaves hidden entries out of the roots, as the
+	// selection did.
+	skipHidden bool
+	// rootSums count the selected files under each root, for Review.
+	rootSums []rootSum
+}
+
+// rootSum counts the selected files under one root of a tree.
+type rootSum struct {
+	path  string
+	files int
+	bytes uint64
 }
 
 // Size is the sum of the sizes of the upload's files.

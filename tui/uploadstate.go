@@ -29,6 +29,9 @@ type tracked struct {
 	// meter is the upload's rate: the engine's RateMeter, fed the same
 	// snapshots as ProgressEvent.Rate, so the UI and hoist send agree.
 	meter client.RateMeter
+	// job is set for a job (a tree sent in parts); fid and files are then
+	// the running part's.
+	job *jobState
 }
 
 // trackedFile is one file of a tracked upload.
@@ -39,6 +42,10 @@ type trackedFile struct {
 
 func newTracked(num int, fid string, u Upload) *tracked {
 	t := &tracked{num: num, fid: fid, tags: u.Tags, state: client.StateQueued}
+	if len(u.Roots) > 0 {
+		t.job = &jobState{roots: u.Roots}
+		return t
+	}
 	for i, f := range u.Files {
 		t.files = append(t.files, trackedFile{FileProgress: client.FileProgress{
 			Index: i, Name: f.Name, Path: f.Path, Size: f.Size,
@@ -48,13 +55,21 @@ func newTracked(num int, fid string, u Upload) *tracked {
 }
 
 // active reports whether the upload still runs (or waits to).
-func (t *tracked) active() bool { return t.startErr == nil && !t.state.Final() }
+func (t *tracked) active() bool {
+	if t.job != nil {
+		return t.startErr == nil && !t.job.done
+	}
+	return t.startErr == nil && !t.state.Final()
+}
 
 // sending reports whether the upload's bytes are moving: only then has it
 // a rate and an ETA.
 func (t *tracked) sending() bool { return t.startErr == nil && t.state == client.StateSending }
 
 func (t *tracked) size() (acked, total uint64) {
+	if t.job != nil {
+		return t.jobSize()
+	}
 	for _, f := range t.files {
 		acked += f.AckedBytes
 		total += f.Size
@@ -91,6 +106,9 @@ func (t *tracked) applySession(ev *client.SessionEvent) logLine {
 		line.text = fmt.Sprintf("%s: connecting (attempt %d)", who, max(1, ev.Attempt))
 	case client.StateDone:
 		line.text = fmt.Sprintf("%s done: every file verified", who)
+		if t.job != nil {
+			line.text = fmt.Sprintf("%s: part %d done: every file verified", who, t.job.part)
+		}
 	default:
 		line.text = fmt.Sprintf("%s: %s", who, ev.State)
 	}
@@ -115,6 +133,13 @@ func (t *tracked) applyChunk(ev *client.ChunkEvent) (logLine, bool) {
 func (t *tracked) applyProgress(ev *client.ProgressEvent) []logLine {
 	t.state = ev.State
 	t.wire = ev.WireBytes
+	if t.job != nil && len(t.files) != len(ev.Files) {
+		// A new part: its files are known from its first snapshot.
+		t.files = make([]trackedFile, len(ev.Files))
+		for i, fp := range ev.Files {
+			t.files[i].FileProgress = client.FileProgress{Index: i, Name: fp.Name, Path: fp.Path, Size: fp.Size}
+		}
+	}
 	var lines []logLine
 	for _, fp := range ev.Files {
 		if fp.Index < 0 || fp.Index >= len(t.files) {
@@ -129,8 +154,11 @@ func (t *tracked) applyProgress(ev *client.ProgressEvent) []logLine {
 		}
 		switch fp.State {
 		case client.FileVerified:
-			lines = append(lines, logLine{at: ev.At, level: levelOK,
-				text: fmt.Sprintf("%s verified: sha256 %s", fp.Name, shortHash(fp.SHA256))})
+			text := fmt.Sprintf("%s verified: sha256 %s", fp.Name, shortHash(fp.SHA256))
+			if fp.Stored != "" && fp.Stored != fp.Name {
+				text += fmt.Sprintf("; %s was taken on the server: stored as %s", fp.Name, fp.Stored)
+			}
+			lines = append(lines, logLine{at: ev.At, level: levelOK, text: text})
 		case client.FileFailed:
 			lines = append(lines, logLine{at: ev.At, level: levelError,
 				text: fmt.Sprintf("%s failed: %s", fp.Name, errText(fp.Err, "unknown reason"))})

@@ -66,6 +66,8 @@ func (m *Model) screenView() string {
 		return m.uploads.view()
 	case screenResume:
 		return m.resume.view()
+	case screenRemote:
+		return m.remote.view()
 	}
 	return m.browse.view()
 }
@@ -83,6 +85,7 @@ func (m *Model) header() string {
 		{screenBrowse, "Browse", countText(m.sel.len())},
 		{screenReview, "Review", countText(files)},
 		{screenUpload, "Upload", countText(m.uploads.running())},
+		{screenRemote, "Remote", ""},
 	}
 	if m.screen == screenResume {
 		tabs = append(tabs, tab{screenResume, "Resume", countText(len(m.resume.entries))})
@@ -100,7 +103,11 @@ func (m *Model) header() string {
 			b.WriteString(" " + s.Tab.Render(" "+label+" "))
 		}
 	}
-	return spread(b.String(), s.Server.Render(m.opts.Server), m.width)
+	right := m.opts.Server
+	if m.rateLimit > 0 {
+		right = "≤ " + units.FormatRate(float64(m.rateLimit)) + " · " + right
+	}
+	return spread(b.String(), s.Server.Render(right), m.width)
 }
 
 func countText(n int) string {
@@ -129,6 +136,8 @@ func (m *Model) statusLine() string {
 			return truncate(fmt.Sprintf("enter starts %s: %s, %s", plural(n, "upload", "uploads"), plural(files, "file", "files"), units.FormatSize(bytes)), m.width)
 		}
 		return ""
+	case screenRemote:
+		return s.Status.Render(truncate(m.remote.status(), m.width))
 	case screenResume:
 		return truncate(fmt.Sprintf("%d of %s picked", len(m.resume.chosen()), plural(len(m.resume.entries), "unfinished upload", "unfinished uploads")), m.width)
 	}
@@ -190,7 +199,8 @@ func (m *Model) helpView(height int) string {
 		rows = append(rows, row)
 		blocks = blocks[n:]
 	}
-	intro := s.Meta.Render("Select with space, tag with t, queue with u, then start with enter in Review.")
+	intro := s.Meta.Render("Select with space, tag with t, queue with u, then start with enter in Review. In Browse," +
+		onServerMark + " marks a file of the same name and size on the server (its path relative to the start directory).")
 	lines := strings.Split(wrap(intro, m.width)+"\n\n"+strings.Join(rows, "\n\n"), "\n")
 	m.helpOffset = max(0, min(m.helpOffset, len(lines)-height))
 	end := min(len(lines), m.helpOffset+height)

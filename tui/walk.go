@@ -8,10 +8,13 @@ import (
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/hoist-dev/hoist/transfer/client"
 )
 
-// maxWalkFiles bounds how many files selecting one directory may add.
-const maxWalkFiles = 10000
+// maxWalkFiles bounds how many files selecting one directory may add. A
+// directory goes up as a tree the engine walks again, so this only bounds
+// the memory the selection's list of files takes.
+const maxWalkFiles = 1_000_000
 
 // treeWalkedMsg answers walkTree: the regular files below root.
 type treeWalkedMsg struct {
@@ -23,7 +26,11 @@ type treeWalkedMsg struct {
 	// linksFollowed and linksNotFollowed count links to directories.
 	linksFollowed    int
 	linksNotFollowed int
-	err              error
+	// excluded counts the entries the exclude patterns left out.
+	excluded int
+	// hidden is whether hidden entries were walked.
+	hidden bool
+	err    error
 }
 
 var errWalkStopped = errors.New("stopped")
@@ -32,6 +39,7 @@ var errWalkStopped = errors.New("stopped")
 type treeWalk struct {
 	hidden      bool
 	followLinks bool
+	exclude     client.Excludes
 	stop        <-chan struct{}
 	msg         treeWalkedMsg
 	// visited holds the real paths of the directories walked, so that a
@@ -42,12 +50,13 @@ type treeWalk struct {
 // walkTree returns a command that collects the regular files below root,
 // skipping hidden entries unless hidden is set and entries that cannot be
 // read (counted). Links to directories are walked when followLinks is set
-// (each directory once), counted otherwise; links to files are files. It
-// stops early when stop closes.
-func walkTree(root string, hidden, followLinks bool, stop <-chan struct{}) tea.Cmd {
+// (each directory once), counted otherwise; links to files are files.
+// Entries x excludes are left out (matched relative to root, as the engine
+// matches them when it sends root). It stops early when stop closes.
+func walkTree(root string, hidden, followLinks bool, x client.Excludes, stop <-chan struct{}) tea.Cmd {
 	return func() tea.Msg {
-		w := &treeWalk{hidden: hidden, followLinks: followLinks, stop: stop,
-			msg: treeWalkedMsg{root: root}, visited: map[string]bool{}}
+		w := &treeWalk{hidden: hidden, followLinks: followLinks, exclude: x, stop: stop,
+			msg: treeWalkedMsg{root: root, hidden: hidden}, visited: map[string]bool{}}
 		real, err := filepath.EvalSymlinks(root)
 		if err == nil {
 			err = w.walk(root, real)
@@ -85,6 +94,10 @@ func (w *treeWalk) walk(dir, real string) error {
 			continue
 		}
 		path := filepath.Join(dir, name)
+		if w.excluded(path) {
+			w.msg.excluded++
+			continue
+		}
 		link := de.Type()&os.ModeSymlink != 0
 		if de.IsDir() {
 			if sub := filepath.Join(real, name); !w.visited[sub] {
@@ -112,6 +125,15 @@ func (w *treeWalk) walk(dir, real string) error {
 		}
 	}
 	return nil
+}
+
+// excluded reports whether the exclude patterns leave path out.
+func (w *treeWalk) excluded(path string) bool {
+	if w.exclude.Empty() {
+		return false
+	}
+	rel, err := filepath.Rel(w.msg.root, path)
+	return err == nil && w.exclude.Match(filepath.ToSlash(rel))
 }
 
 // walkLink walks the directory a link leads to, if links are followed and

@@ -3,9 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/hoist-dev/hoist/transfer/agent"
@@ -40,7 +37,11 @@ func detachUpload(ctx context.Context, s sendSettings, env *Env) error {
 	if err != nil {
 		return err
 	}
-	files, err := collectFiles(s.args, s.client.Exclude)
+	x, err := client.NewExcludes(s.client.Exclude)
+	if err != nil {
+		return err
+	}
+	files, err := client.CollectFiles(s.args, x)
 	if err != nil {
 		return err
 	}
@@ -82,64 +83,4 @@ func waitUploads(ctx context.Context, fids []string, env *Env) error {
 		return fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
 	return nil
-}
-
-// collectFiles expands paths into the files of one detached upload, named
-// as `hoist send` names them: a file by its base name, a directory DIR by
-// its base name and the paths below it (DIR/sub/notes.txt), DIR/ by the
-// paths below it only. Excluded paths, empty directories and anything but
-// regular files are left out. Unlike `hoist send` without --detach, a
-// detached send is one upload: a tree larger than the server takes in one
-// upload is refused by the server (send it without --detach).
-func collectFiles(paths []string, excludes []string) ([]client.LocalFile, error) {
-	x, err := client.NewExcludes(excludes)
-	if err != nil {
-		return nil, err
-	}
-	var files []client.LocalFile
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.IsDir() {
-			if !fi.Mode().IsRegular() {
-				return nil, fmt.Errorf("%s is not a regular file or a directory", p)
-			}
-			files = append(files, client.LocalFile{Path: abs, Name: filepath.Base(abs)})
-			continue
-		}
-		prefix := filepath.Base(abs) + "/"
-		if strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/.") || p == "." {
-			prefix = ""
-		}
-		err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(abs, path)
-			rel = filepath.ToSlash(rel)
-			if rel != "." && x.Match(rel) {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.Type().IsRegular() {
-				files = append(files, client.LocalFile{Path: path, Name: prefix + rel})
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no files under %s", strings.Join(paths, ", "))
-	}
-	return files, nil
 }

@@ -16,8 +16,13 @@ const tuiHelp = `Opens the terminal UI: browse the files here (or under --start-
 them with space (a directory selects everything below it), tag them with t,
 queue them as one upload with u, and start the queue with enter. The upload
 screen shows every file's chunks going up, being acknowledged, failing and
-being resent, live; l shows the event log, p pauses, c cancels. Press ? for
-every key.
+being resent, live; l shows the event log, p pauses, c cancels. A selected
+directory goes up as a tree, with its paths, in as many parts as the server
+needs; files the server already holds are not sent again. R shows your files
+on the server (filter by tag with f, remove with x); in Browse, "✓ on server"
+marks a file of the same name and size there. + and - change the rate limit
+(--limit-rate) while uploads run; --exclude patterns grey entries out (e hides
+them). Press ? for every key.
 
 Uploads are journaled: quit while they run (q) and the next 'hoist' offers
 to resume them, sending only what the server does not hold yet.
@@ -72,14 +77,6 @@ func newUICommand(env *Env) *cobra.Command {
 // runUI runs the terminal UI with settings c and an engine journaling in
 // journalDir; getenv reads the environment.
 func runUI(ctx context.Context, c config.Client, journalDir string, getenv func(string) string) error {
-	if up, err := uiAgent(ctx, c, getenv); err != nil || up != nil {
-		if err != nil {
-			return err
-		}
-		// Closing detaches: the uploads go on in the agent.
-		defer up.Close()
-		return tui.Run(ctx, uiOptions(c, getenv), up)
-	}
 	tok, err := tokenSource(c)
 	if err != nil {
 		return err
@@ -92,6 +89,16 @@ func runUI(ctx context.Context, c config.Client, journalDir string, getenv func(
 	}
 	// Close stops uploads still running but keeps them in the journal.
 	defer e.Close()
+	// With an agent, the engine only lists and removes files on the server:
+	// the uploads run in the agent.
+	if up, err := uiAgent(ctx, c, getenv, e); err != nil || up != nil {
+		if err != nil {
+			return err
+		}
+		// Closing detaches: the uploads go on in the agent.
+		defer up.Close()
+		return tui.Run(ctx, uiOptions(c, getenv), up)
+	}
 	return tui.Run(ctx, uiOptions(c, getenv), tui.NewEngineUploader(e, c.Server))
 }
 
@@ -102,6 +109,7 @@ func uiOptions(c config.Client, getenv func(string) string) tui.Options {
 		StartDir:       c.UI.StartDir,
 		ShowHidden:     c.UI.ShowHidden,
 		DefaultTags:    c.Tags,
+		Exclude:        c.Exclude,
 		Color:          c.UI.Color,
 		TagHistoryFile: tagHistoryPath(getenv),
 		Home:           xdg.UserHome(getenv),

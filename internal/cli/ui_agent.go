@@ -11,8 +11,9 @@ import (
 // uiAgent returns the Uploader of the background agent when the settings
 // say the UI should use it (agent = always; or auto, when the terminal is
 // remote or an agent runs already), starting the agent if needed; nil
-// when the UI runs its engine itself.
-func uiAgent(ctx context.Context, c config.Client, getenv func(string) string) (*tui.AgentUploader, error) {
+// when the UI runs its engine itself. remote lists and removes the user's
+// files on the server for the UI.
+func uiAgent(ctx context.Context, c config.Client, getenv func(string) string, remote tui.RemoteFiles) (*tui.AgentUploader, error) {
 	var use bool
 	switch c.UI.Agent {
 	case "never":
@@ -36,7 +37,7 @@ func uiAgent(ctx context.Context, c config.Client, getenv func(string) string) (
 	if err != nil {
 		return nil, err
 	}
-	up, err := tui.NewAgentUploader(ctx, ac, set)
+	up, err := tui.NewAgentUploader(ctx, ac, set, remote)
 	if err != nil {
 		ac.Close()
 		return nil, err

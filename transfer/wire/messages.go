@@ -73,7 +73,7 @@ type Response struct {
 	// holds no unfinished upload with that fid any more.
 	Aborted bool `json:"aborted,omitempty"`
 
-		// Set in the Ok to the TRANSFER that completed a file: its index, its
+	// Set in the Ok to the TRANSFER that completed a file: its index, its
 	// sha256, and the path it was stored under in the user's area (the
 	// name sent, or a new unique name when that was taken).
 	File   *int   `json:"file,omitempty"`
