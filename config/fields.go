@@ -23,6 +23,8 @@ type group int
 
 const (
 	groupClient group = iota // connection settings; profiles may set them
+	groupTree                // how directories are walked: `hoist send` and the terminal UI
+	groupSend                // `hoist send` only
 	groupUI                  // terminal UI options
 	groupServer              // `hoist serve`
 )
@@ -76,12 +78,14 @@ var clientFields = []field[Client]{
 		bind: func(c *Client) value { return stringValue{&c.RemoteCommand} }},
 	{key: "read_timeout", env: "HOIST_READ_TIMEOUT", flag: "read-timeout", usage: "how long a connection may stall: drop it and retry after this `duration` with no byte moving either way (a slow link that keeps moving is never cut)",
 		bind: func(c *Client) value { return durationValue{&c.ReadTimeout} }},
+	{key: "follow_links", env: "HOIST_FOLLOW_LINKS", flag: "follow-links", usage: "walk symlinked directories as directories, under the link's name, in 'hoist send' and the browser (--no-follow-links skips and reports them; the browser shows them as links, never entered)", group: groupTree,
+		bind: func(c *Client) value { return boolValue{&c.FollowLinks} }},
+	{key: "strict", env: "HOIST_STRICT", flag: "strict", usage: "exit 1 when a recursive send skipped any path (unreadable, a dangling symlink, a loop), after sending the rest", group: groupSend,
+		bind: func(c *Client) value { return boolValue{&c.Strict} }},
 	{key: "ui.start_dir", env: "HOIST_START_DIR", flag: "start-dir", usage: "`directory` the file browser opens in", group: groupUI,
 		bind: func(c *Client) value { return pathValue{&c.UI.StartDir} }},
 	{key: "ui.show_hidden", env: "HOIST_SHOW_HIDDEN", flag: "show-hidden", usage: "list hidden files in the browser", group: groupUI,
 		bind: func(c *Client) value { return boolValue{&c.UI.ShowHidden} }},
-	{key: "ui.follow_links", env: "HOIST_FOLLOW_LINKS", flag: "follow-links", usage: "follow symlinked directories in the browser as directories (--follow-links=false shows them as links, never entered)", group: groupUI,
-		bind: func(c *Client) value { return boolValue{&c.UI.FollowLinks} }},
 	{key: "ui.color", env: "HOIST_COLOR", flag: "color", usage: "use colour `when`: auto, always or never (NO_COLOR set means never)", group: groupUI,
 		bind: func(c *Client) value { return choiceValue{&c.UI.Color, []string{"auto", "always", "never"}} }},
 	{key: "agent", env: "HOIST_AGENT", flag: "agent", usage: "run uploads in the background agent `when`: auto (over SSH, or when one runs), always or never", group: groupUI,
@@ -153,7 +157,8 @@ func DefaultClient() Client {
 		ReadTimeout:   30 * time.Second,
 		SSHCommand:    "ssh",
 		RemoteCommand: "hoist serve --stdio",
-		UI:            UI{StartDir: ".", Color: "auto", FollowLinks: true, Agent: "auto"},
+		FollowLinks:   true,
+		UI:            UI{StartDir: ".", Color: "auto", Agent: "auto"},
 	}
 }
 

@@ -20,10 +20,15 @@ const configFlag = "config"
 // RegisterClientFlags registers --config and the connection flags on fs:
 // --profile, --server, --token, --token-file, --token-command, --tag,
 // --limit-rate, --exclude, --chunk-size, --window-chunks, --window-bytes, --retry-base, --retry-cap,
-// --retry-attempts, --ca-file and --read-timeout.
+// --retry-attempts, --ca-file, --read-timeout and --follow-links.
 func RegisterClientFlags(fs *pflag.FlagSet) {
 	registerConfigFlag(fs)
-	registerFields(fs, clientFields, DefaultClient(), inGroup[Client](groupClient))
+	registerFields(fs, clientFields, DefaultClient(), inGroups[Client](groupClient, groupTree))
+}
+
+// RegisterSendFlags registers the flags of `hoist send` alone: --strict.
+func RegisterSendFlags(fs *pflag.FlagSet) {
+	registerFields(fs, clientFields, DefaultClient(), inGroups[Client](groupSend))
 }
 
 // connectionKeys are the settings that reach a server and prove who the
@@ -44,9 +49,10 @@ func RegisterConnectionFlags(fs *pflag.FlagSet) {
 }
 
 // RegisterUIFlags registers the terminal UI's flags on fs: --start-dir,
-// --show-hidden and --color.
+// --show-hidden, --color and --follow-links (unless RegisterClientFlags
+// did).
 func RegisterUIFlags(fs *pflag.FlagSet) {
-	registerFields(fs, clientFields, DefaultClient(), inGroup[Client](groupUI))
+	registerFields(fs, clientFields, DefaultClient(), inGroups[Client](groupUI, groupTree))
 }
 
 // RegisterServerFlags registers --config and the flags of `hoist serve` on
@@ -90,10 +96,16 @@ func inGroup[T any](g group) func(field[T]) bool {
 	return func(f field[T]) bool { return f.group == g }
 }
 
-// registerFields registers the flags of the fields that want selects.
+// inGroups selects the fields of any of groups.
+func inGroups[T any](groups ...group) func(field[T]) bool {
+	return func(f field[T]) bool { return slices.Contains(groups, f.group) }
+}
+
+// registerFields registers the flags of the fields that want selects,
+// except those fs already has.
 func registerFields[T any](fs *pflag.FlagSet, fields []field[T], defaults T, want func(field[T]) bool) {
 	for _, f := range fields {
-		if f.flag == "" || !want(f) {
+		if f.flag == "" || !want(f) || fs.Lookup(f.flag) != nil {
 			continue
 		}
 		def := f.bind(&defaults)

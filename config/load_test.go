@@ -48,7 +48,8 @@ func (s setup) client(t *testing.T) (Client, Sources, error) {
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	RegisterClientFlags(fs)
-	RegisterUIFlags(fs)
+	RegisterUIFlags(fs) // --follow-links again: registered once
+	RegisterSendFlags(fs)
 	if err := fs.Parse(s.args); err != nil {
 		t.Fatalf("parse %q: %v", s.args, err)
 	}
@@ -120,6 +121,10 @@ func TestClientPrecedence(t *testing.T) {
 			func(c Client) any { return c.CAFile }, "", "/f.pem", "/e.pem", "/g.pem"},
 		{"read_timeout", `read_timeout = "1m"`, "HOIST_READ_TIMEOUT", "2m", "read-timeout", "3m",
 			func(c Client) any { return c.ReadTimeout }, 30 * time.Second, time.Minute, 2 * time.Minute, 3 * time.Minute},
+		{"follow_links", "follow_links = false", "HOIST_FOLLOW_LINKS", "true", "follow-links", "false",
+			func(c Client) any { return c.FollowLinks }, true, false, true, false},
+		{"strict", "strict = true", "HOIST_STRICT", "false", "strict", "true",
+			func(c Client) any { return c.Strict }, false, true, false, true},
 		{"ui.show_hidden", "ui.show_hidden = true", "HOIST_SHOW_HIDDEN", "false", "show-hidden", "true",
 			func(c Client) any { return c.UI.ShowHidden }, false, true, false, true},
 		{"ui.color", `ui.color = "never"`, "HOIST_COLOR", "always", "color", "never",

@@ -69,7 +69,7 @@ func writeFields[T any](w io.Writer, fields []field[T], settings *T, src *Source
 func WriteReference(w io.Writer) error {
 	client, server := DefaultClient(), DefaultServer(os.Getenv)
 	fmt.Fprintf(w, "  (no key)  %s  --%s\n      the config file to read\n", envConfig, configFlag)
-	fmt.Fprintf(w, "\nUploading (top level of the file; a [servers.NAME] profile may set all but profile and ui.*):\n")
+	fmt.Fprintf(w, "\nUploading (top level of the file; a [servers.NAME] profile may set all but profile, follow_links, strict and ui.*):\n")
 	writeReference(w, clientFields, &client)
 	fmt.Fprintf(w, "  ui.color  %s\n      set to anything means never, unless HOIST_COLOR or --color says otherwise\n", envNoColor)
 	fmt.Fprintf(w, "\nThe server, 'hoist serve' ([serve] table of the file):\n")

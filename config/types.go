@@ -58,7 +58,12 @@ type Client struct {
 	RemoteCommand string
 	// ReadTimeout bounds each wait for a server frame.
 	ReadTimeout time.Duration
-	UI          UI
+	// FollowLinks walks symlinked directories as the directories they
+	// lead to, in `hoist send` and the terminal UI; false skips them.
+	FollowLinks bool
+	// Strict makes `hoist send` fail when it skipped any path of a tree.
+	Strict bool
+	UI     UI
 }
 
 // Window bounds the unacknowledged TRANSFERs in flight.
@@ -82,9 +87,6 @@ type Retry struct {
 type UI struct {
 	StartDir   string
 	ShowHidden bool
-	// FollowLinks treats symlinked directories as directories: entered,
-	// and walked when selected.
-	FollowLinks bool
 	// Color is "auto", "always" or "never"; NO_COLOR forces never.
 	Color string
 	// Agent is whether uploads run in the background agent: "auto" (when

@@ -38,6 +38,19 @@ is always sent. A file whose path the server cannot store (a backslash or
 control character in a name) is named and not sent; the others are, and
 the exit status is not 0. --limit-rate 2MiB caps the bytes sent per second.
 
+Inside a directory, what cannot be sent is skipped with a warning and the
+rest goes on: files and directories that cannot be read, dangling symbolic
+links, symbolic link loops, and pipes, sockets and devices. Every skipped
+path is listed again at the end ("skipped N:"; with --json, a "skipped"
+event each and walk.skipped in the job's events). The exit status stays 0
+unless --strict (strict = true) is given: then any skipped path makes it 1,
+after everything else is sent. A path named on the command line that cannot
+be read is an error, before anything is sent. Symbolic links to directories
+are followed and sent under the link's name (--follow-links, the default;
+each directory once on any path, so a loop is skipped); --no-follow-links
+skips and reports them. A directory named on the command line is followed
+either way.
+
 An upload is journaled in $XDG_STATE_HOME/hoist/uploads (else
 ~/.local/state/hoist/uploads) until it is verified. If hoist is interrupted
 or killed, 'hoist send --resume [FID...]' continues every unfinished upload
@@ -48,8 +61,8 @@ takes a fid also takes a unique prefix of it.
 
 On a terminal, progress is one updating line; otherwise plain lines at most
 every 2 seconds plus every state change; with --json, one JSON event per line
-(type "job", "already_there", "session", "chunk" or "progress"). The exit status is 0 only when every
-file is verified.
+(type "job", "skipped", "already_there", "session", "chunk" or "progress"). The exit status is 0 only when every
+file is verified (skipped paths aside, unless --strict).
 
 Flags may come before or after the paths; a path that starts with "-" goes
 after "--". Every connection flag can also be set in the config file or with
@@ -82,6 +95,8 @@ func newSendCommand(env *Env) *cobra.Command {
 	}
 	flags := cmd.Flags()
 	config.RegisterClientFlags(flags)
+	config.RegisterSendFlags(flags)
+	addNegatedFlag(flags, "follow-links")
 	flags.BoolVar(&s.json, "json", false, "print one JSON event per line instead of progress")
 	flags.BoolVar(&s.resume, "resume", false, "continue unfinished uploads from the journal: all, or the given fids (or unique prefixes)")
 	flags.BoolVar(&s.discard, "discard", false, "give up the given unfinished uploads (fids or unique prefixes): forget them and tell their servers to drop the partial data")
@@ -160,7 +175,8 @@ func sendTree(ctx context.Context, e *client.Engine, s sendSettings, env *Env) e
 	if err != nil {
 		return err
 	}
-	job, err := e.StartTree(client.TreeSpec{Paths: s.args, Tags: s.client.Tags, Exclude: x})
+	job, err := e.StartTree(client.TreeSpec{Paths: s.args, Tags: s.client.Tags, Exclude: x,
+		SkipLinkedDirs: !s.client.FollowLinks, Strict: s.client.Strict})
 	if err != nil {
 		return err
 	}

@@ -86,6 +86,13 @@ type (
 		Unsendable int    `json:"unsendable"`
 		Done       bool   `json:"done"`
 	}
+	jsonSkipped struct {
+		Type   string    `json:"type"` // "skipped"
+		Job    string    `json:"job"`
+		Time   time.Time `json:"time"`
+		Path   string    `json:"path"`
+		Reason string    `json:"reason"`
+	}
 	jsonAlreadyThere struct {
 		Type   string    `json:"type"` // "already_there"
 		Job    string    `json:"job"`
@@ -126,6 +133,10 @@ func (r *jsonReporter) event(ev client.Event) {
 		}
 		r.enc.Encode(j)
 	case *client.JobEvent:
+		if ev.Kind == client.JobSkipped {
+			r.enc.Encode(jsonSkipped{Type: "skipped", Job: ev.Job, Time: ev.At, Path: ev.Path, Reason: ev.Reason})
+			return
+		}
 		w := ev.Walk
 		j := jsonJob{Type: "job", Job: ev.Job, Time: ev.At, Kind: strings.ReplaceAll(ev.Kind.String(), " ", "_"), FID: ev.FID, Part: ev.Part,
 			Parts: ev.Parts, AlreadyThere: ev.AlreadyThere, Note: ev.Note,

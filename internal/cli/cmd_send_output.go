@@ -60,6 +60,7 @@ type textReporter struct {
 	lastShown time.Time
 	status    bool                 // a live status line is on screen
 	walking   *client.WalkProgress // the job's walk, while it runs
+	skipped   []string             // "path: reason" of each path the walk skipped
 }
 
 // uploadView is what the reporter remembers of one upload.
@@ -399,14 +400,24 @@ func (r *textReporter) job(ev *client.JobEvent) {
 		}
 	case client.JobNote:
 		r.line("job %s: note: %s", short, clean(ev.Note))
+	case client.JobSkipped:
+		s := clean(ev.Path) + ": " + clean(ev.Reason)
+		r.skipped = append(r.skipped, s)
+		r.line("  skipped %s", s)
 	case client.JobDone:
 		r.walking = nil
+		if len(r.skipped) > 0 {
+			r.line("skipped %d:", len(r.skipped))
+			for _, s := range r.skipped {
+				r.line("  %s", s)
+			}
+		}
 		switch {
 		case ev.Err != nil:
 			r.line("job %s: failed: %s", short, clean(ev.Err.Error()))
 		default:
-			r.line("job %s: done: %d file(s) sent in %d part(s), %d already there", short,
-				ev.Walk.Files-ev.AlreadyThere, ev.Parts, ev.AlreadyThere)
+			r.line("job %s: done: %d file(s) sent in %d part(s), %d already there%s", short,
+				ev.Walk.Files-ev.AlreadyThere, ev.Parts, ev.AlreadyThere, skippedTail(ev.Walk.Skipped))
 		}
 	}
 }
@@ -422,12 +433,20 @@ func walkSummary(w client.WalkProgress) string {
 		s += fmt.Sprintf("; %d with a path the server cannot store, not sent", w.Unsendable)
 	}
 	if w.Skipped > 0 {
-		s += fmt.Sprintf("; %d special file(s) skipped", w.Skipped)
+		s += fmt.Sprintf("; %d skipped (listed at the end)", w.Skipped)
 	}
 	if w.EmptyDirs > 0 {
 		s += fmt.Sprintf("; %d empty director%s not sent (hoist sends files)", w.EmptyDirs, plural(w.EmptyDirs, "y", "ies"))
 	}
 	return s
+}
+
+// skippedTail ends the job's done line when paths were skipped.
+func skippedTail(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d skipped", n)
 }
 
 func plural(n int, one, many string) string {

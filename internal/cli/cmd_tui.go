@@ -113,7 +113,7 @@ func uiOptions(c config.Client, getenv func(string) string) tui.Options {
 		Color:          c.UI.Color,
 		TagHistoryFile: tagHistoryPath(getenv),
 		Home:           xdg.UserHome(getenv),
-		SkipLinkedDirs: !c.UI.FollowLinks,
+		SkipLinkedDirs: !c.FollowLinks,
 		// A crash report goes next to the journal; Run's error names it.
 		CrashDir: xdg.FromEnv(getenv).State(),
 	}

@@ -30,6 +30,15 @@ type TreeSpec struct {
 	// SendAll sends every file, without asking the server first which
 	// ones it already holds.
 	SendAll bool
+	// SkipLinkedDirs leaves symbolic links to directories out (each
+	// reported by a JobSkipped event) instead of walking them as the
+	// directories they lead to, under the link's name. A path given in
+	// Paths is followed either way.
+	SkipLinkedDirs bool
+	// Strict makes the job fail, after sending everything else, when any
+	// path was skipped (WalkProgress.Skipped). Otherwise skipped paths
+	// are only reported.
+	Strict bool
 }
 
 // JobEventKind is what happened to a job.
@@ -49,10 +58,14 @@ const (
 	// JobDone: every part verified (Err nil), or the job failed or was
 	// canceled (Err says why). The job's last event.
 	JobDone
+	// JobSkipped: the walk left Path out because it cannot be sent
+	// (Reason: a dangling symbolic link, a file that cannot be read, ...)
+	// and went on.
+	JobSkipped
 )
 
 func (k JobEventKind) String() string {
-	return [...]string{"walking", "part started", "note", "done"}[k]
+	return [...]string{"walking", "part started", "note", "done", "skipped"}[k]
 }
 
 // JobEvent reports on a job as a whole. The uploads of its parts report
@@ -72,6 +85,9 @@ type JobEvent struct {
 	// AlreadyThere counts files skipped because the server holds them.
 	AlreadyThere int
 	Note         string
+	// Path and Reason name a path the walk skipped, and why (JobSkipped).
+	Path   string
+	Reason string
 	// Err is why the job failed (JobDone).
 	Err error
 }
@@ -247,7 +263,7 @@ func (j *job) run(ctx context.Context) error {
 	walker.Go(func() {
 		defer close(parts)
 		var cur partFiles
-		j.walked, walkErr = walkRoots(walkCtx, j.roots, j.spec.Exclude, func(lf LocalFile, size uint64) error {
+		emit := func(lf LocalFile, size uint64) error {
 			cur.files = append(cur.files, lf)
 			cur.sizes = append(cur.sizes, size)
 			if len(cur.files) < batch {
@@ -260,7 +276,15 @@ func (j *job) run(ctx context.Context) error {
 			}
 			cur = partFiles{}
 			return nil
-		}, func(w WalkProgress) { j.event(JobEvent{Kind: JobWalking, Walk: w}) }, j.unsendable)
+		}
+		j.walked, walkErr = walkRoots(walkCtx, j.roots, j.spec.Exclude, j.spec.SkipLinkedDirs, walkHooks{
+			emit:       emit,
+			report:     func(w WalkProgress) { j.event(JobEvent{Kind: JobWalking, Walk: w}) },
+			unsendable: j.unsendable,
+			skipped: func(path, reason string) {
+				j.event(JobEvent{Kind: JobSkipped, Path: path, Reason: reason})
+			},
+		})
 		if walkErr == nil && len(cur.files) > 0 {
 			select {
 			case parts <- cur:
@@ -292,6 +316,8 @@ func (j *job) run(ctx context.Context) error {
 		return ctx.Err()
 	case j.walked.Unsendable > 0:
 		return fmt.Errorf("%d file(s) not sent, their paths cannot be stored on the server (rename them): %w", j.walked.Unsendable, j.firstBad)
+	case j.spec.Strict && j.walked.Skipped > 0:
+		return fmt.Errorf("%d path(s) skipped, and the send is strict: everything else was sent", j.walked.Skipped)
 	case j.walked.Files == 0 && j.walked.Excluded > 0:
 		return fmt.Errorf("no files under %s: all %d excluded", j.rootNames(), j.walked.Excluded)
 	case j.walked.Files == 0:

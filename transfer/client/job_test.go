@@ -366,10 +366,15 @@ func TestTreeRootsDotAndSymlinks(t *testing.T) {
 		t.Fatalf("roots %+v", roots)
 	}
 	var names []string
-	_, err = walkRoots(context.Background(), roots, Excludes{}, func(lf LocalFile, _ uint64) error {
-		names = append(names, lf.Name)
-		return nil
-	}, func(WalkProgress) {}, func(string, error) { t.Error("a good path was found unsendable") })
+	_, err = walkRoots(context.Background(), roots, Excludes{}, false, walkHooks{
+		emit: func(lf LocalFile, _ uint64) error {
+			names = append(names, lf.Name)
+			return nil
+		},
+		report:     func(WalkProgress) {},
+		unsendable: func(string, error) { t.Error("a good path was found unsendable") },
+		skipped:    func(p, why string) { t.Errorf("%s skipped: %s", p, why) },
+	})
 	if err != nil || !slices.Equal(names, []string{"link/in.txt", "in.txt"}) {
 		t.Fatalf("walked %q, %v", names, err)
 	}

@@ -1,19 +1,12 @@
 package client
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"golang.org/x/text/unicode/norm"
-
-	"github.com/hoist-dev/hoist/transfer/wire"
 )
 
 // WalkProgress counts what a job's walk of its tree has found so far.
@@ -30,8 +23,12 @@ type WalkProgress struct {
 	// Excluded counts the files and directories left out by the
 	// exclude patterns (a directory counts once, whatever it holds).
 	Excluded int
-	// Skipped counts entries that are neither regular files nor
-	// directories (sockets, devices, symbolic links to directories).
+	// Skipped counts the paths left out because they cannot be sent:
+	// special files (sockets, pipes, devices), files and directories that
+	// cannot be read, dangling symbolic links, symbolic link loops, and
+	// symbolic links to directories when TreeSpec.SkipLinkedDirs is set.
+	// Each is reported by a JobSkipped event; a directory counts once,
+	// whatever it holds.
 	Skipped int
 	// Unsendable counts files whose path the protocol cannot carry (a
 	// control character or backslash in a name, an element over 255
@@ -80,6 +77,11 @@ func resolveRoots(paths []string) ([]treeRoot, error) {
 		switch {
 		case !r.dir && !fi.Mode().IsRegular():
 			return nil, fmt.Errorf("%s is not a regular file or a directory", p)
+		}
+		if err := checkReadable(r.path); err != nil {
+			return nil, fmt.Errorf("cannot read %s (named on the command line, so not skipped): %w", p, err)
+		}
+		switch {
 		case r.dir && contentsOnly:
 			// rsync's rule: "dir/" sends what dir holds.
 		default:
@@ -97,102 +99,12 @@ func resolveRoots(paths []string) ([]treeRoot, error) {
 	return roots, nil
 }
 
-// walkRoots walks the roots in order and hands each regular file to emit,
-// named by its path on the server. Excluded paths are matched relative to
-// their root. report is called with the counts as they grow (the caller
-// throttles) and once more at the end, with Done set; unsendable with each
-// file whose path the protocol cannot carry.
-func walkRoots(ctx context.Context, roots []treeRoot, x Excludes, emit func(LocalFile, uint64) error,
-	report func(WalkProgress), unsendable func(path string, err error)) (WalkProgress, error) {
-	var w WalkProgress
-	send := func(lf LocalFile, size uint64) error {
-		if err := wire.CheckPath(lf.Name); err != nil {
-			w.Unsendable++
-			unsendable(lf.Path, err)
-			return nil
-		}
-		w.Files++
-		w.Bytes += size
-		return emit(lf, size)
-	}
-	last := time.Now()
-	tick := func() {
-		if now := time.Now(); now.Sub(last) >= reportEvery {
-			last = now
-			report(w)
-		}
-	}
-	for _, r := range roots {
-		if !r.dir {
-			fi, err := os.Stat(r.path)
-			if err != nil {
-				return w, err
-			}
-			if err := send(LocalFile{Path: r.path, Name: r.prefix}, uint64(fi.Size())); err != nil {
-				return w, err
-			}
-			continue
-		}
-		err := filepath.WalkDir(r.path, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			defer tick()
-			rel, err := filepath.Rel(r.path, p)
-			if err != nil {
-				return err
-			}
-			rel = filepath.ToSlash(rel)
-			if rel != "." && x.Match(rel) {
-				w.Excluded++
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				w.Dirs++
-				if empty, err := dirEmpty(p); err == nil && empty && rel != "." {
-					w.EmptyDirs++
-				}
-				return nil
-			}
-			fi, err := os.Stat(p) // follows a symbolic link to a file
-			if err != nil {
-				return err
-			}
-			if !fi.Mode().IsRegular() {
-				w.Skipped++
-				return nil
-			}
-			name := rel
-			if r.prefix != "" {
-				name = r.prefix + "/" + rel
-			}
-			return send(LocalFile{Path: p, Name: norm.NFC.String(name)}, uint64(fi.Size()))
-		})
-		if err != nil {
-			return w, err
-		}
-	}
-	w.Done = true
-	report(w)
-	return w, nil
-}
-
-// dirEmpty reports whether the directory at p has no entries.
-func dirEmpty(p string) (bool, error) {
-	f, err := os.Open(p)
+// checkReadable opens path and closes it again: a root named explicitly
+// that cannot be read is an error, not a skipped path.
+func checkReadable(path string) error {
+	f, err := os.Open(path)
 	if err != nil {
-		return false, err
+		return err
 	}
-	defer f.Close()
-	_, err = f.Readdirnames(1)
-	if errors.Is(err, io.EOF) {
-		return true, nil
-	}
-	return false, err
+	return f.Close()
 }
