@@ -333,7 +333,7 @@ func (s suite) publishNeverOverwrites(t *testing.T) {
 	}
 	size := 2*uint64(s.b.ChunkSize) + 1
 	a, b := s.newUpload(who, size), s.newUpload(who, size)
-	da, db := randomBytes(size), randomBytes(size+1)[1:]
+	da, db := randomBytes(size), randomBytes(size + 1)[1:]
 	mustCreate(t, st, a, 0)
 	mustCreate(t, st, b, 0)
 	writeFile(t, st, a, 0, da, nil)
