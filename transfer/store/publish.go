@@ -105,6 +105,18 @@ func (s *BoltStore) SyncPublished(ctx context.Context, owner string) error {
 	return s.syncDir(path.Join(usersDir, owner))
 }
 
+// NameCandidates is how many names CandidateName gives for one file:
+// the name itself, its numbered variants, and a last one made unique by
+// the fid. Backends that reserve names elsewhere (a database) try them in
+// this order, as Publish does.
+const NameCandidates = maxNumbered + 1
+
+// CandidateName is the n-th name (1-based, up to NameCandidates) Publish
+// tries for file index of upload fid.
+func CandidateName(name string, n int, fid uuid.UUID, index int) string {
+	return candidateName(name, n, fid, index)
+}
+
 // candidateName is name for n == 1, "stem (n).ext" up to maxNumbered, then a
 // name made unique by the fid and file index.
 func candidateName(name string, n int, fid uuid.UUID, index int) string {
