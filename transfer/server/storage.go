@@ -98,6 +98,23 @@ type FileRecords interface {
 	Files(ctx context.Context, q store.Query) ([]*store.File, error)
 }
 
+// ChunkLimiter is implemented by a ChunkStore whose parts have size
+// bounds, as an object store's multipart uploads do: every chunk but a
+// file's last must be at least minChunk bytes, and a file may have at most
+// maxChunks chunks. The server grants chunk sizes within them, up to
+// MaxChunkSizeLimit, and refuses files too large for that.
+type ChunkLimiter interface {
+	ChunkLimits() (minChunk int, maxChunks uint64)
+}
+
+// CheckedChunkWriter is implemented by a ChunkStore that verifies a
+// chunk's CRC32C itself (an object store checking a part's checksum): the
+// server passes the client's checksum on instead of checking it first. A
+// mismatch is an error wrapping store.ErrCorrupt, answered corrupt.
+type CheckedChunkWriter interface {
+	WriteChunkChecked(ctx context.Context, p store.Part, off int64, data []byte, crc32c uint32) error
+}
+
 // Sweeper is implemented by a backend that can clean up after a crash;
 // New calls Sweep once before serving.
 type Sweeper interface {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/sha256"
+	"errors"
 
 	"github.com/google/uuid"
 	"github.com/hoist-dev/hoist/transfer/store"
@@ -56,7 +57,8 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 		s.replyErr(id, wire.Errorf(wire.CodeBadRequest, "chunk %d of file %d carries %d bytes, want %d", t.Index, t.File, len(t.Data), n))
 		return
 	}
-	if t.CRC32C != nil {
+	checked, _ := s.srv.st.Chunks.(CheckedChunkWriter)
+	if t.CRC32C != nil && checked == nil {
 		if sum := wire.CRC32C(t.Data); sum != *t.CRC32C {
 			s.replyErr(id, wire.Errorf(wire.CodeCorrupt, "chunk %d of file %d: crc32c is %d, the message says %d; resend it", t.Index, t.File, sum, *t.CRC32C))
 			return
@@ -89,7 +91,18 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 		// Written already, commit in progress: just wait for it.
 	default:
 		part := store.Part{FID: u.fid, File: t.File}
-		if err := s.srv.st.Chunks.WriteChunk(s.ctx, part, int64(off), t.Data); err != nil {
+		var err error
+		if checked != nil && t.CRC32C != nil {
+			err = checked.WriteChunkChecked(s.ctx, part, int64(off), t.Data, *t.CRC32C)
+		} else {
+			err = s.srv.st.Chunks.WriteChunk(s.ctx, part, int64(off), t.Data)
+		}
+		if errors.Is(err, store.ErrCorrupt) {
+			u.mu.Unlock()
+			s.replyErr(id, wire.Errorf(wire.CodeCorrupt, "chunk %d of file %d does not match its crc32c; resend it", t.Index, t.File))
+			return
+		}
+		if err != nil {
 			u.mu.Unlock()
 			s.log.Error("storing chunk", "file", t.File, "index", t.Index, "err", err)
 			s.replyErr(id, wire.Errorf(wire.CodeInternal, "cannot store chunk %d of file %d; reconnect and try again later", t.Index, t.File))

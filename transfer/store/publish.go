@@ -21,6 +21,10 @@ var ErrNoSpace = errors.New("no space left for the upload's files")
 // again will not help until the user's directory is cleared.
 var ErrNoFreeName = errors.New("no free name: every numbered variant of the name is taken")
 
+// ErrCorrupt: the storage found a chunk's bytes differ from its checksum
+// (an object store refusing a part); the chunk must be sent again.
+var ErrCorrupt = errors.New("chunk does not match its checksum")
+
 // ErrUnsafeArea: a user's directory is not a plain directory (for example a
 // planted symbolic link); the server refuses to store anything there.
 var ErrUnsafeArea = errors.New("user directory is not a plain directory")

@@ -105,3 +105,10 @@ func (s *Store) Usage(ctx context.Context, owner string) (completed, reserved in
 	}
 	return completed, reserved, err
 }
+
+// NameOwner returns the file that name in owner's area was given to, or
+// pgx.ErrNoRows.
+func (s *Store) NameOwner(ctx context.Context, owner, name string) (fid uuid.UUID, index int, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT fid, file FROM names WHERE owner = $1 AND name = $2`, owner, name).Scan(&fid, &index)
+	return fid, index, err
+}

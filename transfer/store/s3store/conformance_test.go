@@ -1,0 +1,89 @@
+package s3store_test
+
+import (
+	"io"
+	"os"
+	"testing"
+
+	"github.com/hoist-dev/hoist/transfer/server"
+	"github.com/hoist-dev/hoist/transfer/store/pgmeta"
+	"github.com/hoist-dev/hoist/transfer/store/pgmeta/pgtest"
+	"github.com/hoist-dev/hoist/transfer/store/s3store"
+	"github.com/hoist-dev/hoist/transfer/store/s3store/s3test"
+	"github.com/hoist-dev/hoist/transfer/store/storetest"
+)
+
+// inCI reports whether missing servers must fail the tests.
+func inCI() bool { return os.Getenv("CI") == "true" }
+
+// cluster is the storage of one server of a cluster: metadata in
+// PostgreSQL, bytes in the object store.
+type cluster struct {
+	url    string
+	bucket string
+}
+
+// open opens the cluster storage c, closed when t ends.
+func (c cluster) open(t *testing.T, gw *s3test.Server) (server.Storage, *pgmeta.Store, *s3store.Store) {
+	t.Helper()
+	ps, err := pgmeta.Open(t.Context(), c.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ps.Close() })
+	ss, err := s3store.New(t.Context(), s3store.Options{
+		Bucket: c.bucket, Prefix: "hoist", Endpoint: gw.Endpoint, PathStyle: true, Names: ps,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return server.Storage{Uploads: ps, Chunks: ss, Publisher: ss, Records: ps}, ps, ss
+}
+
+// TestClusterConformance runs the conformance suite against the cluster
+// backend: PostgreSQL metadata and S3 data (versitygw).
+func TestClusterConformance(t *testing.T) {
+	pg := pgtest.Start(t, inCI())
+	gw := s3test.Start(t, inCI())
+	gw.SetCredentials(t)
+	opened := map[*pgmeta.Store]cluster{}
+	open := func(t *testing.T, c cluster) server.Storage {
+		st, ps, _ := c.open(t, gw)
+		opened[ps] = c
+		return st
+	}
+	storetest.Run(t, storetest.Backend{
+		ChunkSize: s3store.MinPartSize,
+		Open:      func(t *testing.T) server.Storage { return open(t, cluster{pg.NewDatabase(t), gw.NewBucket(t)}) },
+		Reopen: func(t *testing.T, st server.Storage) server.Storage {
+			ps := st.Uploads.(*pgmeta.Store)
+			ps.Close()
+			return open(t, opened[ps])
+		},
+		ReadFile: func(t *testing.T, st server.Storage, owner, stored string) []byte {
+			return readPublished(t, st, owner, stored)
+		},
+	})
+}
+
+// readPublished returns the bytes of owner's file stored, found through
+// its name's reservation.
+func readPublished(t *testing.T, st server.Storage, owner, stored string) []byte {
+	t.Helper()
+	ps, ss := st.Uploads.(*pgmeta.Store), st.Chunks.(*s3store.Store)
+	fid, index, err := ps.NameOwner(t.Context(), owner, stored)
+	if err != nil {
+		t.Fatalf("name %s of %s: %v", stored, owner, err)
+	}
+	r, err := ss.Open(t.Context(), fid, index, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
