@@ -53,6 +53,9 @@ func newLsCommand(env *Env) *cobra.Command {
 		if err != nil {
 			return err
 		}
+		if cfg.Meta.URL != "" {
+			return listClusterFiles(cmd.Context(), cfg.Meta.URL, q, *asJSON, env.Stdout, env.Stderr)
+		}
 		return listFiles(cfg.Root, q, *asJSON, env.Stdout, env.Stderr)
 	}
 	return cmd
@@ -73,6 +76,11 @@ func listFiles(root string, q store.Query, asJSON bool, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	return printFiles(files, asJSON, stdout, stderr)
+}
+
+// printFiles writes files to stdout, as a table or as JSON lines.
+func printFiles(files []*store.File, asJSON bool, stdout, stderr io.Writer) error {
 	if asJSON {
 		enc := json.NewEncoder(stdout)
 		for _, f := range files {

@@ -166,6 +166,14 @@ func serve(ctx context.Context, cfg config.Server, env *Env) error {
 	if err != nil {
 		return err
 	}
+	if cfg.Store.URL != "" || cfg.Meta.URL != "" {
+		st, closer, err := openClusterStorage(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer closer.Close()
+		opts.Storage = st
+	}
 	listeners, urls, err := listen(cfg)
 	if err != nil {
 		return err

@@ -86,4 +86,3 @@ func readPublished(t *testing.T, st server.Storage, owner, stored string) []byte
 	}
 	return b
 }
-
