@@ -36,7 +36,7 @@ type hoistCluster struct {
 
 // startCluster starts PostgreSQL, versitygw and two `hoist serve`
 // processes sharing them (and one signing secret), with extra flags.
-func startCluster(t *testing.T, extra ...string) *hoistCluster {
+func startCluster(t testing.TB, extra ...string) *hoistCluster {
 	t.Helper()
 	ci := os.Getenv("CI") == "true"
 	pg := pgtest.Start(t, ci)
@@ -48,7 +48,10 @@ func startCluster(t *testing.T, extra ...string) *hoistCluster {
 	rootA := t.TempDir()
 	c.a = startServer(t, rootA, flags...)
 	c.b = startServer(t, t.TempDir(), append(flags, "--jwt-secret-file", filepath.Join(rootA, "jwt-secret"))...)
-	c.token = writeToken(t, rootA)
+	c.token = filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(c.token, []byte(mintToken(t, rootA, "alice")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	return c
 }
 

@@ -121,7 +121,7 @@ func (s *Server) NewBucket(t testing.TB) string {
 
 // SetCredentials points the AWS SDK's default chain at the server's
 // credentials for the rest of t (t must not be parallel).
-func (s *Server) SetCredentials(t *testing.T) {
+func (s *Server) SetCredentials(t testing.TB) {
 	t.Setenv("AWS_ACCESS_KEY_ID", s.AccessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", s.SecretKey)
 	t.Setenv("AWS_REGION", "us-east-1")
