@@ -26,7 +26,8 @@ import (
 // Store is the PostgreSQL metadata store. It is safe for concurrent use,
 // also by several processes sharing one database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	claims *claims
 }
 
 // Open connects to the database url names (postgres://USER@HOST/DB, any
@@ -49,11 +50,17 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("metadata database: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool}
+	if err := s.startClaims(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("metadata database: %w", err)
+	}
+	return s, nil
 }
 
-// Close closes the connections.
+// Close closes the connections, which releases this server's claims.
 func (s *Store) Close() error {
+	s.closeClaims()
 	s.pool.Close()
 	return nil
 }
