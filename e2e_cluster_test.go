@@ -161,10 +161,7 @@ func (p *tcpProxy) URL() string { return "tcp://" + p.ln.Addr().String() }
 // whose object verifies.
 func TestClusterKilledInstanceUploadContinuesOnAnother(t *testing.T) {
 	c := startCluster(t)
-	size := 40 << 20
-	if !testing.Short() && os.Getenv("HOIST_CLUSTER_FULL") == "1" {
-		size = 200 << 20
-	}
+	size := 200 << 20
 	path, data := randomFile(t, t.TempDir(), "big.bin", size, 11)
 	proxy := startProxy(t, c.a.Addr)
 	env := []string{"XDG_STATE_HOME=" + t.TempDir()}

@@ -115,6 +115,19 @@ type CheckedChunkWriter interface {
 	WriteChunkChecked(ctx context.Context, p store.Part, off int64, data []byte, crc32c uint32) error
 }
 
+// UploadClaimer is implemented by an UploadStore that several servers
+// share: a server claims an upload before it loads it, and holds the
+// claim while sessions use it. ClaimUpload tells the server holding the
+// claim, which calls its lost function; that server stops the upload's
+// session, lets its chunks commit and releases the claim, and only then
+// does ClaimUpload return (at once if the holder died), so that the
+// state loaded next is exact. Claims are counted: one ReleaseUpload per
+// ClaimUpload.
+type UploadClaimer interface {
+	ClaimUpload(ctx context.Context, fid uuid.UUID, lost func()) error
+	ReleaseUpload(ctx context.Context, fid uuid.UUID) error
+}
+
 // Sweeper is implemented by a backend that can clean up after a crash;
 // New calls Sweep once before serving.
 type Sweeper interface {

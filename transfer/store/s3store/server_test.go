@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hoist-dev/hoist/transfer/auth"
 	"github.com/hoist-dev/hoist/transfer/server"
 	"github.com/hoist-dev/hoist/transfer/servertest"
 	"github.com/hoist-dev/hoist/transfer/store/pgmeta/pgtest"
@@ -113,4 +114,113 @@ func TestObjectStoreRefusesCorruptChunk(t *testing.T) {
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("the object holds %d bytes (%v), not the file's %d", len(got), err, len(data))
 	}
+}
+
+// TestTakeoverAcrossServers: an upload served by server A, resumed
+// through server B while A still serves it, is handed over: A's
+// connection is closed after answering what it read, and B answers with
+// the exact missing map, counting the chunk A was given last only if A
+// acknowledged it.
+func TestTakeoverAcrossServers(t *testing.T) {
+	pg := pgtest.Start(t, inCI())
+	gw := s3test.Start(t, inCI())
+	gw.SetCredentials(t)
+	shared := cluster{pg.NewDatabase(t), gw.NewBucket(t)}
+	stA, _, objects := shared.open(t, gw)
+	stB, _, _ := shared.open(t, gw)
+	a := servertest.Start(t, servertest.WithOptions(func(o *server.Options) { o.Storage = stA }))
+	verifier, err := auth.NewVerifier(a.Secret(), auth.VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := servertest.Start(t, servertest.WithOptions(func(o *server.Options) { o.Storage, o.Verifier = stB, verifier }))
+
+	const cs = s3store.MinPartSize
+	data := make([]byte, 3*cs+10)
+	rand.NewChaCha8([32]byte{3}).Read(data)
+	chunk := func(i uint64) []byte { return data[i*cs : min((i+1)*cs, uint64(len(data)))] }
+	fid := uuid.New()
+	hello, err := wire.EncodeJSON(&wire.Authentication{MessageID: "a", Token: a.Token("alice"), FID: fid.String(),
+		Files: []wire.FileInfo{{Name: "t.bin", Size: uint64(len(data))}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	onA := dialWire(t, a.Addr())
+	if r := onA.call(wire.TypeAuthentication, hello); !r.OK() {
+		t.Fatalf("authentication on A: %+v", r)
+	}
+	for _, i := range []uint64{0, 2} {
+		if r := onA.transfer(fid, i, chunk(i), wire.CRC32C(chunk(i))); !r.OK() {
+			t.Fatalf("chunk %d on A: %+v", i, r)
+		}
+	}
+	// Chunk 3 is sent to A without waiting for its answer; B is asked at once.
+	tr := &wire.Transfer{MessageID: "t3", Chunk: wire.ChunkID(fid, 0, 3).String(), Index: 3, Data: chunk(3)}
+	crc := wire.CRC32C(chunk(3))
+	tr.CRC32C = &crc
+	if err := onA.w.WriteFrame(wire.TypeTransfer, wire.AppendTransfer(nil, tr)); err != nil {
+		t.Fatal(err)
+	}
+	if err := onA.w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	onB := dialWire(t, b.Addr())
+	r := onB.call(wire.TypeAuthentication, hello)
+	if !r.OK() {
+		t.Fatalf("authentication on B: %+v", r)
+	}
+	// A answers what it read, then closes the connection.
+	onA.c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	ackedOnA := false
+	for {
+		f, err := onA.r.ReadFrame()
+		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatal("A kept the connection open after B took the upload over")
+			}
+			break
+		}
+		if resp, err := wire.DecodeResponse(f.Payload); err == nil && resp.MessageID == "t3" && resp.OK() {
+			ackedOnA = true
+		}
+	}
+	want := []wire.Range{{1, 2}}
+	if !ackedOnA {
+		want = []wire.Range{{1, 2}, {3, 4}}
+	}
+	if len(r.Missing) != 1 || !slicesEqual(r.Missing[0], want) {
+		t.Fatalf("B says %v are missing; A acknowledged chunk 3: %v, so want %v", r.Missing, ackedOnA, want)
+	}
+	for _, rg := range want {
+		for i := rg[0]; i < rg[1]; i++ {
+			r = onB.transfer(fid, i, chunk(i), wire.CRC32C(chunk(i)))
+			if !r.OK() {
+				t.Fatalf("chunk %d on B: %+v", i, r)
+			}
+		}
+	}
+	sum := sha256.Sum256(data)
+	if r.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("the last chunk on B: %+v; want the file's sha256", r)
+	}
+	body, err := objects.Open(t.Context(), fid, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer body.Close()
+	if got, err := io.ReadAll(body); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("the object differs from the file (%d bytes, %v)", len(got), err)
+	}
+}
+
+func slicesEqual(a, b []wire.Range) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
