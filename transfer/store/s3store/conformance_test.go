@@ -21,6 +21,9 @@ func inCI() bool { return os.Getenv("CI") == "true" }
 type cluster struct {
 	url    string
 	bucket string
+	// maxParts lowers the parts per object, so that small files take the
+	// segmented path.
+	maxParts uint64
 }
 
 // open opens the cluster storage c, closed when t ends.
@@ -32,7 +35,7 @@ func (c cluster) open(t *testing.T, gw *s3test.Server) (server.Storage, *pgmeta.
 	}
 	t.Cleanup(func() { ps.Close() })
 	ss, err := s3store.New(t.Context(), s3store.Options{
-		Bucket: c.bucket, Prefix: "hoist", Endpoint: gw.Endpoint, PathStyle: true, Names: ps,
+		Bucket: c.bucket, Prefix: "hoist", Endpoint: gw.Endpoint, PathStyle: true, Names: ps, MaxParts: c.maxParts,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +45,14 @@ func (c cluster) open(t *testing.T, gw *s3test.Server) (server.Storage, *pgmeta.
 
 // TestClusterConformance runs the conformance suite against the cluster
 // backend: PostgreSQL metadata and S3 data (versitygw).
-func TestClusterConformance(t *testing.T) {
+func TestClusterConformance(t *testing.T) { runClusterConformance(t, 0) }
+
+// TestClusterConformanceSegmented runs it with objects of at most four
+// parts, so that files of more chunks are written in segments and
+// composed with UploadPartCopy, as files of over 10,000 chunks are.
+func TestClusterConformanceSegmented(t *testing.T) { runClusterConformance(t, 4) }
+
+func runClusterConformance(t *testing.T, maxParts uint64) {
 	pg := pgtest.Start(t, inCI())
 	gw := s3test.Start(t, inCI())
 	gw.SetCredentials(t)
@@ -54,7 +64,9 @@ func TestClusterConformance(t *testing.T) {
 	}
 	storetest.Run(t, storetest.Backend{
 		ChunkSize: s3store.MinPartSize,
-		Open:      func(t *testing.T) server.Storage { return open(t, cluster{pg.NewDatabase(t), gw.NewBucket(t)}) },
+		Open: func(t *testing.T) server.Storage {
+			return open(t, cluster{pg.NewDatabase(t), gw.NewBucket(t), maxParts})
+		},
 		Reopen: func(t *testing.T, st server.Storage) server.Storage {
 			ps := st.Uploads.(*pgmeta.Store)
 			ps.Close()

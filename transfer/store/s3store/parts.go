@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -22,7 +23,7 @@ import (
 // CreatePartials records u's layout and starts one multipart upload per
 // incomplete, non-empty file (none is started twice for one file).
 func (s *Store) CreatePartials(ctx context.Context, u *store.Upload) error {
-	l := &layout{ChunkSize: u.ChunkSize, ids: map[int]string{}}
+	l := &layout{ChunkSize: u.ChunkSize, ids: map[string]string{}}
 	for _, f := range u.Files {
 		l.Sizes = append(l.Sizes, f.Size)
 	}
@@ -40,8 +41,10 @@ func (s *Store) CreatePartials(ctx context.Context, u *store.Upload) error {
 		if (u.Done != nil && u.Done[i] != nil) || f.Size == 0 {
 			continue
 		}
-		if _, err := s.uploadID(ctx, l, store.Part{FID: u.FID, File: i}, true); err != nil {
-			return err
+		for seg := range s.segments(l, i) {
+			if _, err := s.uploadID(ctx, l, s.pieceKey(u.FID, i, seg, l), true, true); err != nil {
+				return err
+			}
 		}
 	}
 	s.mu.Lock()
@@ -63,7 +66,7 @@ func (s *Store) layoutOf(ctx context.Context, fid uuid.UUID) (*layout, error) {
 		return nil, fmt.Errorf("s3 store: reading the layout of upload %s: %w", fid, err)
 	}
 	defer out.Body.Close()
-	l = &layout{ids: map[int]string{}}
+	l = &layout{ids: map[string]string{}}
 	if err := json.NewDecoder(io.LimitReader(out.Body, 1<<20)).Decode(l); err != nil {
 		return nil, fmt.Errorf("s3 store: layout of upload %s: %w", fid, err)
 	}
@@ -80,17 +83,17 @@ func (s *Store) layoutOf(ctx context.Context, fid uuid.UUID) (*layout, error) {
 	return l, nil
 }
 
-// uploadID returns the id of p's multipart upload: remembered, found in
-// the bucket's list of uploads in progress (the oldest, should there be
-// several), or, with create, started. Without create, and none in
-// progress, it returns "".
-func (s *Store) uploadID(ctx context.Context, l *layout, p store.Part, create bool) (string, error) {
+// uploadID returns the id of the multipart upload to key: remembered,
+// found in the bucket's list of uploads in progress (the oldest, should
+// there be several), or, with create, started. Without create, and none
+// in progress, it returns "". A multipart upload started for chunks
+// (checksummed) takes each part's CRC32C.
+func (s *Store) uploadID(ctx context.Context, l *layout, key string, create, checksummed bool) (string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if id := l.ids[p.File]; id != "" {
+	if id := l.ids[key]; id != "" {
 		return id, nil
 	}
-	key := s.ObjectKey(p.FID, p.File)
 	out, err := s.client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket), Prefix: aws.String(key)})
 	if err != nil {
 		return "", fmt.Errorf("s3 store: listing the multipart uploads of %s: %w", key, err)
@@ -102,20 +105,29 @@ func (s *Store) uploadID(ctx context.Context, l *layout, p store.Part, create bo
 		}
 	}
 	if found != nil {
-		l.ids[p.File] = aws.ToString(found.UploadId)
-		return l.ids[p.File], nil
+		l.ids[key] = aws.ToString(found.UploadId)
+		return l.ids[key], nil
 	}
 	if !create {
 		return "", nil
 	}
-	created, err := s.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
-		Bucket: aws.String(s.bucket), Key: aws.String(key), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32c,
-	})
+	in := &s3.CreateMultipartUploadInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}
+	if checksummed {
+		in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32c
+	}
+	created, err := s.client.CreateMultipartUpload(ctx, in)
 	if err != nil {
 		return "", fmt.Errorf("s3 store: starting the multipart upload of %s: %w", key, err)
 	}
-	l.ids[p.File] = aws.ToString(created.UploadId)
-	return l.ids[p.File], nil
+	l.ids[key] = aws.ToString(created.UploadId)
+	return l.ids[key], nil
+}
+
+// forgetID forgets the multipart upload id of key.
+func (l *layout) forgetID(key string) {
+	l.mu.Lock()
+	delete(l.ids, key)
+	l.mu.Unlock()
 }
 
 // WriteChunk uploads data, which starts at offset off of part p, as one
@@ -132,16 +144,19 @@ func (s *Store) WriteChunkChecked(ctx context.Context, p store.Part, off int64, 
 	if err != nil {
 		return err
 	}
-	if off%int64(l.ChunkSize) != 0 {
-		return fmt.Errorf("s3 store: offset %d is not at a chunk boundary of %d", off, l.ChunkSize)
+	if off%int64(l.ChunkSize) != 0 || p.File < 0 || p.File >= len(l.Sizes) {
+		return fmt.Errorf("s3 store: no chunk of %s/%d starts at offset %d", p.FID, p.File, off)
 	}
-	id, err := s.uploadID(ctx, l, p, true)
+	index := uint64(off / int64(l.ChunkSize))
+	seg, number := s.segmentOf(l, p.File, index)
+	key := s.pieceKey(p.FID, p.File, seg, l)
+	id, err := s.uploadID(ctx, l, key, true, true)
 	if err != nil {
 		return err
 	}
 	_, err = s.client.UploadPart(ctx, &s3.UploadPartInput{
-		Bucket: aws.String(s.bucket), Key: aws.String(s.ObjectKey(p.FID, p.File)), UploadId: aws.String(id),
-		PartNumber:     aws.Int32(int32(off/int64(l.ChunkSize)) + 1),
+		Bucket: aws.String(s.bucket), Key: aws.String(key), UploadId: aws.String(id),
+		PartNumber:     aws.Int32(int32(number)),
 		Body:           bytes.NewReader(data),
 		ContentLength:  aws.Int64(int64(len(data))),
 		ChecksumCRC32C: aws.String(crcBase64(crc)),
@@ -152,9 +167,7 @@ func (s *Store) WriteChunkChecked(ctx context.Context, p store.Part, off int64, 
 	case code == "BadDigest" || code == "InvalidDigest" || code == "XAmzContentChecksumMismatch":
 		return fmt.Errorf("s3 store: chunk at %d of %s/%d: %w (%v)", off, p.FID, p.File, store.ErrCorrupt, err)
 	case code == "NoSuchUpload":
-		l.mu.Lock()
-		delete(l.ids, p.File)
-		l.mu.Unlock()
+		l.forgetID(key)
 	}
 	return fmt.Errorf("s3 store: uploading a part of %s/%d: %w", p.FID, p.File, err)
 }
@@ -169,7 +182,8 @@ func (s *Store) Sync(ctx context.Context, parts []store.Part) []error {
 	return make([]error, len(parts))
 }
 
-// assemble completes p's multipart upload into its object, without
+// assemble completes p's multipart upload (or, for a file of several
+// segments, each segment's, then composes them) into its object, without
 // overwriting one; an object completed before is left as it is.
 func (s *Store) assemble(ctx context.Context, p store.Part) error {
 	key := s.ObjectKey(p.FID, p.File)
@@ -179,6 +193,9 @@ func (s *Store) assemble(ctx context.Context, p store.Part) error {
 	}
 	if p.File < 0 || p.File >= len(l.Sizes) {
 		return fmt.Errorf("s3 store: upload %s has no file %d", p.FID, p.File)
+	}
+	if s.exists(ctx, key) {
+		return nil
 	}
 	size := l.Sizes[p.File]
 	if size == 0 {
@@ -190,7 +207,23 @@ func (s *Store) assemble(ctx context.Context, p store.Part) error {
 		}
 		return nil
 	}
-	id, err := s.uploadID(ctx, l, p, false)
+	segs := s.segments(l, p.File)
+	for seg := range segs {
+		if err := s.completePiece(ctx, l, p, seg); err != nil {
+			return err
+		}
+	}
+	if segs == 1 {
+		return nil
+	}
+	return s.compose(ctx, l, p, segs)
+}
+
+// completePiece completes the multipart upload of segment seg of p (of
+// the object itself when the file has one segment).
+func (s *Store) completePiece(ctx context.Context, l *layout, p store.Part, seg uint64) error {
+	key := s.pieceKey(p.FID, p.File, seg, l)
+	id, err := s.uploadID(ctx, l, key, false, true)
 	if err != nil {
 		return err
 	}
@@ -204,8 +237,7 @@ func (s *Store) assemble(ctx context.Context, p store.Part) error {
 	if err != nil {
 		return err
 	}
-	want := wire.ChunkCount(size, l.ChunkSize)
-	if uint64(len(parts)) != want {
+	if want := s.segmentChunks(l, p.File, seg); uint64(len(parts)) != want {
 		return fmt.Errorf("s3 store: %s has %d parts of %d", key, len(parts), want)
 	}
 	_, err = s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
@@ -213,9 +245,7 @@ func (s *Store) assemble(ctx context.Context, p store.Part) error {
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
 		IfNoneMatch:     aws.String("*"),
 	})
-	l.mu.Lock()
-	delete(l.ids, p.File)
-	l.mu.Unlock()
+	l.forgetID(key)
 	if err != nil {
 		if (apiCode(err) == "NoSuchUpload" || isExists(err)) && s.exists(ctx, key) {
 			return nil // completed by another server meanwhile
@@ -283,34 +313,60 @@ func (s *Store) Open(ctx context.Context, fid uuid.UUID, index int, off int64) (
 	return out.Body, nil
 }
 
-// RemovePartial aborts what is left of p's multipart upload once its file
-// is recorded complete; the object, which is the file, stays.
+// RemovePartial aborts what is left of p's multipart uploads once its
+// file is recorded complete; the object, which is the file, stays.
 func (s *Store) RemovePartial(ctx context.Context, p store.Part) error {
-	return s.abort(ctx, s.ObjectKey(p.FID, p.File))
+	key := s.ObjectKey(p.FID, p.File)
+	return s.abort(ctx, key, func(k string) bool { return k == key || strings.HasPrefix(k, key+segmentSuffix) })
 }
 
 // RemovePartials aborts every multipart upload of upload fid and deletes
-// its layout record. Objects already completed stay: they may be files
-// recorded complete.
+// its segments and layout record. Objects already completed stay: they
+// may be files recorded complete.
 func (s *Store) RemovePartials(ctx context.Context, fid uuid.UUID) error {
 	s.mu.Lock()
 	delete(s.uploads, fid)
 	s.mu.Unlock()
-	err := s.abort(ctx, s.prefix+"files/"+fid.String()+"/")
-	if _, derr := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.layoutKey(fid))}); derr != nil && apiCode(derr) != "NoSuchKey" {
-		err = errors.Join(err, fmt.Errorf("s3 store: deleting the layout of %s: %w", fid, derr))
+	prefix := s.prefix + "files/" + fid.String() + "/"
+	errs := []error{s.abort(ctx, prefix, func(string) bool { return true })}
+	pager := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix)})
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("s3 store: listing %s: %w", prefix, err))
+			break
+		}
+		for _, o := range page.Contents {
+			if strings.Contains(aws.ToString(o.Key), segmentSuffix) {
+				errs = append(errs, s.remove(ctx, aws.ToString(o.Key)))
+			}
+		}
 	}
-	return err
+	errs = append(errs, s.remove(ctx, s.layoutKey(fid)))
+	return errors.Join(errs...)
 }
 
-// abort aborts the multipart uploads of keys starting with prefix.
-func (s *Store) abort(ctx context.Context, prefix string) error {
+// remove deletes object key; a missing object is no error.
+func (s *Store) remove(ctx context.Context, key string) error {
+	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil && apiCode(err) != "NoSuchKey" {
+		return fmt.Errorf("s3 store: deleting %s: %w", key, err)
+	}
+	return nil
+}
+
+// abort aborts the multipart uploads of keys starting with prefix that
+// match.
+func (s *Store) abort(ctx context.Context, prefix string, match func(key string) bool) error {
 	out, err := s.client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix)})
 	if err != nil {
 		return fmt.Errorf("s3 store: listing multipart uploads under %s: %w", prefix, err)
 	}
 	var errs []error
 	for _, mu := range out.Uploads {
+		if !match(aws.ToString(mu.Key)) {
+			continue
+		}
 		_, err := s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: mu.Key, UploadId: mu.UploadId})
 		if err != nil && apiCode(err) != "NoSuchUpload" {
 			errs = append(errs, fmt.Errorf("s3 store: aborting the multipart upload of %s: %w", aws.ToString(mu.Key), err))

@@ -16,7 +16,8 @@
 //
 // Object stores bound parts: at least 5 MiB except the last, at most
 // 10,000 per object. ChunkLimits tells the server, which grants chunk
-// sizes within them.
+// sizes within them; files of more than 10,000 chunks are written in
+// segments and composed server-side (segments.go).
 package s3store
 
 import (
@@ -89,7 +90,7 @@ type layout struct {
 	Sizes     []uint64 `json:"sizes"`
 
 	mu  sync.Mutex
-	ids map[int]string
+	ids map[string]string // multipart upload ids by key
 }
 
 // New returns a store for the bucket opts names, with credentials from
@@ -144,8 +145,11 @@ func (s *Store) Client() *s3.Client { return s.client }
 func (s *Store) Bucket() string { return s.bucket }
 
 // ChunkLimits is the smallest chunk the store accepts but a file's last,
-// and the most chunks one file may have.
-func (s *Store) ChunkLimits() (minChunk int, maxChunks uint64) { return MinPartSize, s.maxParts }
+// and the most chunks one file may have: as many segments as an object
+// has parts, each of as many chunks (see segments.go).
+func (s *Store) ChunkLimits() (minChunk int, maxChunks uint64) {
+	return MinPartSize, s.maxParts * s.maxParts
+}
 
 // ObjectKey is the key of file index of upload fid, complete or not.
 func (s *Store) ObjectKey(fid uuid.UUID, index int) string {

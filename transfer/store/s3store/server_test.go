@@ -74,7 +74,7 @@ func TestObjectStoreRefusesCorruptChunk(t *testing.T) {
 	pg := pgtest.Start(t, inCI())
 	gw := s3test.Start(t, inCI())
 	gw.SetCredentials(t)
-	st, _, objects := cluster{pg.NewDatabase(t), gw.NewBucket(t)}.open(t, gw)
+	st, _, objects := cluster{pg.NewDatabase(t), gw.NewBucket(t), 0}.open(t, gw)
 	srv := servertest.Start(t, servertest.WithOptions(func(o *server.Options) { o.Storage = st }))
 
 	data := make([]byte, s3store.MinPartSize+1000)
@@ -125,7 +125,7 @@ func TestTakeoverAcrossServers(t *testing.T) {
 	pg := pgtest.Start(t, inCI())
 	gw := s3test.Start(t, inCI())
 	gw.SetCredentials(t)
-	shared := cluster{pg.NewDatabase(t), gw.NewBucket(t)}
+	shared := cluster{pg.NewDatabase(t), gw.NewBucket(t), 0}
 	stA, _, objects := shared.open(t, gw)
 	stB, _, _ := shared.open(t, gw)
 	a := servertest.Start(t, servertest.WithOptions(func(o *server.Options) { o.Storage = stA }))
@@ -223,4 +223,57 @@ func slicesEqual(a, b []wire.Range) bool {
 		}
 	}
 	return true
+}
+
+// TestChunkSizeGrownToFitParts: with objects of at most two parts (a
+// lowered limit standing for S3's 10,000), a file of more chunks than
+// segments of two parts can hold gets larger chunks, is written in
+// segments and composed; a file too large even for the largest chunks is
+// refused too_large.
+func TestChunkSizeGrownToFitParts(t *testing.T) {
+	pg := pgtest.Start(t, inCI())
+	gw := s3test.Start(t, inCI())
+	gw.SetCredentials(t)
+	st, _, objects := cluster{pg.NewDatabase(t), gw.NewBucket(t), 2}.open(t, gw)
+	srv := servertest.Start(t, servertest.WithOptions(func(o *server.Options) { o.Storage = st }))
+
+	authenticate := func(fid uuid.UUID, size int) (*wireConn, *wire.Response) {
+		c := dialWire(t, srv.Addr())
+		hello, err := wire.EncodeJSON(&wire.Authentication{MessageID: "a", Token: srv.Token("alice"), FID: fid.String(),
+			Files: []wire.FileInfo{{Name: "grown.bin", Size: uint64(size)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, c.call(wire.TypeAuthentication, hello)
+	}
+	if _, r := authenticate(uuid.New(), 4*server.MaxChunkSizeLimit+1); r.OK() || r.Code != wire.CodeTooLarge {
+		t.Fatalf("a file over four of the largest chunks: %+v; want too_large", r)
+	}
+	data := make([]byte, 4*s3store.MinPartSize+1000)
+	rand.NewChaCha8([32]byte{5}).Read(data)
+	fid := uuid.New()
+	c, r := authenticate(fid, len(data))
+	want := (len(data) + 3) / 4
+	if !r.OK() || r.ChunkSize != want {
+		t.Fatalf("authentication: %+v; want an Ok granting %d-byte chunks (four chunks)", r, want)
+	}
+	for i := range uint64(4) {
+		chunk := data[i*uint64(want) : min((i+1)*uint64(want), uint64(len(data)))]
+		r = c.transfer(fid, i, chunk, wire.CRC32C(chunk))
+		if !r.OK() {
+			t.Fatalf("chunk %d: %+v", i, r)
+		}
+	}
+	sum := sha256.Sum256(data)
+	if r.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("the last chunk: %+v; want the file's sha256", r)
+	}
+	body, err := objects.Open(t.Context(), fid, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer body.Close()
+	if got, err := io.ReadAll(body); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("the composed object differs from the file (%d bytes, %v)", len(got), err)
+	}
 }
