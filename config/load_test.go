@@ -84,7 +84,7 @@ func TestDefaultsWithoutFile(t *testing.T) {
 		}
 	}
 	want := DefaultClient()
-	if c.ChunkSize != 1<<20 || want.Window != (Window{256, 64 << 20}) || c.Retry != (Retry{250 * time.Millisecond, 30 * time.Second, 0}) || c.ReadTimeout != 30*time.Second {
+	if c.ChunkSize != 1<<20 || want.Window != (Window{256, 64 << 20}) || c.Retry != (Retry{250 * time.Millisecond, 30 * time.Second, 0, 2 * time.Minute}) || c.ReadTimeout != 30*time.Second {
 		t.Errorf("defaults differ from the documented ones: %+v", c)
 	}
 }
@@ -114,6 +114,8 @@ func TestClientPrecedence(t *testing.T) {
 			func(c Client) any { return c.Retry.Base }, 250 * time.Millisecond, time.Second, 2 * time.Second, 3 * time.Second},
 		{"retry.attempts", "retry.attempts = 4", "HOIST_RETRY_ATTEMPTS", "5", "retry-attempts", "6",
 			func(c Client) any { return c.Retry.Attempts }, 0, 4, 5, 6},
+		{"retry.budget", `retry.budget = "10s"`, "HOIST_RETRY_BUDGET", "20s", "retry-budget", "0",
+			func(c Client) any { return c.Retry.Budget }, 2 * time.Minute, 10 * time.Second, 20 * time.Second, time.Duration(0)},
 		{"ca_file", `ca_file = "/f.pem"`, "HOIST_CA_FILE", "/e.pem", "ca-file", "/g.pem",
 			func(c Client) any { return c.CAFile }, "", "/f.pem", "/e.pem", "/g.pem"},
 		{"read_timeout", `read_timeout = "1m"`, "HOIST_READ_TIMEOUT", "2m", "read-timeout", "3m",

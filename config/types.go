@@ -62,17 +62,23 @@ type Window struct {
 }
 
 // Retry is the reconnect policy: exponential backoff with jitter from Base up
-// to Cap; Attempts 0 means retry forever.
+// to Cap. An upload without progress gives up after Attempts failed
+// connections or after Budget of reconnecting, whichever comes first; 0
+// means no limit for either.
 type Retry struct {
 	Base     time.Duration
 	Cap      time.Duration
 	Attempts int
+	Budget   time.Duration
 }
 
 // UI holds the terminal UI's options.
 type UI struct {
 	StartDir   string
 	ShowHidden bool
+	// FollowLinks treats symlinked directories as directories: entered,
+	// and walked when selected.
+	FollowLinks bool
 	// Color is "auto", "always" or "never"; NO_COLOR forces never.
 	Color string
 }

@@ -364,7 +364,12 @@ func (m *Model) requestCancel() {
 			num, truncate(strings.Join(names, ", "), 60)),
 		yes: func() tea.Cmd {
 			return func() tea.Msg {
-				if err := up.Cancel(fid); err != nil {
+				err := up.Cancel(fid)
+				switch {
+				case errors.Is(err, client.ErrPartialKept):
+					// Canceled here; only the server's copy lingers.
+					return noticeMsg(fmt.Sprintf("upload %d canceled; the server keeps its partial data until it expires", num))
+				case err != nil:
 					return ErrorMsg{fmt.Errorf("cancel upload %d: %w", num, err)}
 				}
 				return noticeMsg(fmt.Sprintf("upload %d canceled", num))

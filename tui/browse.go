@@ -41,7 +41,9 @@ type browser struct {
 	dir        string
 	entries    []entry
 	showHidden bool
-	sortBy     sortOrder
+	// followLinks enters and walks links to directories.
+	followLinks bool
+	sortBy      sortOrder
 
 	// seq numbers directory reads; answers to older reads are dropped.
 	seq     int
@@ -53,7 +55,7 @@ type browser struct {
 }
 
 func newBrowser(keys *KeyMap, styles *Styles, sel *selection, opts Options, stop <-chan struct{}) *browser {
-	d := browseDelegate{styles: styles, sel: sel, now: opts.Now}
+	d := browseDelegate{styles: styles, sel: sel, now: opts.Now, skipLinkedDirs: opts.SkipLinkedDirs}
 	l := list.New(nil, d, 0, 0)
 	l.SetShowHelp(false)
 	l.SetShowPagination(true)
@@ -67,6 +69,7 @@ func newBrowser(keys *KeyMap, styles *Styles, sel *selection, opts Options, stop
 	l.FilterInput.Prompt = "Filter: "
 	l.FilterInput.Cursor.SetMode(cursor.CursorStatic)
 	l.KeyMap = listKeyMap(keys)
+	l.Title = shortPath(opts.Home, opts.StartDir)
 	return &browser{
 		keys:       keys,
 		styles:     styles,
@@ -76,6 +79,8 @@ func newBrowser(keys *KeyMap, styles *Styles, sel *selection, opts Options, stop
 		home:       opts.Home,
 		dir:        opts.StartDir,
 		showHidden: opts.ShowHidden,
+
+		followLinks: !opts.SkipLinkedDirs,
 	}
 }
 
@@ -196,7 +201,11 @@ func (b *browser) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	cur, haveCur := b.list.SelectedItem().(entry)
 	switch {
 	case key.Matches(msg, k.Open):
-		if haveCur && cur.dir && cur.err == nil {
+		switch {
+		case !haveCur || !cur.dir || cur.err != nil:
+		case cur.link && !b.followLinks:
+			return errorCmd(fmt.Errorf("%s is a link to a directory: links to directories are not followed (a setting)", cur.name)), true
+		default:
 			return b.open(cur.path, ""), true
 		}
 		return nil, true
@@ -238,14 +247,16 @@ func (b *browser) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 func (b *browser) toggle(e entry) tea.Cmd {
 	switch {
 	case e.err != nil:
-		return errorCmd(fmt.Errorf("cannot select %s: %w", e.name, e.err))
+		return errorCmd(fmt.Errorf("cannot select %s: %s", e.name, e.whyUnreadable()))
+	case e.dir && e.link && !b.followLinks:
+		return errorCmd(fmt.Errorf("cannot select %s: links to directories are not followed (a setting)", e.name))
 	case e.dir:
 		if b.sel.countUnder(e.path) > 0 {
 			b.sel.removeDir(e.path)
 			return nil
 		}
 		b.walks++
-		return walkTree(e.path, b.showHidden, b.stop)
+		return walkTree(e.path, b.showHidden, b.followLinks, b.stop)
 	case !e.regular:
 		return errorCmd(fmt.Errorf("cannot select %s: not a regular file", e.name))
 	case b.sel.has(e.path):
@@ -262,11 +273,11 @@ func (b *browser) selectVisible() tea.Cmd {
 	for _, it := range b.list.VisibleItems() {
 		e := it.(entry)
 		switch {
-		case e.err != nil || (!e.dir && !e.regular):
+		case e.err != nil || (!e.dir && !e.regular) || (e.dir && e.link && !b.followLinks):
 		case e.dir:
 			if b.sel.countUnder(e.path) == 0 {
 				b.walks++
-				cmds = append(cmds, walkTree(e.path, b.showHidden, b.stop))
+				cmds = append(cmds, walkTree(e.path, b.showHidden, b.followLinks, b.stop))
 			}
 		default:
 			b.sel.add(File{Path: e.path, Name: e.name, Size: e.size})
@@ -282,8 +293,18 @@ func (b *browser) walked(msg treeWalkedMsg) tea.Cmd {
 	}
 	b.sel.addDir(msg.root, msg.files)
 	note := fmt.Sprintf("selected %s from %s", plural(len(msg.files), "file", "files"), filepath.Base(msg.root))
+	var also []string
+	if msg.linksFollowed > 0 {
+		also = append(also, "following "+plural(msg.linksFollowed, "link to a directory", "links to directories"))
+	}
+	if msg.linksNotFollowed > 0 {
+		also = append(also, plural(msg.linksNotFollowed, "link to a directory", "links to directories")+" not followed")
+	}
 	if msg.skipped > 0 {
-		note += fmt.Sprintf(" (%d unreadable skipped)", msg.skipped)
+		also = append(also, fmt.Sprintf("%d unreadable skipped", msg.skipped))
+	}
+	if len(also) > 0 {
+		note += " (" + strings.Join(also, "; ") + ")"
 	}
 	return func() tea.Msg { return noticeMsg(note) }
 }
@@ -394,10 +415,38 @@ func (b *browser) info() string {
 	if b.showHidden {
 		s += " · hidden shown"
 	}
+	for _, e := range b.entries {
+		if e.link && e.dir && (b.showHidden || !e.hidden()) {
+			if b.followLinks {
+				s += " · dir links followed"
+			} else {
+				s += " · dir links not followed"
+			}
+			break
+		}
+	}
 	if b.busy() {
 		s = "reading… · " + s
 	}
 	return s
 }
 
-func (b *browser) view() string { return b.list.View() }
+// view draws the list, or for a directory with nothing to list, its title
+// and one line saying why: bubbles/list says "No entries" twice, in its
+// status bar and in its body.
+func (b *browser) view() string {
+	if len(b.list.Items()) > 0 {
+		return b.list.View()
+	}
+	msg := "This directory is empty."
+	switch hidden := len(b.entries); {
+	case b.entries == nil && b.loading != "":
+		msg = "Reading…"
+	case b.entries == nil:
+		msg = "Nothing to show: the directory could not be read."
+	case hidden > 0:
+		msg = fmt.Sprintf("Only %s here: %s shows them.", plural(hidden, "hidden entry", "hidden entries"), b.keys.Hidden.Help().Key)
+	}
+	title := b.list.Styles.TitleBar.Render(b.list.Styles.Title.Render(b.list.Title))
+	return title + "\n\n" + b.list.Styles.NoItems.Render(msg)
+}

@@ -25,6 +25,8 @@ type browseDelegate struct {
 	styles *Styles
 	sel    *selection
 	now    func() time.Time
+	// skipLinkedDirs shows links to directories as links, greyed.
+	skipLinkedDirs bool
 }
 
 // Checkbox markers.
@@ -90,10 +92,13 @@ func (d browseDelegate) mark(e entry) string {
 func (d browseDelegate) sizeText(e entry) string {
 	switch {
 	case e.err != nil:
-		return "unreadable"
+		return e.problem()
 	case e.dir:
 		if n := d.sel.countUnder(e.path); n > 0 {
 			return fmt.Sprintf("%d sel", n)
+		}
+		if e.link {
+			return "dir link"
 		}
 		return "dir"
 	case !e.regular:
@@ -105,9 +110,10 @@ func (d browseDelegate) sizeText(e entry) string {
 // name renders the entry's name with "/" after directories and "@" after
 // links (as ls -F does), the fuzzy matches underlined.
 func (d browseDelegate) name(e entry, width int, matches []int) string {
+	notFollowed := e.dir && e.link && d.skipLinkedDirs
 	suffix := ""
 	switch {
-	case e.dir:
+	case e.dir && !notFollowed:
 		suffix = "/"
 	case e.link:
 		suffix = "@"
@@ -117,6 +123,8 @@ func (d browseDelegate) name(e entry, width int, matches []int) string {
 	switch {
 	case e.err != nil:
 		base = d.styles.Unreadable
+	case notFollowed:
+		base = d.styles.Meta
 	case e.dir:
 		base = d.styles.Dir
 	}

@@ -199,12 +199,16 @@ func describeScreen(m *Model) string {
 	return fmt.Sprintf("%s at %dx%d", name, m.width, m.height)
 }
 
-// report writes the crash to a new file in dir (the temporary directory
-// when dir is empty) and returns the error Run returns: it names the file.
+// report writes the crash to a new file in dir and returns the error Run
+// returns: it names the file. With no dir (Options.CrashDir unset) the
+// error carries the stack itself.
 func (g *crashGuard) report(dir string) error {
 	c := g.crashed()
 	if g.describe != nil {
 		c.screen = g.describe()
+	}
+	if dir == "" {
+		return fmt.Errorf("crashed (%v) while %s; no directory was set for a report, so here is the stack:\n%s", c.value, c.while, c.stack)
 	}
 	path, err := writeCrashReport(dir, c)
 	if err != nil {
@@ -216,9 +220,6 @@ func (g *crashGuard) report(dir string) error {
 // writeCrashReport writes c to a new file in dir, created if needed, and
 // returns the file's path.
 func writeCrashReport(dir string, c *crashRecord) (string, error) {
-	if dir == "" {
-		dir = os.TempDir()
-	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create the crash report directory: %w", err)
 	}

@@ -162,3 +162,20 @@ func TestRunReportsAPanicOfTheRealModel(t *testing.T) {
 		}
 	}
 }
+
+// TestPanicWithoutACrashDir: with nowhere to write a report, the error
+// carries the stack, once the terminal is restored.
+func TestPanicWithoutACrashDir(t *testing.T) {
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := runGuarded(ctx, panicky{in: "update"}, "",
+		tea.WithInput(strings.NewReader("x")), tea.WithOutput(&out), tea.WithAltScreen(), tea.WithoutSignalHandler())
+	if err == nil || !strings.Contains(err.Error(), `crashed (exploded in update) while handling key "x"`) ||
+		!strings.Contains(err.Error(), "tui.explode(") {
+		t.Fatalf("Run returned %v, want the crash with its stack", err)
+	}
+	if !strings.Contains(out.String(), altScreenOff) {
+		t.Errorf("the terminal was not restored: %q", out.String())
+	}
+}

@@ -39,11 +39,15 @@ func (m *Model) openDetails(shown error) error {
 	if m.screen != screenUpload {
 		return errNothingToDetail
 	}
-	t, _ := m.uploads.focused()
-	if t == nil || t.lastErr == nil {
+	t, f := m.uploads.focused()
+	switch {
+	case f != nil && f.State == client.FileFailed && f.Err != nil:
+		m.details = &details{title: fmt.Sprintf("%s of upload %d failed", f.Name, t.num), err: f.Err}
+	case t != nil && t.lastErr != nil:
+		m.details = &details{title: fmt.Sprintf("Upload %d · %s", t.num, plural(len(t.files), "file", "files")), err: t.lastErr, fid: t.fid}
+	default:
 		return errNothingToDetail
 	}
-	m.details = &details{title: fmt.Sprintf("Upload %d · %s", t.num, plural(len(t.files), "file", "files")), err: t.lastErr, fid: t.fid}
 	return nil
 }
 
@@ -93,7 +97,7 @@ func (d *details) view(m *Model, width, height int) string {
 	b.WriteString(s.Heading.Render("Error") + "\n")
 	b.WriteString(s.Error.Render(wrap(d.err.Error(), width)) + "\n")
 	b.WriteString("\n" + s.Heading.Render("What to do") + "\n")
-	advice := hintFor(d.err)
+	advice := client.Hint(d.err)
 	if advice == "" {
 		advice = "No advice beyond the error itself."
 		if d.fid != "" {
@@ -139,6 +143,6 @@ func (m *Model) hasDetails() bool {
 	if m.screen != screenUpload {
 		return false
 	}
-	t, _ := m.uploads.focused()
-	return t != nil && t.lastErr != nil
+	t, f := m.uploads.focused()
+	return (t != nil && t.lastErr != nil) || (f != nil && f.State == client.FileFailed && f.Err != nil)
 }

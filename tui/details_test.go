@@ -60,12 +60,12 @@ var troubles = []struct {
 	{refusal(wire.CodeUnauthorized, "token refused by server", "token is expired"), "hoist token"},
 	{refusal(wire.CodeUnauthorized, "token refused by server", "signature is invalid"), "hoist token --root"},
 	{refusal(wire.CodeBadRequest, "request refused by server", `file 0: name "a\x01b" contains a control character`), "Rename the file"},
-	{refusal(wire.CodeQuota, "over quota", "storing 3.0 MiB would exceed the quota of 1.0 MiB"), "Delete files or ask the operator"},
+	{refusal(wire.CodeQuota, "over quota", "storing 3.0 MiB would exceed the quota of 1.0 MiB"), "ask the operator"},
 	{refusal(wire.CodeTooLarge, "too large for server", "file 0 is over the limit"), "max_file_size"},
 	{refusal(wire.CodeConflict, "conflicts with an upload of the same id", ""), "hoist send --discard"},
 	{refusal(wire.CodeForbidden, "not allowed by server", ""), "another user"},
-	{errors.New("ssh: Host key verification failed."), "ssh user@host hoist --version"},
-	{errors.New("ssh exited: user@host: Permission denied (publickey)."), "ssh user@host hoist --version"},
+	{errors.New("ssh: Host key verification failed"), "ssh user@host hoist --version"},
+	{errors.New("ssh exited: user@host: Permission denied (publickey)"), "ssh user@host hoist --version"},
 	{errors.New("the server speaks TLS: use tls://"), "tls://"},
 	{errors.New("hoist is not installed on example.org; see --remote-command"), "--remote-command"},
 	{errors.New("dial tcp: lookup nowhere.invalid: no such host"), "does not resolve"},
@@ -95,11 +95,11 @@ func (w *wireCause) Unwrap() error { return w.err }
 
 func TestHintFor(t *testing.T) {
 	for _, tc := range troubles {
-		if got := hintFor(tc.err); !strings.Contains(got, tc.advice) {
-			t.Errorf("hintFor(%q) = %q, want advice with %q", tc.err, got, tc.advice)
+		if got := client.Hint(tc.err); !strings.Contains(got, tc.advice) {
+			t.Errorf("Hint(%q) = %q, want advice with %q", tc.err, got, tc.advice)
 		}
 	}
-	if got := hintFor(errors.New("something nobody foresaw")); got != "" {
+	if got := client.Hint(errors.New("something nobody foresaw")); got != "" {
 		t.Errorf("advice for an unknown error: %q", got)
 	}
 }
@@ -180,4 +180,19 @@ func TestDetailsFollowTheUpload(t *testing.T) {
 	d.requireView("tries again in 2s")
 	d.events(&client.SessionEvent{FID: fid, At: now, State: client.StateSending, Attempt: 2})
 	d.requireView("The upload is sending now; this was its last error.")
+}
+
+// A file that failed while its upload goes on: its error opens in full.
+func TestDetailsOfAFailedFile(t *testing.T) {
+	d := newDriver(t, testOptions(makeTree(t)), 80, 24)
+	fid := d.startTwoFiles()
+	changed := fmt.Errorf("notes.txt: %w: size 2048 became 4096; upload it again", client.ErrFileChanged)
+	d.events(&client.ProgressEvent{FID: fid, At: fixedNow, State: client.StateSending, Files: []client.FileProgress{
+		{Index: 0, Name: "notes.txt", Size: 2048, Chunks: 1, State: client.FileFailed, Err: changed},
+		{Index: 1, Name: "beach.jpg", Size: 3 << 20, Chunks: 48, State: client.FileSending},
+	}})
+	d.keys("up") // notes.txt
+	d.requireView("✗ failed: notes.txt: file changed", "d error details")
+	d.keys("d")
+	d.requireFlatView("notes.txt of upload 1 failed", "size 2048 became 4096; upload it again")
 }

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -49,14 +48,8 @@ func (u *EngineUploader) Resume(fid string) error { return u.engine.Resume(fid) 
 // Cancel implements Uploader.
 func (u *EngineUploader) Cancel(fid string) error { return u.engine.Cancel(fid) }
 
-// RetryNow implements Uploader. Engines without RetryNow (before it was
-// added) answer that the countdown must run out.
-func (u *EngineUploader) RetryNow(fid string) error {
-	if e, ok := any(u.engine).(interface{ RetryNow(fid string) error }); ok {
-		return e.RetryNow(fid)
-	}
-	return errors.New("this version of the engine cannot retry early: the next try starts when the countdown ends")
-}
+// RetryNow implements Uploader.
+func (u *EngineUploader) RetryNow(fid string) error { return u.engine.RetryNow(fid) }
 
 // Unfinished implements Uploader: the journal's unfinished uploads to this
 // server. Entries that could be read are returned next to an error about

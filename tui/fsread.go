@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -79,6 +80,31 @@ func examine(dir string, de fs.DirEntry) entry {
 	return e
 }
 
+// problem says in a word why e cannot be selected, for its row; it fits
+// the size column.
+func (e entry) problem() string {
+	switch {
+	case e.link && errors.Is(e.err, fs.ErrNotExist):
+		return "dangling"
+	case errors.Is(e.err, syscall.ELOOP):
+		return "link loop"
+	case errors.Is(e.err, fs.ErrPermission):
+		return "no access"
+	}
+	return "unreadable"
+}
+
+// whyUnreadable says in words why e cannot be selected.
+func (e entry) whyUnreadable() string {
+	switch e.problem() {
+	case "dangling":
+		return "it is a link whose target does not exist"
+	case "link loop":
+		return "it is a link that leads back to itself"
+	}
+	return e.err.Error()
+}
+
 // unwrapPathError drops the path from a *fs.PathError when the caller
 // already names it.
 func unwrapPathError(err error) error {
@@ -87,68 +113,4 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// maxWalkFiles bounds how many files selecting one directory may add.
-const maxWalkFiles = 10000
-
-// treeWalkedMsg answers walkTree: the regular files below root.
-type treeWalkedMsg struct {
-	root  string
-	files []File
-	// skipped counts entries that could not be read.
-	skipped int
-	err     error
-}
-
-var errWalkStopped = errors.New("stopped")
-
-// walkTree returns a command that collects the regular files below root,
-// following no directory links, skipping hidden entries unless hidden is
-// set. It stops early when stop closes.
-func walkTree(root string, hidden bool, stop <-chan struct{}) tea.Cmd {
-	return func() tea.Msg {
-		msg := treeWalkedMsg{root: root}
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			select {
-			case <-stop:
-				return errWalkStopped
-			default:
-			}
-			if err != nil {
-				msg.skipped++
-				if d != nil && d.IsDir() && path != root {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if path != root && !hidden && strings.HasPrefix(d.Name(), ".") {
-				if d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				return nil
-			}
-			info, err := os.Stat(path)
-			if err != nil || !info.Mode().IsRegular() {
-				msg.skipped++
-				return nil
-			}
-			if len(msg.files) == maxWalkFiles {
-				return fmt.Errorf("%s holds more than %d files; select fewer at a time", root, maxWalkFiles)
-			}
-			msg.files = append(msg.files, File{Path: path, Name: d.Name(), Size: uint64(info.Size())})
-			return nil
-		})
-		switch {
-		case errors.Is(err, errWalkStopped):
-			return nil
-		case err != nil:
-			msg.err = err
-			msg.files = nil
-		}
-		return msg
-	}
 }

@@ -36,20 +36,18 @@ var (
 	keySeqs = flag.Int("tui.sequences", 2000, "how many random key sequences TestRandomKeySequences plays")
 )
 
-// keyFixture is the tree the random sequences browse. It sits deep below
-// the temporary directory so that random parent-directory keys stay inside
-// it: a sequence would have to climb keyFixtureDepth levels to read the
-// machine's own directories.
+// keyFixture is the tree the random sequences browse: home, a few levels
+// below fence, which the browser may not leave (lagDriver.fence).
 type keyFixture struct {
+	fence      string
 	root       string
 	unfinished []Unfinished
 }
 
-const keyFixtureDepth = 40
-
 func newKeyFixture(t testing.TB) *keyFixture {
 	t.Helper()
-	root := filepath.Join(t.TempDir(), strings.Repeat("up"+string(filepath.Separator), keyFixtureDepth), "home")
+	fence := t.TempDir()
+	root := filepath.Join(fence, "up", "up", "home")
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +63,7 @@ func newKeyFixture(t testing.TB) *keyFixture {
 			t.Fatal(err)
 		}
 	}
-	return &keyFixture{root: root, unfinished: []Unfinished{
+	return &keyFixture{fence: fence, root: root, unfinished: []Unfinished{
 		{FID: "6f1c2e9a-5b7d-4c3e-9f10-2a4b6c8d0e12", Server: "tcp://127.0.0.1:7800",
 			Files: []File{{Path: filepath.Join(root, "archive.tar"), Name: "archive.tar", Size: 5 << 20}},
 			Tags:  []string{"backup"}, Started: fixedNow.Add(-26 * time.Hour)},
@@ -84,7 +82,7 @@ func TestRandomKeySequences(t *testing.T) {
 	}
 	cov := coverage{}
 	for seed := first; seed < first+n; seed++ {
-		if err := playSeed(t, fx, seed, cov); err != nil {
+		if err := playSeed(fx, seed, cov); err != nil {
 			t.Fatalf("seed %d: %v\nreplay: go test ./tui/ -run 'TestRandomKeySequences$' -tui.seed=%d", seed, err, seed)
 		}
 	}
@@ -100,21 +98,21 @@ func FuzzKeySequences(f *testing.F) {
 	f.Add([]byte("\x01\x00\x05/39\x00\x00"))
 	f.Add([]byte(strings.Repeat("\x07\x03\x01\x09", 16)))
 	f.Fuzz(func(t *testing.T, script []byte) {
-		if err := play(t, fx, &byteChooser{b: script}, nil); err != nil {
+		if err := play(fx, &byteChooser{b: script}, nil); err != nil {
 			t.Fatal(err)
 		}
 	})
 }
 
 // playSeed plays the sequence seed makes and turns a panic into an error.
-func playSeed(t testing.TB, fx *keyFixture, seed int64, cov coverage) error {
-	return play(t, fx, rand.New(rand.NewPCG(uint64(seed), 0x686f697374)), cov)
+func playSeed(fx *keyFixture, seed int64, cov coverage) error {
+	return play(fx, rand.New(rand.NewPCG(uint64(seed), 0x686f697374)), cov)
 }
 
 // play plays one sequence of batches the chooser picks, checking after
 // every batch that the screen fits the terminal. A panic is returned as an
 // error with its stack and what led to it.
-func play(t testing.TB, fx *keyFixture, c chooser, cov coverage) (err error) {
+func play(fx *keyFixture, c chooser, cov coverage) (err error) {
 	up := &fakeUploader{events: make(chan client.Event, 1)}
 	if c.IntN(4) == 0 {
 		up.unfinished = fx.unfinished
@@ -123,8 +121,12 @@ func play(t testing.TB, fx *keyFixture, c chooser, cov coverage) (err error) {
 		up.startErr = errors.New("beach.jpg: permission denied")
 	}
 	opts := testOptions(fx.root)
+	if c.IntN(3) == 0 {
+		opts.StartDir = filepath.Join(fx.root, "many") // pages of entries
+	}
 	width, height := randomSize(c)
 	d := newLag(opts, up, width, height, c)
+	d.fence = fx.fence
 	defer d.m.Close()
 	defer func() {
 		if r := recover(); r != nil {
@@ -142,10 +144,15 @@ func play(t testing.TB, fx *keyFixture, c chooser, cov coverage) (err error) {
 	}
 	steps := 5 + c.IntN(40)
 	for range steps {
-		switch c.IntN(10) {
+		switch c.IntN(11) {
 		case 0, 1, 2, 3, 4:
 			for range 1 + c.IntN(12) {
 				d.deliver(randomKey(c))
+			}
+		case 10:
+			// What issue 11 saw: a filter, enter and moves read together.
+			for _, k := range filterBurst(c) {
+				d.deliver(k)
 			}
 		case 5:
 			width, height = randomSize(c)
@@ -212,12 +219,15 @@ func (cv coverage) note(m *Model) {
 	if m.browse.capturing() {
 		cv["typing a filter"]++
 	}
+	if m.browse.list.IsFiltered() && !m.browse.capturing() {
+		cv["filter applied"]++
+	}
 }
 
 func (cv coverage) require(t *testing.T) {
 	t.Helper()
 	for _, want := range []string{"browse", "review", "upload", "resume", "help", "tag editor",
-		"confirmation", "error details", "uploads running", "typing a filter"} {
+		"confirmation", "error details", "uploads running", "typing a filter", "filter applied"} {
 		if cv[want] == 0 {
 			t.Errorf("no random sequence reached %s (reached: %v)", want, cv)
 		}
@@ -259,8 +269,10 @@ var otherKeys = []tea.KeyType{tea.KeyCtrlA, tea.KeyCtrlD, tea.KeyCtrlU, tea.KeyC
 
 const typedRunes = "abcdefghijklmnopqrstuvwxyzABCZ0123456789 ,./-_~?é日🚀\u200b"
 
-func randomRunes(c chooser, n int) []rune {
-	alphabet := []rune(typedRunes)
+func randomRunes(c chooser, n int) []rune { return randomRunesOf(c, typedRunes, n) }
+
+func randomRunesOf(c chooser, runes string, n int) []rune {
+	alphabet := []rune(runes)
 	out := make([]rune, n)
 	for i := range out {
 		out[i] = alphabet[c.IntN(len(alphabet))]
@@ -294,6 +306,17 @@ func randomKey(c chooser) tea.KeyMsg {
 	}
 	k.Alt = c.IntN(25) == 0
 	return k
+}
+
+// filterBurst is a filter typed, applied and acted on in one read: "/",
+// a few characters of the fixture's names, enter, then keys that move and
+// select.
+func filterBurst(c chooser) []tea.KeyMsg {
+	keys := []tea.KeyMsg{namedKey("/"), {Type: tea.KeyRunes, Runes: randomRunesOf(c, "file0123.jpgx", 1+c.IntN(4))}, namedKey("enter")}
+	for range c.IntN(10) {
+		keys = append(keys, namedKey([]string{" ", "j", "k", "G", "g", "pgdown", "a", "esc"}[c.IntN(8)]))
+	}
+	return keys
 }
 
 // namedKey returns the key message for a binding's key name.

@@ -2,9 +2,11 @@ package tui
 
 import (
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +30,10 @@ type lagDriver struct {
 	quit bool
 	// trace records what was delivered, for a failure's report.
 	trace []string
+	// fence, if set, is a directory the browser may not leave: reading a
+	// directory outside it answers "permission denied", so that random
+	// keys never read the machine's own directories.
+	fence string
 }
 
 // newLagDriver returns a lagDriver for a model of size width x height whose
@@ -97,6 +103,11 @@ func (d *lagDriver) runOne() {
 	case tea.QuitMsg:
 		d.trace = append(d.trace, "quit")
 		d.quit = true
+	case dirLoadedMsg:
+		if rel, err := filepath.Rel(d.fence, msg.dir); d.fence != "" && (err != nil || strings.HasPrefix(rel, "..")) {
+			msg = dirLoadedMsg{seq: msg.seq, dir: msg.dir, err: fmt.Errorf("cannot open %s: %w", msg.dir, fs.ErrPermission)}
+		}
+		d.deliver(msg)
 	default:
 		d.deliver(msg)
 	}

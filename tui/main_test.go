@@ -41,6 +41,7 @@ type fakeUploader struct {
 	calls      []string
 	unfinished []Unfinished
 	startErr   error
+	cancelErr  error
 	closeOnce  sync.Once
 }
 
@@ -70,7 +71,12 @@ func (f *fakeUploader) record(call string) error {
 
 func (f *fakeUploader) Pause(fid string) error  { return f.record("pause " + fid) }
 func (f *fakeUploader) Resume(fid string) error { return f.record("resume " + fid) }
-func (f *fakeUploader) Cancel(fid string) error { return f.record("cancel " + fid) }
+func (f *fakeUploader) Cancel(fid string) error {
+	f.record("cancel " + fid)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cancelErr
+}
 func (f *fakeUploader) RetryNow(fid string) error {
 	return f.record("retry-now " + fid)
 }

@@ -22,6 +22,10 @@ type Options struct {
 	StartDir string
 	// ShowHidden shows dot files from the start.
 	ShowHidden bool
+	// SkipLinkedDirs shows links to directories as links, neither entered
+	// nor walked when a directory is selected; by default they are
+	// followed like directories.
+	SkipLinkedDirs bool
 	// DefaultTags start every upload's tag list and are always suggested.
 	DefaultTags []string
 	// TagHistoryFile remembers tags used before, for suggestions; empty
@@ -34,8 +38,9 @@ type Options struct {
 	// FPS caps redraws per second; 0 means 15, which a slow SSH link carries.
 	FPS int
 
-	// CrashDir is where a report is written if the UI panics (the state
-	// directory); empty means the temporary directory.
+	// CrashDir is where a report is written if the UI panics: the state
+	// directory. Empty means no report file: Run's error then carries the
+	// stack.
 	CrashDir string
 
 	// Home is the home directory, shown as "~" and opened by the ~ key;

@@ -88,7 +88,7 @@ func DefaultStyles() Styles {
 		File:       s(),
 		Match:      s().Underline(true),
 		Meta:       s().Foreground(colorGrey),
-		Unreadable: s().Foreground(colorRed),
+		Unreadable: s().Foreground(colorGrey),
 		Heading:    s().Bold(true),
 
 		Status: s(),

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,8 +56,13 @@ func (u *uploadScreen) SetSize(width, height int) { u.width, u.height = width, h
 // ShortHelp implements component.
 func (u *uploadScreen) ShortHelp() []key.Binding {
 	k := u.keys
-	if t, _ := u.focused(); t != nil && t.active() && t.state == client.StateBackingOff {
+	t, _ := u.focused()
+	switch {
+	case t != nil && t.active() && t.state == client.StateBackingOff:
 		return []key.Binding{k.RetryNow, k.Up, k.Down, k.Pause, k.Cancel, k.Log, k.Back, k.Help, k.Quit}
+	case t != nil && !t.active():
+		// Nothing to pause or cancel.
+		return []key.Binding{k.Up, k.Down, k.Log, k.Back, k.Help, k.Quit}
 	}
 	return []key.Binding{k.Up, k.Down, k.Pause, k.Cancel, k.Log, k.Back, k.Help, k.Quit}
 }
@@ -189,12 +195,12 @@ func (u *uploadScreen) view() string {
 	// Budget the lines: summary, then the chunk map and the log, then files.
 	left := u.height - 1
 	var chunkView, logView string
-	if _, f := u.focused(); f != nil && left >= 6 {
+	if t, f := u.focused(); f != nil && left >= 6 {
 		rows := 4
 		if u.narrow() {
 			rows = 1
 		}
-		chunkView = u.chunkSection(f, rows)
+		chunkView = u.chunkSection(t, f, rows)
 		left -= lipgloss.Height(chunkView)
 	}
 	if u.showLog {
@@ -224,15 +230,16 @@ func (u *uploadScreen) summary(now time.Time) string {
 	for _, t := range u.uploads {
 		a, s := t.size()
 		acked, total = acked+a, total+s
-		if t.active() {
+		if t.sending() {
 			rate += t.rate(now)
 		}
 		files += len(t.files)
 	}
-	// The most telling first: a narrow screen cuts the end.
+	// The most telling first: a narrow screen cuts the end. A rate and an
+	// ETA only while bytes move.
 	running := u.running()
 	parts := []string{fmt.Sprintf("%s of %s (%s)", units.FormatSize(acked), units.FormatSize(total), percent(acked, total))}
-	if running > 0 {
+	if rate > 0 {
 		parts = append(parts, units.FormatRate(rate))
 		if d, ok := eta(total-acked, rate); ok {
 			parts = append(parts, "ETA "+formatDuration(d))
@@ -244,7 +251,7 @@ func (u *uploadScreen) summary(now time.Time) string {
 }
 
 // chunkSection draws the focused file's chunk map with its legend.
-func (u *uploadScreen) chunkSection(f *trackedFile, rows int) string {
+func (u *uploadScreen) chunkSection(t *tracked, f *trackedFile, rows int) string {
 	s := u.styles
 	title := rule(s, fmt.Sprintf("Chunks of %s (%d)", f.Name, f.Chunks), u.width)
 	if len(f.Map) == 0 {
@@ -260,7 +267,29 @@ func (u *uploadScreen) chunkSection(f *trackedFile, rows int) string {
 		title += "\n" + legend
 	}
 	rows = min(rows, (len(f.Map)+width-1)/width)
-	return title + "\n" + renderChunkMap(s, f.Map, width, rows)
+	return title + "\n" + renderChunkMap(s, shownMap(t, f), width, rows)
+}
+
+// shownMap is f's chunk map as the screen shows it. The engine marks a
+// chunk to be sent again ("!") when its connection ends, also for a pause
+// or a cancel; it counts a retry only when the chunk goes out again. Once
+// the upload is paused or over nothing is going out again, so those chunks
+// show as missing: a "!" never stands beside "0 retries" for a chunk that
+// was not resent.
+func shownMap(t *tracked, f *trackedFile) []client.ChunkState {
+	if t.active() && t.state != client.StatePaused {
+		return f.Map
+	}
+	if !slices.Contains(f.Map, client.ChunkRetrying) {
+		return f.Map
+	}
+	cells := slices.Clone(f.Map)
+	for i, c := range cells {
+		if c == client.ChunkRetrying {
+			cells[i] = client.ChunkMissing
+		}
+	}
+	return cells
 }
 
 // status is the status bar: the focused upload's connection state, attempt,

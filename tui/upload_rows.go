@@ -88,6 +88,12 @@ func (u *uploadScreen) fileRow(t *tracked, f *trackedFile, focused bool, now tim
 	case client.FileFailed:
 		stats = []string{plural(f.Retries, "retry", "retries")}
 	default:
+		if !t.sending() {
+			// Paused, backing off, over: no bytes move, so no rate, no
+			// ETA, nothing in flight.
+			stats = []string{plural(f.Retries, "retry", "retries")}
+			break
+		}
 		rate := f.rate.PerSecond(now)
 		stats = []string{fmt.Sprintf("%d in flight", f.InFlight), plural(f.Retries, "retry", "retries"), units.FormatRate(rate)}
 		if d, ok := eta(f.Size-f.AckedBytes, rate); ok {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -26,15 +27,21 @@ func (d *driver) startTwoFiles() string {
 func TestUploadScreenFollowsTheEngine(t *testing.T) {
 	d := newDriver(t, testOptions(makeTree(t)), 80, 24)
 	fid := d.startTwoFiles()
-	d.events(retryScript(fid)...)
+	script := retryScript(fid)
+	d.events(script[:len(script)-1]...)
+	d.requireView("30/48 chunks · 62% · ↑ sending", "4 in flight · 1 retry · 128 KiB/s · ETA 9s",
+		"1.9 MiB of 3.0 MiB (62%) · 128 KiB/s · ETA 9s")
 
+	// The connection drops: no bytes move, so no rate and no ETA.
+	d.events(script[len(script)-1])
 	d.requireView(
 		"1/1 chunks · 100% · ✓ verified",
 		"30/48 chunks · 62% · ↻ backing off",
-		"4 in flight · 1 retry · 128 KiB/s · ETA 9s",
+		"░░░░  1 retry\n",
 		"██████████████████████████████▒▒▒▒!·············",
 		"↻ backing off · next try in 4s (attempt 2) · last error: read tcp",
 	)
+	d.rejectView("KiB/s", "ETA", "in flight ·")
 	if d.m.uploads.running() != 1 {
 		t.Fatal("a backing-off upload does not count as running")
 	}
@@ -131,6 +138,20 @@ func TestPauseResumeAndCancel(t *testing.T) {
 	if got := d.up.callLog(); !slices.Equal(got, want) {
 		t.Fatalf("engine calls = %q, want %q", got, want)
 	}
+}
+
+// TestCancelWithThePartialKept cancels an upload whose server keeps the
+// partial data: a notice, not an error.
+func TestCancelWithThePartialKept(t *testing.T) {
+	d := newDriver(t, testOptions(makeTree(t)), 80, 24)
+	fid := d.startTwoFiles()
+	d.events(&client.SessionEvent{FID: fid, At: fixedNow, State: client.StateSending, Attempt: 1})
+	d.up.mu.Lock()
+	d.up.cancelErr = fmt.Errorf("%w: the server is too old to drop partial uploads", client.ErrPartialKept)
+	d.up.mu.Unlock()
+	d.keys("c", "y")
+	d.requireView("upload 1 canceled; the server keeps its partial data")
+	d.rejectView("error")
 }
 
 // quits reports whether cmd, run, quits the program.

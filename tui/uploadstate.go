@@ -50,6 +50,10 @@ func newTracked(num int, fid string, u Upload) *tracked {
 // active reports whether the upload still runs (or waits to).
 func (t *tracked) active() bool { return t.startErr == nil && !t.state.Final() }
 
+// sending reports whether the upload's bytes are moving: only then has it
+// a rate and an ETA.
+func (t *tracked) sending() bool { return t.startErr == nil && t.state == client.StateSending }
+
 func (t *tracked) size() (acked, total uint64) {
 	for _, f := range t.files {
 		acked += f.AckedBytes

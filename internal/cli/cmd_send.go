@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -22,13 +20,18 @@ then checks every file's sha256 against the server's. Each file is stored
 under its base name; two files with the same base name in one upload are
 refused (upload them separately). Dropped connections, resets and server
 restarts are retried with backoff; only chunks the server does not hold yet
-travel again.
+travel again. An upload that makes no progress gives up after 2 minutes of
+reconnecting (--retry-budget; 0 retries forever) and says why; errors that
+retrying cannot heal, such as an unknown host or a refused token, end it at
+once, with a hint of what to do.
 
 An upload is journaled in $XDG_STATE_HOME/hoist/uploads (else
 ~/.local/state/hoist/uploads) until it is verified. If hoist is interrupted
 or killed, 'hoist send --resume [FID...]' continues every unfinished upload
 (or the given fids), sending only what is missing; 'hoist send --discard
-FID...' gives them up.
+FID...' gives them up and tells the server to drop their partial data.
+'hoist send --list' shows them with their short fids: every command that
+takes a fid also takes a unique prefix of it.
 
 On a terminal, progress is one updating line; otherwise plain lines at most
 every 2 seconds plus every state change; with --json, one JSON event per line
@@ -50,6 +53,7 @@ type sendSettings struct {
 	json    bool
 	resume  bool
 	discard bool
+	list    bool
 	args    []string
 }
 
@@ -66,15 +70,18 @@ func newSendCommand(env *Env) *cobra.Command {
 	flags := cmd.Flags()
 	config.RegisterClientFlags(flags)
 	flags.BoolVar(&s.json, "json", false, "print one JSON event per line instead of progress")
-	flags.BoolVar(&s.resume, "resume", false, "continue unfinished uploads from the journal: all, or the given fids")
-	flags.BoolVar(&s.discard, "discard", false, "give up the given unfinished uploads: forget them in the journal")
+	flags.BoolVar(&s.resume, "resume", false, "continue unfinished uploads from the journal: all, or the given fids (or unique prefixes)")
+	flags.BoolVar(&s.discard, "discard", false, "give up the given unfinished uploads (fids or unique prefixes): forget them and tell their servers to drop the partial data")
+	flags.BoolVar(&s.list, "list", false, "list the unfinished uploads in the journal (with --json, one JSON object per line)")
 	cmd.Args = func(cmd *cobra.Command, args []string) error {
 		switch {
-		case s.resume && s.discard:
-			return usagef(cmd, "--resume and --discard exclude each other")
+		case s.resume && s.discard, s.list && (s.resume || s.discard):
+			return usagef(cmd, "--list, --resume and --discard exclude each other")
+		case s.list && len(args) > 0:
+			return usagef(cmd, "--list takes no arguments")
 		case s.discard && len(args) == 0:
-			return usagef(cmd, "--discard needs the fids to give up (see 'hoist send --resume' for the unfinished ones)")
-		case !s.resume && !s.discard && len(args) == 0:
+			return usagef(cmd, "--discard needs the fids to give up (see 'hoist send --list' for the unfinished ones)")
+		case !s.resume && !s.discard && !s.list && len(args) == 0:
 			return usagef(cmd, "nothing to upload: give files or directories (or --resume)")
 		}
 		return nil
@@ -101,8 +108,11 @@ func runSend(ctx context.Context, s sendSettings, env *Env) error {
 		return err
 	}
 	defer e.Close()
-	if s.discard {
-		return discard(e, s.args, env.Stdout)
+	switch {
+	case s.list:
+		return listUnfinished(e, s.json, env.Stdout, env.Stderr)
+	case s.discard:
+		return discard(e, s.args, env.Stdout, env.Stderr)
 	}
 	var fids []string
 	if s.resume {
@@ -118,11 +128,11 @@ func runSend(ctx context.Context, s sendSettings, env *Env) error {
 	return watch(ctx, e, fids, newReporter(s.json, env.Stdout))
 }
 
-// sendTokenSource returns the token source the settings configure. Discarding
-// talks to no server, so it needs none.
+// sendTokenSource returns the token source the settings configure. Listing
+// and discarding work without one.
 func sendTokenSource(s sendSettings) (client.TokenSource, error) {
-	if s.discard {
-		return client.StaticToken("unused"), nil
+	if s.discard || s.list {
+		return journalTokenSource(s.client), nil
 	}
 	return config.NewTokenSource(s.client)
 }
@@ -199,49 +209,6 @@ func collectFiles(paths []string) ([]client.LocalFile, error) {
 	return files, nil
 }
 
-// resumeUploads resumes the unfinished uploads, or those whose fid starts
-// with one of prefixes. Uploads that cannot resume are reported on stderr.
-func resumeUploads(e *client.Engine, prefixes []string, stderr io.Writer) ([]string, error) {
-	entries, err := e.Unfinished()
-	if err != nil {
-		fmt.Fprintf(stderr, "hoist send: some journal entries are unreadable: %v\n", err)
-	}
-	var fids, failed []string
-	for _, en := range entries {
-		if len(prefixes) > 0 && !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(en.FID, p) }) {
-			continue
-		}
-		if err := e.ResumeJournal(en); err != nil {
-			fmt.Fprintf(stderr, "hoist send: %v (give it up with 'hoist send --discard %s')\n", err, en.FID)
-			failed = append(failed, en.FID)
-			continue
-		}
-		fids = append(fids, en.FID)
-	}
-	switch {
-	case len(fids) == 0 && len(failed) > 0:
-		return nil, exitError{1}
-	case len(fids) == 0 && len(prefixes) > 0:
-		return nil, fmt.Errorf("no unfinished upload matches %s", strings.Join(prefixes, ", "))
-	case len(fids) == 0:
-		fmt.Fprintln(stderr, "hoist send: nothing to resume")
-	}
-	return fids, nil
-}
-
-// discard gives up the journaled uploads named by fids.
-func discard(e *client.Engine, fids []string, stdout io.Writer) error {
-	var errs []error
-	for _, fid := range fids {
-		if err := e.Cancel(fid); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		fmt.Fprintf(stdout, "discarded %s\n", fid)
-	}
-	return errors.Join(errs...)
-}
-
 // watch reports the events of the uploads fids until each has ended, and
 // returns an error unless every file of every upload verified.
 func watch(ctx context.Context, e *client.Engine, fids []string, r reporter) error {
@@ -267,6 +234,9 @@ func watch(ctx context.Context, e *client.Engine, fids []string, r reporter) err
 	for _, fid := range fids {
 		if err := e.Wait(ctx, fid); err != nil {
 			errs = append(errs, clean(fmt.Sprintf("upload %s: %v", fid, err)))
+			if hint := client.Hint(err); hint != "" {
+				errs = append(errs, "  what to do: "+hint)
+			}
 		}
 	}
 	if len(errs) > 0 {

@@ -48,6 +48,7 @@ func newUICommand(env *Env) *cobra.Command {
 	flags := cmd.Flags()
 	config.RegisterClientFlags(flags)
 	config.RegisterUIFlags(flags)
+	addNegatedFlag(flags, "follow-links")
 	// Earlier spellings, still accepted.
 	flags.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 		switch name {
@@ -75,7 +76,9 @@ func runUI(ctx context.Context, c config.Client, journalDir string, getenv func(
 	if err != nil {
 		return err
 	}
-	e, err := client.New(engineOptions(c, tok, journalDir))
+	opts := engineOptions(c, tok, journalDir)
+	opts.Retry.Budget = client.NoRetryBudget // the UI keeps trying and shows its countdown
+	e, err := client.New(opts)
 	if err != nil {
 		return err
 	}
@@ -94,6 +97,9 @@ func uiOptions(c config.Client, getenv func(string) string) tui.Options {
 		Color:          c.UI.Color,
 		TagHistoryFile: tagHistoryPath(getenv),
 		Home:           xdg.UserHome(getenv),
+		SkipLinkedDirs: !c.UI.FollowLinks,
+		// A crash report goes next to the journal; Run's error names it.
+		CrashDir: xdg.FromEnv(getenv).State(),
 	}
 }
 

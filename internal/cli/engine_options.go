@@ -2,6 +2,7 @@ package cli
 
 import (
 	"strings"
+	"time"
 
 	"github.com/hoist-dev/hoist/config"
 	"github.com/hoist-dev/hoist/internal/xdg"
@@ -17,7 +18,7 @@ func engineOptions(c config.Client, tok client.TokenSource, journalDir string) c
 		Token:         tok,
 		ChunkSize:     c.ChunkSize,
 		Window:        client.Window{Chunks: c.Window.Chunks, Bytes: c.Window.Bytes},
-		Retry:         client.RetryPolicy{Base: c.Retry.Base, Cap: c.Retry.Cap, Attempts: c.Retry.Attempts},
+		Retry:         client.RetryPolicy{Base: c.Retry.Base, Cap: c.Retry.Cap, Attempts: c.Retry.Attempts, Budget: retryBudget(c.Retry.Budget)},
 		ReadTimeout:   c.ReadTimeout,
 		CAFile:        c.CAFile,
 		JournalDir:    journalDir,
@@ -31,4 +32,13 @@ func engineOptions(c config.Client, tok client.TokenSource, journalDir string) c
 // getenv reads the environment.
 func userJournal(getenv func(string) string) string {
 	return xdg.FromEnv(getenv).State("uploads")
+}
+
+// retryBudget maps the retry_budget setting, where 0 means no limit, to
+// RetryPolicy.Budget, where 0 means the engine's default.
+func retryBudget(setting time.Duration) time.Duration {
+	if setting == 0 {
+		return client.NoRetryBudget
+	}
+	return setting
 }

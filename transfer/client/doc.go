@@ -5,7 +5,7 @@
 // # Uploads
 //
 // An upload is a set of local files, tags and a fid (a UUID chosen by the
-// client). Engine.Start journals it and runs it in the background. Each
+// client). Engine.Start runs it in the background. Each
 // session dials the server (tcp://, tls://, unix://, ssh:// or host:port),
 // authenticates with the fid, takes the server's map of missing chunks as
 // the truth, and pipelines TRANSFERs of those chunks, each read with a
@@ -14,19 +14,27 @@
 //
 // The number of unanswered TRANSFERs is bounded by count and by bytes; the
 // byte bound adapts to the measured bandwidth-delay product (see window.go)
-// and never exceeds Options.Window.
+// and never exceeds Options.Window. The chunk size a new upload asks for
+// follows the throughput last measured to its server (about two seconds a
+// chunk, within Options.ChunkSize), so slow links make steady progress.
 //
 // # Failures
 //
-//   - A chunk answered "corrupt", or unanswered for half of
-//     Options.ReadTimeout on a connection that answers others, is sent
-//     again (ChunkResent, with the reason).
-//   - A dropped or reset connection, a read or write that runs into its
-//     deadline (a blackholed link), "busy" and "internal" end the session;
-//     the upload reconnects after an exponential backoff with full jitter
-//     (Options.Retry) and sends only what the server still misses. The
-//     backoff starts again from its base once a session got a chunk
-//     acknowledged.
+//   - A chunk answered "corrupt", or still unanswered half of
+//     Options.ReadTimeout after a later chunk was answered, is sent again
+//     (ChunkResent, with the reason).
+//   - A dropped or reset connection, a stall (no byte accepted, or no
+//     answer while nothing can be sent, for Options.ReadTimeout: timeouts
+//     measure progress, not the size of a frame), "busy" and "internal" end
+//     the session; the upload reconnects after a jittered backoff that grows
+//     by 1.5 to 2 times per attempt (Options.Retry) and sends only what the
+//     server still misses. The backoff, and the retry budget (how long an
+//     upload may go without progress before it fails), start again once a
+//     session got a chunk acknowledged. Engine.RetryNow skips a wait.
+//   - Errors that retrying cannot heal end the upload at once and say what
+//     to do: an unknown host, ssh's exit status 127 (hoist is not installed
+//     on the remote host), a tcp:// server that speaks TLS or a tls:// one
+//     that does not, an untrusted certificate.
 //   - "unauthorized" makes the engine ask its TokenSource again and
 //     reconnect at once; a second refusal in a row ends the upload.
 //   - "forbidden", "quota", "too-large", "bad-request" and "conflict" end the
@@ -45,13 +53,17 @@
 // verified.
 //
 // The journal (one small JSON file per upload, written atomically, in
-// Options.JournalDir) lets a new
-// process continue with Engine.Unfinished and Engine.ResumeJournal. An entry
-// is removed when its upload is verified, canceled, or has failed in a way a
-// resume cannot repair (every file verified or failed for good); Close and
-// crashes keep it. An advisory lock (github.com/gofrs/flock) keeps two
-// processes from running the same upload; the loser's error,
-// *UploadLockedError, names the holder's pid.
+// Options.JournalDir) lets a new process continue with Engine.Unfinished and
+// Engine.ResumeJournal; Engine.List shows its uploads with short fids, and
+// every method that takes a fid from a user takes a unique prefix
+// (Engine.ResolveFID). An entry is written once the server accepted the
+// upload, so uploads that never began are not kept; it is removed when its
+// upload is verified, canceled, or has failed in a way a resume cannot
+// repair (every file verified or failed for good); Close and crashes keep
+// it. Engine.Cancel also asks the server to drop the partial upload and its
+// quota at once (ErrPartialKept when it cannot). An advisory lock
+// (github.com/gofrs/flock) keeps two processes from running the same
+// upload; the loser's error, *UploadLockedError, names the holder's pid.
 //
 // # Events
 //
@@ -65,9 +77,9 @@
 //     ChunkResent (any later write, with the reason); every chunk the
 //     server newly holds gives one ChunkAcked.
 //   - Progress snapshots are emitted at most every 100 ms while counters
-//     change, and right before every session event. At most one snapshot per
-//     upload waits in the queue: a newer one replaces it, so a slow consumer
-//     sees the latest.
+//     change, and right before every session event. A newer snapshot
+//     replaces one still queued unless another event of the upload was
+//     queued after it, so a slow consumer sees the latest.
 //   - Events of one upload arrive in the order they happened. The upload's
 //     final session event (done, failed, canceled) is queued before Wait
 //     returns, after a final snapshot.

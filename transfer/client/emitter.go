@@ -9,9 +9,13 @@ const maxQueuedChunkEvents = 8192
 // emitter delivers events to one consumer channel without ever blocking the
 // producers. It queues session events without bound (they are few), chunk
 // events up to maxQueuedChunkEvents (then counts drops per upload), and at
-// most one progress snapshot per upload: a newer snapshot replaces the queued
-// one in place, so a slow consumer sees the latest. Order is preserved
-// otherwise: an event enqueued after another is received after it.
+// at most one replaceable progress snapshot per upload: a newer snapshot
+// replaces the queued one in place, so a slow consumer sees the latest, as
+// long as no other event of that upload was queued after it (replacing it
+// then would put a later snapshot before an earlier event; the queued one
+// stays and the newer one queues behind). Order is preserved: an event
+// enqueued after another is received after it, so each upload's events come
+// in the order they happened.
 type emitter struct {
 	out  chan Event
 	wake chan struct{}
@@ -20,7 +24,8 @@ type emitter struct {
 
 	mu       sync.Mutex
 	queue    []Event
-	pending  map[string]*ProgressEvent // queued snapshot per upload
+	pending  map[string]*ProgressEvent // replaceable queued snapshot per upload
+	last     map[string]Event          // the upload's most recently queued event
 	chunks   int                       // chunk events in queue
 	dropped  map[string]uint64         // chunk events dropped per upload
 	stopOnce sync.Once
@@ -33,6 +38,7 @@ func newEmitter() *emitter {
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 		pending: make(map[string]*ProgressEvent),
+		last:    make(map[string]Event),
 		dropped: make(map[string]uint64),
 	}
 	go e.run()
@@ -52,7 +58,7 @@ func (e *emitter) chunk(ev *ChunkEvent) {
 		return
 	}
 	e.chunks++
-	e.queue = append(e.queue, ev)
+	e.enqueue(ev)
 	e.mu.Unlock()
 	e.signal()
 }
@@ -60,22 +66,28 @@ func (e *emitter) chunk(ev *ChunkEvent) {
 // progress enqueues a snapshot, replacing the upload's queued one if any.
 func (e *emitter) progress(ev *ProgressEvent) {
 	e.mu.Lock()
-	if p := e.pending[ev.FID]; p != nil {
+	if p := e.pending[ev.FID]; p != nil && e.last[ev.FID] == Event(p) {
 		*p = *ev
 		e.mu.Unlock()
 		return
 	}
 	e.pending[ev.FID] = ev
-	e.queue = append(e.queue, ev)
+	e.enqueue(ev)
 	e.mu.Unlock()
 	e.signal()
 }
 
 func (e *emitter) push(ev Event) {
 	e.mu.Lock()
-	e.queue = append(e.queue, ev)
+	e.enqueue(ev)
 	e.mu.Unlock()
 	e.signal()
+}
+
+// enqueue appends ev to the queue; e.mu is held.
+func (e *emitter) enqueue(ev Event) {
+	e.queue = append(e.queue, ev)
+	e.last[ev.UploadFID()] = ev
 }
 
 func (e *emitter) signal() {
@@ -102,8 +114,13 @@ func (e *emitter) pop() Event {
 	case *ChunkEvent:
 		e.chunks--
 	case *ProgressEvent:
-		delete(e.pending, ev.FID)
+		if e.pending[ev.FID] == ev {
+			delete(e.pending, ev.FID)
+		}
 		ev.DroppedChunkEvents = e.dropped[ev.FID]
+	}
+	if e.last[ev.UploadFID()] == ev {
+		delete(e.last, ev.UploadFID())
 	}
 	return ev
 }

@@ -149,7 +149,9 @@ func (e *Engine) ResumeJournal(entry JournalEntry) error {
 	return e.launch(id, entry, ep, false)
 }
 
-// launch locks, journals (when fresh) and starts an upload.
+// launch locks and starts an upload. A fresh upload is journaled once the
+// server has accepted it (its first Ok to AUTHENTICATION); a resumed one
+// must still be in the journal.
 func (e *Engine) launch(id uuid.UUID, entry JournalEntry, ep endpoint, fresh bool) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -163,16 +165,17 @@ func (e *Engine) launch(id uuid.UUID, entry JournalEntry, ep endpoint, fresh boo
 	if err != nil {
 		return err
 	}
-	if fresh {
-		err = e.journal.put(&entry)
-	} else if _, gerr := e.journal.get(entry.FID); gerr != nil {
-		err = fmt.Errorf("upload %s is no longer in the journal (finished or discarded elsewhere): %w", entry.FID, gerr)
+	if !fresh {
+		if _, gerr := e.journal.get(entry.FID); gerr != nil {
+			err = fmt.Errorf("upload %s is no longer in the journal (finished or discarded elsewhere): %w", entry.FID, gerr)
+		}
 	}
 	if err != nil {
 		release()
 		return err
 	}
 	u := newUpload(e, id, entry, ep)
+	u.journaled = !fresh
 	u.unlock = release
 	ctx, cancel := context.WithCancel(e.ctx)
 	u.cancel = cancel
@@ -222,13 +225,35 @@ func (e *Engine) Resume(fid string) error {
 	return nil
 }
 
-// Cancel gives up the upload fid: it stops, and its journal entry is
-// removed. A fid that is only in the journal (not running) is discarded.
-// It returns once the upload has stopped.
+// RetryNow ends the backoff wait of upload fid, if it is waiting, so that
+// it reconnects at once (a UI's "retry now"). An upload that is not backing
+// off is left alone.
+func (e *Engine) RetryNow(fid string) error {
+	u, err := e.lookup(fid)
+	if err != nil {
+		return err
+	}
+	u.retryNow.Store(true)
+	u.nudge()
+	return nil
+}
+
+// Cancel gives up the upload fid (or a unique prefix of it, see ResolveFID)
+// for good, running or only journaled: it stops, its journal entry is
+// removed, and the server is asked to drop its partial data and release
+// its quota at once. It returns when all that is done (the server gets
+// about ten seconds to answer). An error wrapping ErrPartialKept means the
+// upload is given up here but the server keeps its partial data until its
+// partial expiry (an older server, or one that cannot be reached).
 func (e *Engine) Cancel(fid string) error {
+	fid, err := e.ResolveFID(fid)
+	if err != nil {
+		return err
+	}
 	u, err := e.lookup(fid)
 	if errors.Is(err, ErrUnknownUpload) {
-		if _, jerr := e.journal.get(fid); jerr != nil {
+		entry, jerr := e.journal.get(fid)
+		if jerr != nil {
 			return err
 		}
 		release, lerr := e.journal.lock(fid)
@@ -236,7 +261,10 @@ func (e *Engine) Cancel(fid string) error {
 			return lerr
 		}
 		defer release()
-		return e.journal.remove(fid)
+		if err := e.journal.remove(fid); err != nil {
+			return err
+		}
+		return e.sendAbort(context.Background(), entry.Server, fid)
 	}
 	if err != nil {
 		return err
@@ -246,7 +274,14 @@ func (e *Engine) Cancel(fid string) error {
 	<-u.done
 	// An upload that had already failed keeps its journal entry until the
 	// user gives it up, which is now.
-	return e.journal.remove(fid)
+	if err := e.journal.remove(fid); err != nil {
+		return err
+	}
+	if u.err != nil && !errors.Is(u.err, ErrCanceled) && u.journaled {
+		// It had ended before the cancel: the server was not told yet.
+		return e.sendAbort(context.Background(), u.entry.Server, fid)
+	}
+	return u.abortErr
 }
 
 // Wait blocks until the upload fid ends or ctx is done. It returns nil only

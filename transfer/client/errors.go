@@ -5,7 +5,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"os/exec"
+	"syscall"
 
 	"github.com/hoist-dev/hoist/transfer/wire"
 )
@@ -80,4 +82,21 @@ func classify(err error) errorKind {
 		return kindStop
 	}
 	return kindRetry
+}
+
+// dialError explains a failed connection to server: an unknown host is
+// final (retrying cannot make a name resolve), a refused connection says
+// what to check and is retried within the budget.
+func dialError(server string, err error) error {
+	var de *net.DNSError
+	var rh tls.RecordHeaderError
+	switch {
+	case errors.As(err, &rh):
+		return permanent(fmt.Errorf("connecting to %s: the server does not speak TLS: use tcp:// (%w)", server, err))
+	case errors.As(err, &de) && de.IsNotFound:
+		return permanent(fmt.Errorf("connecting to %s: unknown host %q (no such name in DNS): check the server address: %w", server, de.Name, err))
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("connecting to %s: connection refused: is hoist serve running there, on that port? %w", server, err)
+	}
+	return fmt.Errorf("connecting to %s: %w", server, err)
 }

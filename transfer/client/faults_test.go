@@ -225,7 +225,18 @@ func TestBackoffRestartsAfterProgress(t *testing.T) {
 
 func TestRetryAttemptsRunOut(t *testing.T) {
 	t.Parallel()
-	f := &faults{auth: func(int) error { return wire.Errorf(wire.CodeBusy, "always busy (injected)") }}
+	// The first authentication is accepted (so the upload is journaled),
+	// every chunk and every later authentication is answered busy.
+	busy := wire.Errorf(wire.CodeBusy, "always busy (injected)")
+	f := &faults{
+		auth: func(n int) error {
+			if n == 1 {
+				return nil
+			}
+			return busy
+		},
+		chunk: func(int, uint64, int) error { return busy },
+	}
 	_, e, rec, fid, _ := startFaulty(t, f, 64<<10, func(o *Options) { o.Retry.Attempts = 3 })
 	err := wait(t, e, fid)
 	if !errors.Is(err, wire.ErrBusy) || !strings.Contains(err.Error(), "3 attempts") {

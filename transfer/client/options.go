@@ -34,8 +34,8 @@ const (
 	// DefaultRetryBudget is how long an upload keeps reconnecting without
 	// progress before it fails.
 	DefaultRetryBudget = 2 * time.Minute
-	// DefaultReadTimeout bounds every wait for a server frame while a request
-	// is outstanding, and every write.
+	// DefaultReadTimeout is how long a connection may stall (see
+	// Options.ReadTimeout).
 	DefaultReadTimeout = 30 * time.Second
 	// DefaultRemoteCommand is what ssh:// runs on the remote host.
 	DefaultRemoteCommand = "hoist serve --stdio"
@@ -63,9 +63,13 @@ type Options struct {
 	Window Window
 	// Retry is the reconnect policy.
 	Retry RetryPolicy
-	// ReadTimeout bounds each wait for the server while a request is
-	// outstanding, each write, and the dial. A chunk unanswered for half of
-	// it on a connection that answers others is resent.
+	// ReadTimeout is how long a connection may stall, and bounds the dial.
+	// Timeouts measure progress, not size: a write fails only when the
+	// server accepted no byte for this long, and a wait for an answer only
+	// when nothing arrived for this long while nothing could be sent either,
+	// so a large chunk on a slow link is never cut while its bytes flow. A
+	// chunk still unanswered half of it after a later chunk was answered is
+	// resent.
 	ReadTimeout time.Duration
 	// CAFile is a PEM bundle trusted for tls:// servers; empty means the
 	// system roots.

@@ -23,12 +23,16 @@ type testPeer struct {
 	raw       bool
 	// act decides how to answer the n-th arrival (from 1) of a chunk.
 	act func(file int, index uint64, n int) peerAction
+	// knowsAbort makes the peer drop the upload on an abort request, as a
+	// current server does; otherwise it answers bad-request, as older ones.
+	knowsAbort bool
 
 	mu     sync.Mutex
 	files  []wire.FileInfo
 	data   [][]byte
 	held   [][]bool
 	seen   map[chunkRef]int
+	aborts int // abort requests received
 	conns  map[net.Conn]bool
 	closed bool
 	wg     sync.WaitGroup
@@ -110,6 +114,10 @@ func (p *testPeer) serve(c net.Conn) {
 	if err != nil {
 		return
 	}
+	if a.Abort {
+		answer(p.abort(a))
+		return
+	}
 	if answer(p.authenticate(a)) != nil {
 		return
 	}
@@ -170,6 +178,26 @@ func (p *testPeer) authenticate(a *wire.Authentication) *wire.Response {
 		resp.Missing = append(resp.Missing, missing)
 	}
 	return resp
+}
+
+// abort answers an abort request.
+func (p *testPeer) abort(a *wire.Authentication) *wire.Response {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.aborts++
+	if !p.knowsAbort {
+		return wire.ErrorResponse(a.MessageID, wire.Errorf(wire.CodeBadRequest, "an upload needs at least one file"))
+	}
+	p.files, p.data, p.held = nil, nil, nil
+	resp := wire.OKResponse(a.MessageID)
+	resp.Aborted = true
+	return resp
+}
+
+func (p *testPeer) abortRequests() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.aborts
 }
 
 func (p *testPeer) digest(i int) string {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,15 +85,16 @@ func (u *upload) session(ctx context.Context, attempt int) (progressed bool, err
 	}
 	c, sc, err := u.e.dialer.dial(ctx, u.ep)
 	if err != nil {
-		return false, fmt.Errorf("connecting to %s: %w", u.entry.Server, err)
+		return false, dialError(u.entry.Server, err)
 	}
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 
 	o := u.e.opts
+	head := &headReader{r: c}
 	s := &session{
-		u: u, c: c, r: wire.NewReader(c), w: wire.NewWriter(c), timeout: o.ReadTimeout,
+		u: u, c: c, r: wire.NewReader(head), w: wire.NewWriter(c), timeout: o.ReadTimeout,
 		pending: make(map[string]*flight), corrupt: make(map[chunkRef]int),
 		responses: make(chan *wire.Response, 2*o.Window.Chunks+16),
 		readErr:   make(chan error, 1),
@@ -101,7 +103,7 @@ func (u *upload) session(ctx context.Context, attempt int) (progressed bool, err
 	u.setState(StateAuthenticating, attempt, time.Time{}, nil)
 	resp, err := s.authenticate(token)
 	if err != nil {
-		return false, err
+		return false, u.explainAuthFailure(ctx, head.head, err)
 	}
 	if err := u.applyAuth(resp); err != nil {
 		return false, err
@@ -129,6 +131,23 @@ func (u *upload) session(ctx context.Context, attempt int) (progressed bool, err
 	}()
 	err = s.loop(ctx)
 	return s.progressed, err
+}
+
+// explainAuthFailure recognises a tcp:// server that speaks TLS, from the
+// record it answered with or, when it just hung up or went silent, by
+// trying a TLS handshake with it.
+func (u *upload) explainAuthFailure(ctx context.Context, head []byte, err error) error {
+	if u.ep.scheme != "tcp" {
+		return err
+	}
+	var we *wire.Error
+	if looksLikeTLS(head) || errors.As(err, &we) && we.Code == wire.CodeBadRequest && strings.Contains(we.Reason, "tls://") {
+		return errSpeaksTLS(u.ep.addr, err)
+	}
+	if len(head) == 0 && !errors.As(err, &we) && ctx.Err() == nil && speaksTLS(ctx, u.ep.addr) {
+		return errSpeaksTLS(u.ep.addr, err)
+	}
+	return err
 }
 
 // authenticate opens or resumes the upload and returns the server's Ok.
@@ -165,6 +184,11 @@ func (s *session) authenticate(token string) (*wire.Response, error) {
 	resp, err := decodeResponse(fr)
 	if err != nil {
 		return nil, err
+	}
+	if resp.MessageID == "" && resp.Err() != nil {
+		// A refusal the server sent before it could read the request (a
+		// TLS listener answering a plain frame does so, PROTOCOL.md §1).
+		return nil, fmt.Errorf("authentication refused: %w", refused(resp.Err()))
 	}
 	if resp.MessageID != a.MessageID {
 		return nil, protocolErrorf("authentication answered with message-id %q, sent %q", resp.MessageID, a.MessageID)

@@ -19,6 +19,7 @@ type sshConn struct {
 	stdin  *os.File // our end of the remote command's stdin
 	stdout *os.File // our end of the remote command's stdout
 	stderr *tailBuffer
+	host   string // for messages
 
 	exited  chan struct{} // closed when the process has been reaped
 	waitErr error
@@ -60,7 +61,7 @@ func (d *dialer) dialSSH(ep endpoint) (conn, error) {
 		inW.Close()
 		return nil, err
 	}
-	c := &sshConn{cmd: cmd, stdin: inW, stdout: outR, stderr: &tailBuffer{max: 4 << 10}, exited: make(chan struct{})}
+	c := &sshConn{cmd: cmd, host: ep.addr, stdin: inW, stdout: outR, stderr: &tailBuffer{max: 4 << 10}, exited: make(chan struct{})}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, c.stderr
 	err = cmd.Start()
 	// The child holds its own copies of these ends now.
@@ -107,9 +108,14 @@ func (c *sshConn) explain(err error) error {
 		return err
 	}
 	if msg == "" {
-		return fmt.Errorf("ssh: %v: %w", c.waitErr, err)
+		err = fmt.Errorf("ssh: %v: %w", c.waitErr, err)
+	} else {
+		err = fmt.Errorf("ssh: %v: %s: %w", c.waitErr, msg, err)
 	}
-	err = fmt.Errorf("ssh: %v: %s: %w", c.waitErr, msg, err)
+	var ee *exec.ExitError
+	if errors.As(c.waitErr, &ee) && ee.ExitCode() == sshCommandNotFound {
+		return permanent(fmt.Errorf("hoist is not installed on %s; see --remote-command (%w)", c.host, err))
+	}
 	for _, final := range sshFinalErrors {
 		if strings.Contains(msg, final) {
 			return permanent(err)
@@ -119,8 +125,12 @@ func (c *sshConn) explain(err error) error {
 }
 
 // sshFinalErrors are ssh messages that retrying cannot change: the user
-// has to fix keys or known hosts first.
-var sshFinalErrors = []string{"Permission denied", "Host key verification failed", "REMOTE HOST IDENTIFICATION HAS CHANGED"}
+// has to fix keys, known hosts or the address first.
+var sshFinalErrors = []string{"Permission denied", "Host key verification failed", "REMOTE HOST IDENTIFICATION HAS CHANGED", "Could not resolve hostname"}
+
+// sshCommandNotFound is the exit status with which ssh passes on the remote
+// shell's "command not found".
+const sshCommandNotFound = 127
 
 func (c *sshConn) SetReadDeadline(t time.Time) error  { return c.stdout.SetReadDeadline(t) }
 func (c *sshConn) SetWriteDeadline(t time.Time) error { return c.stdin.SetWriteDeadline(t) }

@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,10 +123,14 @@ func TestBadOptionsAndSpecs(t *testing.T) {
 	if _, err := New(Options{}); err == nil {
 		t.Error("New without a token source succeeded")
 	}
-	if _, err := New(Options{Token: StaticToken("x"), ChunkSize: MaxChunkSize + 1}); err == nil {
+	if _, err := New(Options{Token: StaticToken("x")}); err == nil || !strings.Contains(err.Error(), "JournalDir") {
+		t.Errorf("New without a journal directory: %v", err)
+	}
+	jd := t.TempDir()
+	if _, err := New(Options{Token: StaticToken("x"), JournalDir: jd, ChunkSize: MaxChunkSize + 1}); err == nil {
 		t.Error("New with an oversized chunk succeeded")
 	}
-	if _, err := New(Options{Token: StaticToken("x"), CAFile: "/nonexistent/ca.pem"}); err == nil {
+	if _, err := New(Options{Token: StaticToken("x"), JournalDir: jd, CAFile: "/nonexistent/ca.pem"}); err == nil {
 		t.Error("New with a missing CA file succeeded")
 	}
 	dir := t.TempDir()

@@ -23,6 +23,9 @@ type upload struct {
 	ep     endpoint
 	files  []*upFile
 	unlock func() // releases the journal lock
+	// journaled: the journal holds the entry (written once the server
+	// accepted the upload, so that it never lists uploads that never began).
+	journaled bool
 
 	chunkSize   int // fixed by the server; 0 until the first authentication
 	state       State
@@ -38,11 +41,13 @@ type upload struct {
 	// Control, set by other goroutines.
 	paused   atomic.Bool
 	canceled atomic.Bool
-	ctl      chan struct{} // nudges run to look at paused
+	retryNow atomic.Bool   // end the current backoff wait
+	ctl      chan struct{} // nudges run to look at paused and retryNow
 	cancel   context.CancelFunc
 
-	done chan struct{} // closed when run returns
-	err  error         // why it ended; read after done
+	done     chan struct{} // closed when run returns
+	err      error         // why it ended; read after done
+	abortErr error         // canceled: why the server kept the partial upload; read after done
 }
 
 // chunkRef names one chunk of an upload.
@@ -89,8 +94,16 @@ func (u *upload) run(ctx context.Context) {
 		u.forget()
 	case u.canceled.Load():
 		err = ErrCanceled
-		u.setState(StateCanceled, 0, time.Time{}, err)
 		u.forget()
+		var reported error = ErrCanceled
+		if u.journaled {
+			// The server accepted the upload: ask it to drop the partial
+			// data now rather than keep it (and the quota) until it expires.
+			if u.abortErr = u.e.sendAbort(context.Background(), u.entry.Server, u.id()); u.abortErr != nil {
+				reported = fmt.Errorf("%w; %w", ErrCanceled, u.abortErr)
+			}
+		}
+		u.setState(StateCanceled, 0, time.Time{}, reported)
 	case ctx.Err() != nil:
 		err = ErrClosed // the engine is closing; the journal keeps the upload
 	default:
@@ -129,7 +142,9 @@ func (u *upload) drive(ctx context.Context) error {
 	defer hashing.Wait()
 	defer stopHashing()
 
-	bo := newBackoff(u.e.opts.Retry)
+	policy := u.e.opts.Retry
+	bo := newBackoff(policy)
+	lastProgress := time.Now() // the retry budget counts from here
 	tokenReread := false
 	askedAgain := false // a session ended with files still lacking the server's digest
 	for {
@@ -139,6 +154,7 @@ func (u *upload) drive(ctx context.Context) error {
 		progressed, err := u.session(ctx, bo.attempt+1)
 		if progressed {
 			bo.reset()
+			lastProgress = time.Now()
 			tokenReread = false
 			askedAgain = false
 		}
@@ -177,6 +193,11 @@ func (u *upload) drive(ctx context.Context) error {
 		if !ok {
 			return fmt.Errorf("giving up after %d attempts: %w", bo.attempt, err)
 		}
+		if stalled := time.Since(lastProgress); policy.Budget > 0 && stalled+delay > policy.Budget {
+			return fmt.Errorf("giving up after %v without progress (%d attempts, retry budget %v): %w",
+				stalled.Round(time.Millisecond), bo.attempt, policy.Budget, err)
+		}
+		u.retryNow.Store(false) // a request made before this wait is spent
 		if err := u.backOff(ctx, bo.attempt+1, delay, err); err != nil {
 			return err
 		}
@@ -212,6 +233,9 @@ func (u *upload) backOff(ctx context.Context, attempt int, delay time.Duration, 
 		case <-u.ctl:
 			if u.paused.Load() {
 				return nil // the loop pauses, and reconnects at once on Resume
+			}
+			if u.retryNow.Swap(false) {
+				return nil
 			}
 		case h := <-u.hashes:
 			u.hashed(h)
@@ -398,11 +422,12 @@ func (u *upload) applyAuth(r *wire.Response) error {
 		for _, f := range u.files {
 			f.setChunkSize(r.ChunkSize)
 		}
-		if u.entry.ChunkSize != r.ChunkSize {
+		if !u.journaled || u.entry.ChunkSize != r.ChunkSize {
 			u.entry.ChunkSize = r.ChunkSize
 			if err := u.e.journal.put(&u.entry); err != nil {
 				return permanent(err)
 			}
+			u.journaled = true
 		}
 	case r.ChunkSize != u.chunkSize:
 		return protocolErrorf("chunk size changed from %d to %d", u.chunkSize, r.ChunkSize)

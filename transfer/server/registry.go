@@ -20,7 +20,11 @@ func (srv *Server) acquireUpload(s *session, req *store.Upload) (*upload, error)
 	for {
 		srv.mu.Lock()
 		if u := srv.uploads[req.FID]; u != nil {
-			if ch := u.loading; ch != nil {
+			ch := u.loading
+			if ch == nil {
+				ch = u.idle // an abort is dropping it
+			}
+			if ch != nil {
 				srv.mu.Unlock()
 				select {
 				case <-ch:
@@ -155,8 +159,14 @@ func (srv *Server) releaseUpload(u *upload, s *session) {
 	srv.mu.Lock()
 	u.refs--
 	last := u.refs == 0
-	if last && srv.uploads[u.fid] == u {
-		delete(srv.uploads, u.fid)
+	if last {
+		if srv.uploads[u.fid] == u {
+			delete(srv.uploads, u.fid)
+		}
+		if u.idle != nil {
+			close(u.idle)
+			u.idle = nil
+		}
 	}
 	srv.mu.Unlock()
 	if last {

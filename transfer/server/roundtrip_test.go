@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -84,5 +86,21 @@ func TestRoundTripPipelined(t *testing.T) {
 				t.Fatalf("duplicate chunk: %+v", again[3])
 			}
 		})
+	}
+}
+
+// TestNoEmptyPartialDirs: once every file of an upload is complete, its
+// partial/FID directory is gone, not left empty (issue 17).
+func TestNoEmptyPartialDirs(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t)
+	upload(t, srv, "alice", []file{randomFile(t, "a", 3000), randomFile(t, "b", 10), {name: "empty"}}, nil)
+	upload(t, srv, "alice", []file{{name: "only-empty"}}, nil)
+	entries, err := os.ReadDir(filepath.Join(srv.Root(), "partial"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		t.Errorf("partial/%s remains after its upload completed", e.Name())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -52,9 +53,14 @@ type session struct {
 	readerDone chan struct{} // the reader stopped
 	committed  chan struct{} // ... and every chunk it took is committed
 
-	up          *upload // reader goroutine only
-	reserved    int64   // bytes of Server.preauth held for the frame being handled
-	frameBuf    []byte  // and the buffer it was read into
+	up *upload // reader goroutine only
+	// user is the connection's user (§13 of PROTOCOL.md): the stream's
+	// fixed user, or that of the last request accepted with a token.
+	// Reader goroutine only.
+	user        string
+	sawFrame    bool   // a first frame was read
+	reserved    int64  // bytes of Server.preauth held for the frame being handled
+	frameBuf    []byte // and the buffer it was read into
 	transfer    wire.Transfer
 	rawTransfer wire.Transfer
 
@@ -181,6 +187,10 @@ func (s *session) handleFrame(f wire.Frame) {
 		s.handleAuthentication(f.Payload)
 	case wire.TypeTransfer:
 		s.handleTransfer(f.Payload, false)
+	case wire.TypeList:
+		s.handleList(f.Payload)
+	case wire.TypeRemove:
+		s.handleRemove(f.Payload)
 	case wire.TypeTransferRaw:
 		if s.srv.opts.DisableRawTransfer {
 			s.replyErr(messageID(f.Payload), wire.Errorf(wire.CodeBadRequest, "this server does not accept TRANSFER-RAW (user type 4); use TRANSFER"))
@@ -243,6 +253,11 @@ func (s *session) readFrame() (f wire.Frame, idle bool, err error) {
 				return f, true, err
 			}
 		}
+		if !s.sawFrame {
+			if err := s.checkNotTLS(); err != nil {
+				return f, false, err
+			}
+		}
 		s.setReadDeadline(time.Now().Add(lim.FrameTimeout))
 		if s.stopping.Load() {
 			return f, false, errStopped
@@ -254,101 +269,9 @@ func (s *session) readFrame() (f wire.Frame, idle bool, err error) {
 		}
 	}
 	f, err = s.fr.ReadFrame()
+	s.sawFrame = true
 	return f, false, err
 }
-
-// smallFrame is the largest payload a connection may read without taking
-// from the server's budget for unauthenticated connections: its reader's
-// buffer holds that much anyway. Frames over pooledFrame are read into
-// buffers of the largest frame size, reused between connections, so that
-// a flood of them leaves no garbage behind.
-const (
-	smallFrame  = 64 << 10
-	pooledFrame = 1 << 20
-)
-
-// readStrangerFrame reads the next frame of a connection that has not
-// authenticated if it is large (ok), in memory taken from the server's
-// budget for such connections before a byte of it is buffered. It waits
-// behind other connections up to the frame timeout, then fails with
-// errNoBudget. Small frames and broken framing are left to ReadFrame.
-func (s *session) readStrangerFrame() (f wire.Frame, ok bool, err error) {
-	h, err := s.br.Peek(wire.HeaderSize)
-	if err != nil {
-		if len(h) > 0 && errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		return f, false, err
-	}
-	n := int(binary.BigEndian.Uint32(h[1:5]))
-	if h[0] != wire.MessageData || n > wire.MaxPayload || n <= smallFrame {
-		return f, false, nil
-	}
-	typ := wire.UserType(h[5])
-	size := n
-	if n > pooledFrame {
-		size = wire.MaxPayload
-	}
-	s.reserved = s.srv.preauth.acquire(int64(size), s.stopC, s.srv.limits.FrameTimeout)
-	if s.reserved == 0 {
-		if s.stopping.Load() {
-			return f, false, errStopped
-		}
-		return f, false, errNoBudget
-	}
-	s.frameBuf = s.srv.frameBuffer(size)
-	if _, err := s.br.Discard(wire.HeaderSize); err != nil {
-		return f, false, err
-	}
-	if _, err := io.ReadFull(s.br, s.frameBuf[:n]); err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		return f, false, err
-	}
-	return wire.Frame{Type: typ, Payload: s.frameBuf[:n]}, true, nil
-}
-
-// releaseReservation returns the buffer and the budget readStrangerFrame
-// took.
-func (s *session) releaseReservation() {
-	if s.frameBuf != nil {
-		s.srv.recycleFrameBuffer(s.frameBuf)
-		s.frameBuf = nil
-	}
-	s.srv.preauth.release(s.reserved)
-	s.reserved = 0
-}
-
-// frameBuffer returns a buffer of size bytes: a pooled one for the largest
-// size, else a new one.
-func (srv *Server) frameBuffer(size int) []byte {
-	if size == wire.MaxPayload {
-		select {
-		case b := <-srv.bigFrames:
-			return b
-		default:
-		}
-	}
-	return make([]byte, size)
-}
-
-// recycleFrameBuffer keeps a buffer of the largest size for the next
-// stranger's frame.
-func (srv *Server) recycleFrameBuffer(b []byte) {
-	if len(b) != wire.MaxPayload {
-		return
-	}
-	select {
-	case srv.bigFrames <- b:
-	default:
-	}
-}
-
-var (
-	errStopped  = errors.New("stopped")
-	errNoBudget = errors.New("no memory budget for another unauthenticated frame")
-)
 
 // readError logs why reading ended and, for a framing error, tells the
 // client before the connection closes.
@@ -359,6 +282,18 @@ func (s *session) readError(err error, idle bool) string {
 		return "server stopped the session"
 	case errors.Is(err, io.EOF):
 		return "client closed the connection"
+	case errors.Is(err, errTLSOnPlain):
+		// A TLS client reads this frame as a record of type 2, which Go's
+		// crypto/tls reports as a tls.RecordHeaderError whose header starts
+		// with 0x02: a client can tell its user to use tcp:// (PROTOCOL.md §1).
+		if s.takeSlot() {
+			s.replyErr("", wire.Errorf(wire.CodeBadRequest, "this is a plain hoist listener and the client spoke TLS: use tcp:// for this address, or a tls:// address the server serves TLS on"))
+		}
+		s.log.Warn("client speaks TLS on a plain listener: it must use tcp:// here, or the server must serve TLS (--tls-cert, --tls-key) for tls:// addresses")
+		return err.Error()
+	case errors.As(err, new(tls.RecordHeaderError)):
+		s.answerPlainOnTLS(err)
+		return "read error: " + err.Error()
 	case errors.Is(err, errNoBudget):
 		if s.takeSlot() {
 			s.replyErr("", wire.Errorf(wire.CodeBusy, "the server is busy reading other connections' AUTHENTICATIONs; try again later"))

@@ -55,10 +55,12 @@ type ChunkStore interface {
 	// reserves their space where the backend can (store.ErrNoSpace when it
 	// has none).
 	CreatePartials(ctx context.Context, u *store.Upload) error
-	// WriteChunk stores data at offset off of part p. The bytes need not
-	// be durable before Sync; a backend whose writes are durable at once
-	// (an object store's part upload) makes Sync a no-op.
-	WriteChunk(ctx context.Context, p store.Part, off int64, data []byte) error
+	// WriteChunk stores one chunk, at c.Offset of its part (an object
+	// store would upload it as part c.Index+1 of the file's multipart
+	// upload). The bytes need not be durable before Sync; a backend whose
+	// writes are durable at once makes Sync a no-op. Chunks of one part may
+	// arrive in any order, and a chunk may be written again.
+	WriteChunk(ctx context.Context, c store.Chunk) error
 	// Sync makes every chunk written to parts before the call durable, and
 	// returns one error per part (nil where it succeeded).
 	Sync(ctx context.Context, parts []store.Part) []error
@@ -86,6 +88,9 @@ type FilePublisher interface {
 	Publish(ctx context.Context, fid uuid.UUID, index int, owner, name string) (string, error)
 	// SyncPublished makes owner's names published so far durable.
 	SyncPublished(ctx context.Context, owner string) error
+	// Unpublish deletes owner's file at the stored path (and what that
+	// leaves empty); a file already gone is no error.
+	Unpublish(ctx context.Context, owner, stored string) error
 }
 
 // FileRecords keeps the records of completed files.
@@ -96,6 +101,13 @@ type FileRecords interface {
 	CompleteFiles(ctx context.Context, files []*store.File) error
 	// Files lists the completed files q selects, oldest first.
 	Files(ctx context.Context, q store.Query) ([]*store.File, error)
+	// ListFiles returns one page of an owner's completed files in byte
+	// order of their stored paths, reading only what the page needs.
+	ListFiles(ctx context.Context, q store.ListQuery) (*store.Page, error)
+	// RemoveFiles drops the records of an owner's files at the stored
+	// paths and releases their bytes from the owner's usage, all or none:
+	// store.ErrFileNotFound (wrapped) if one is not the owner's file.
+	RemoveFiles(ctx context.Context, owner string, paths []string) ([]*store.File, error)
 }
 
 // ChunkLimiter is implemented by a ChunkStore whose parts have size
@@ -112,7 +124,7 @@ type ChunkLimiter interface {
 // server passes the client's checksum on instead of checking it first. A
 // mismatch is an error wrapping store.ErrCorrupt, answered corrupt.
 type CheckedChunkWriter interface {
-	WriteChunkChecked(ctx context.Context, p store.Part, off int64, data []byte, crc32c uint32) error
+	WriteChunkChecked(ctx context.Context, c store.Chunk, crc32c uint32) error
 }
 
 // UploadClaimer is implemented by an UploadStore that several servers

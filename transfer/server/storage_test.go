@@ -18,9 +18,9 @@ type countingChunks struct {
 	writes, syncs atomic.Int64
 }
 
-func (c *countingChunks) WriteChunk(ctx context.Context, p store.Part, off int64, data []byte) error {
+func (c *countingChunks) WriteChunk(ctx context.Context, ch store.Chunk) error {
 	c.writes.Add(1)
-	return c.ChunkStore.WriteChunk(ctx, p, off, data)
+	return c.ChunkStore.WriteChunk(ctx, ch)
 }
 
 func (c *countingChunks) Sync(ctx context.Context, parts []store.Part) []error {

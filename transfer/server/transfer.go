@@ -90,12 +90,12 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 	case fs.pending.Has(t.Index):
 		// Written already, commit in progress: just wait for it.
 	default:
-		part := store.Part{FID: u.fid, File: t.File}
+		c := store.Chunk{Part: store.Part{FID: u.fid, File: t.File}, Index: t.Index, Offset: int64(off), Data: t.Data}
 		var err error
 		if checked != nil && t.CRC32C != nil {
-			err = checked.WriteChunkChecked(s.ctx, part, int64(off), t.Data, *t.CRC32C)
+			err = checked.WriteChunkChecked(s.ctx, c, *t.CRC32C)
 		} else {
-			err = s.srv.st.Chunks.WriteChunk(s.ctx, part, int64(off), t.Data)
+			err = s.srv.st.Chunks.WriteChunk(s.ctx, c)
 		}
 		if errors.Is(err, store.ErrCorrupt) {
 			u.mu.Unlock()

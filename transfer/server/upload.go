@@ -21,6 +21,9 @@ type upload struct {
 	// Guarded by Server.mu, as is refs.
 	loading chan struct{}
 	refs    int
+	// idle, when set, is closed once refs drops to 0: an abort waits for
+	// it, and new sessions wait for the abort. Guarded by Server.mu.
+	idle chan struct{}
 
 	mu      sync.Mutex
 	session *session // the session allowed to send chunks

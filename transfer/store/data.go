@@ -20,6 +20,16 @@ type Part struct {
 	File int
 }
 
+// Chunk is one chunk of a file of an upload, and where its bytes go.
+type Chunk struct {
+	Part Part
+	// Index is the chunk's index in its file; Offset is Index times the
+	// upload's chunk size, where Data starts in the file.
+	Index  uint64
+	Offset int64
+	Data   []byte
+}
+
 func partialPath(p Part) string {
 	return path.Join(partialDir, p.FID.String(), strconv.Itoa(p.File))
 }
@@ -71,20 +81,24 @@ func (s *BoltStore) openPartial(p Part) (*os.File, error) {
 	return f, nil
 }
 
-// WriteChunk writes data at offset off of part p's partial data. The bytes
-// are durable only after a Sync that names p returned no error for it.
+// WriteChunk writes c's bytes at their offset in its part's partial data.
+// They are durable only after a Sync that names the part returned no error
+// for it.
 // At most Options.MaxOpenFiles partial files are open at once: others are
 // opened on demand, and a file closed to make room is synced first.
-func (s *BoltStore) WriteChunk(ctx context.Context, p Part, off int64, data []byte) error {
-	e, err := s.cache.acquire(p)
+func (s *BoltStore) WriteChunk(ctx context.Context, c Chunk) error {
+	e, err := s.cache.acquire(c.Part)
 	if err != nil {
 		return err
 	}
 	defer s.cache.release(e)
+	_, err = e.f.WriteAt(c.Data, c.Offset)
+	// Dirty after the write, so that a Sync that sees the flag clean again
+	// started its fdatasync after these bytes were written.
 	s.cache.mu.Lock()
 	e.dirty = true
 	s.cache.mu.Unlock()
-	if _, err := e.f.WriteAt(data, off); err != nil {
+	if err != nil {
 		return fmt.Errorf("writing partial data: %w", err)
 	}
 	return nil
@@ -111,14 +125,17 @@ func (s *BoltStore) ReadPartial(ctx context.Context, p Part, off int64) (io.Read
 	return f, nil
 }
 
-// RemovePartial removes one partial file; a missing file is not an error.
+// RemovePartial removes one partial file, and the upload's partial
+// directory once it is empty; a missing file is not an error.
 func (s *BoltStore) RemovePartial(ctx context.Context, p Part) error {
 	s.cache.forget(func(q Part) bool { return q == p })
 	err := s.root.Remove(partialPath(p))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
-	return err
+	// Fails while other files of the upload remain, which is fine.
+	s.root.Remove(path.Join(partialDir, p.FID.String()))
+	return nil
 }
 
 // RemovePartials removes all partial data of upload fid.

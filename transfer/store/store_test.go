@@ -166,12 +166,12 @@ func TestCandidateNames(t *testing.T) {
 		{"a.txt", maxNumbered + 1, "a (12345678-4).txt"},
 	}
 	for _, c := range cases {
-		if got := candidateName(c.name, c.n, fid, 4); got != c.want {
+		if got := candidateName(c.name, c.n, fid, 4, true, MaxNameLength); got != c.want {
 			t.Errorf("candidateName(%q, %d) = %q, want %q", c.name, c.n, got, c.want)
 		}
 	}
 	long := strings.Repeat("é", 127) + ".txt" // 258 bytes... shortened at a rune boundary
-	got := candidateName(long[:MaxNameLength-1], 2, fid, 0)
+	got := candidateName(long[:MaxNameLength-1], 2, fid, 0, true, MaxNameLength)
 	if len(got) > MaxNameLength || !utf8.ValidString(got) || SafeName(got) != nil {
 		t.Fatalf("long candidate %q (%d bytes)", got, len(got))
 	}
@@ -285,7 +285,7 @@ func TestOpenFilesBounded(t *testing.T) {
 	for i := range sizes {
 		p := Part{u.FID, i}
 		parts = append(parts, p)
-		if err := s.WriteChunk(t.Context(), p, 1, []byte{byte(i)}); err != nil {
+		if err := s.WriteChunk(t.Context(), Chunk{Part: p, Index: 1, Offset: 1, Data: []byte{byte(i)}}); err != nil {
 			t.Fatal(err)
 		}
 		if n := s.OpenFiles(); n > 4 {

@@ -15,10 +15,11 @@ type AuthenticationHead struct {
 	MessageID string `json:"message-id"`
 	Token     string `json:"token"`
 	FID       string `json:"fid"`
+	Abort     bool   `json:"abort"`
 }
 
-// DecodeAuthenticationHead decodes only the message-id, token and fid of
-// an AUTHENTICATION payload. It walks the top-level object and skips the
+// DecodeAuthenticationHead decodes only the message-id, token, fid and
+// abort fields of an AUTHENTICATION payload. It walks the top-level object and skips the
 // other fields' values without decoding them (so a malformed file list is
 // found only by DecodeAuthenticationLimited): it allocates nothing for
 // them, however long the file list, so that a server can verify the token
@@ -29,6 +30,8 @@ func DecodeAuthenticationHead(payload []byte) (*AuthenticationHead, error) {
 	err := sc.object(func(key string, value []byte) error {
 		var dst *string
 		switch {
+		case strings.EqualFold(key, "abort"):
+			return json.Unmarshal(value, &h.Abort)
 		case strings.EqualFold(key, "message-id"):
 			dst = &h.MessageID
 		case strings.EqualFold(key, "token"):
@@ -126,58 +129,88 @@ func (s *headScanner) take(c byte) bool {
 
 // skipString passes a string, escapes included.
 func (s *headScanner) skipString() error {
-	if !s.take('"') {
+	i, ok := skipString(s.b, s.i)
+	s.i = i
+	if !ok {
 		return errSyntax
 	}
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case '\\':
-			s.i += 2
-		case '"':
-			s.i++
-			return nil
-		default:
-			s.i++
+	return nil
+}
+
+// skipString returns the index just past the string that starts at b[i].
+func skipString(b []byte, i int) (int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return i, false
+	}
+	for i++; i < len(b); {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return len(b), false
+		}
+		i += j
+		// The quote ends the string unless an odd number of backslashes
+		// escapes it.
+		k := i
+		for k > 0 && b[k-1] == '\\' {
+			k--
+		}
+		i++
+		if (i-1-k)%2 == 0 {
+			return i, true
 		}
 	}
-	return errSyntax
+	return i, false
 }
 
 // skipValue passes one value: nested arrays and objects by their brackets
 // (strings inside them skipped whole), scalars up to the next delimiter.
 func (s *headScanner) skipValue() error {
-	if s.i >= len(s.b) {
+	b, i := s.b, s.i
+	if i >= len(b) {
 		return errSyntax
 	}
-	switch s.b[s.i] {
+	switch b[i] {
 	case '"':
 		return s.skipString()
 	case '{', '[':
 		depth := 0
-		for s.i < len(s.b) {
-			switch s.b[s.i] {
+		for i < len(b) {
+			switch b[i] {
 			case '"':
-				if err := s.skipString(); err != nil {
-					return err
+				var ok bool
+				if i, ok = skipString(b, i); !ok {
+					s.i = i
+					return errSyntax
 				}
 				continue
 			case '{', '[':
 				depth++
 			case '}', ']':
 				depth--
+				if depth == 0 {
+					s.i = i + 1
+					return nil
+				}
 			}
-			s.i++
-			if depth == 0 {
-				return nil
-			}
+			i++
 		}
+		s.i = i
 		return errSyntax
 	}
-	start := s.i
-	for s.i < len(s.b) && !strings.ContainsRune(" \t\n\r,}]", rune(s.b[s.i])) {
-		s.i++
+	start := i
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r', ',', '}', ']':
+			s.i = i
+			if i == start {
+				return errSyntax
+			}
+			return nil
+		}
+		i++
 	}
-	if s.i == start {
+	s.i = i
+	if i == start {
 		return errSyntax
 	}
 	return nil
@@ -244,6 +277,8 @@ func DecodeAuthenticationLimited(payload []byte, maxFiles, maxTags int) (*Authen
 			err = dec.Decode(&a.FID)
 		case strings.EqualFold(key, "chunk-size"):
 			err = dec.Decode(&a.ChunkSize)
+		case strings.EqualFold(key, "abort"):
+			err = dec.Decode(&a.Abort)
 		default:
 			var skip json.RawMessage
 			err = dec.Decode(&skip)

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -12,8 +13,9 @@ func TestDecodeAuthenticationHead(t *testing.T) {
 		in   string
 		want AuthenticationHead
 	}{
-		{`{"message-id":"m","token":"t","fid":"f"}`, AuthenticationHead{"m", "t", "f"}},
-		{` { "files" : [ {"name":"a\"]}","size":1}, [[]], {} ] , "Token":"t\u0041", "x":{"token":"no"}, "fid":null, "n": -1.5e3, "b": true } `, AuthenticationHead{"", "tA", ""}},
+		{`{"message-id":"m","token":"t","fid":"f"}`, AuthenticationHead{"m", "t", "f", false}},
+		{`{"message-id":"m","token":"t","fid":"f","abort":true}`, AuthenticationHead{"m", "t", "f", true}},
+		{` { "files" : [ {"name":"a\"]}","size":1}, [[]], {} ] , "Token":"t\u0041", "x":{"token":"no"}, "fid":null, "n": -1.5e3, "b": true } `, AuthenticationHead{"", "tA", "", false}},
 		{`{}`, AuthenticationHead{}},
 		{`{"token":"a","token":"b"}`, AuthenticationHead{Token: "b"}},
 	}
@@ -36,7 +38,7 @@ func TestDecodeAuthenticationHead(t *testing.T) {
 }
 
 func TestDecodeAuthenticationLimited(t *testing.T) {
-	full := `{"message-id":"m","token":"t","files":[{"name":"a","size":1},{"name":"b","size":2}],"fid":"f","tags":["x","y","z"],"chunk-size":4096,"other":[1,2]}`
+	full := `{"message-id":"m","token":"t","files":[{"name":"a","size":1},{"name":"b","size":2}],"fid":"f","tags":["x","y","z"],"chunk-size":4096,"other":[1,2],"abort":false}`
 	want, err := DecodeAuthentication([]byte(full))
 	if err != nil {
 		t.Fatal(err)
@@ -89,4 +91,38 @@ func TestAuthenticationInvalidUTF8(t *testing.T) {
 	if err != nil || a.Files[0].Name != "a\uFFFDb\uFFFD\uFFFD" || a.Files[1].Name != "😀" || a.Tags[0] != "é" {
 		t.Fatalf("valid names: %+v %v", a, err)
 	}
+}
+
+// FuzzAuthenticationDecoders: on every payload encoding/json accepts, the
+// head decoder finds the same message-id, token, fid and abort, and the
+// limited decoder (with limits it cannot reach) decodes what
+// DecodeAuthentication does, or refuses invalid UTF-8 that encoding/json
+// replaced.
+func FuzzAuthenticationDecoders(f *testing.F) {
+	f.Add([]byte(`{"message-id":"m","token":"t","files":[{"name":"a","size":1}],"fid":"f","tags":["x"],"chunk-size":4096,"abort":true}`))
+	f.Add([]byte(`{"Token":"a\"b\\","x":[{"y":"]}"}],"fid":"\u00e9"}`))
+	f.Add([]byte(` {"files":null , "tags" : [] } `))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var want Authentication
+		if json.Unmarshal(in, &want) != nil {
+			return
+		}
+		h, err := DecodeAuthenticationHead(in)
+		if err != nil {
+			t.Fatalf("head decoder refused what encoding/json accepts: %v", err)
+		}
+		if *h != (AuthenticationHead{want.MessageID, want.Token, want.FID, want.Abort}) {
+			t.Fatalf("head %+v, encoding/json %+v", *h, want)
+		}
+		got, err := DecodeAuthenticationLimited(in, 1<<20, 1<<20)
+		if err != nil {
+			if errors.Is(err, ErrBadRequest) && strings.Contains(err.Error(), "UTF-8") {
+				return
+			}
+			t.Fatalf("limited decoder refused what encoding/json accepts: %v", err)
+		}
+		if !reflect.DeepEqual(got, &want) {
+			t.Fatalf("limited %+v, encoding/json %+v", got, want)
+		}
+	})
 }

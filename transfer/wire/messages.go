@@ -37,6 +37,12 @@ type Authentication struct {
 	Tags      []string   `json:"tags"`
 	// ChunkSize is the client's wish; 0 means DefaultChunkSize.
 	ChunkSize int `json:"chunk-size,omitempty"`
+	// Abort asks the server to drop the unfinished upload FID (its partial
+	// data, its record and its quota reservation) instead of opening it;
+	// Files, Tags and ChunkSize are then left out. A server that knows it
+	// answers Ok with Aborted set; an older one answers bad-request (an
+	// upload needs files).
+	Abort bool `json:"abort,omitempty"`
 }
 
 // Range is a half-open range [Start, End) of chunk indexes, encoded as a
@@ -63,15 +69,34 @@ type Response struct {
 	// at authentication).
 	Complete []FileDigest `json:"complete,omitempty"`
 
-	// Set in the Ok to the TRANSFER that completed a file.
+	// Aborted is set in the Ok to an AUTHENTICATION with Abort: the server
+	// holds no unfinished upload with that fid any more.
+	Aborted bool `json:"aborted,omitempty"`
+
+		// Set in the Ok to the TRANSFER that completed a file: its index, its
+	// sha256, and the path it was stored under in the user's area (the
+	// name sent, or a new unique name when that was taken).
 	File   *int   `json:"file,omitempty"`
 	SHA256 string `json:"sha256,omitempty"`
+	Stored string `json:"stored,omitempty"`
+
+	// Set in the Ok to a LIST: one page of files in path order, the
+	// cursor for the next page (empty on the last page), and the
+	// server's limits.
+	Files  []ListedFile  `json:"files,omitempty"`
+	Next   string        `json:"next,omitempty"`
+	Limits *ServerLimits `json:"limits,omitempty"`
+
+	// Set in the Ok to a REMOVE: the paths removed.
+	Removed []string `json:"removed,omitempty"`
 }
 
-// FileDigest is the sha256 of one completed file of an upload.
+// FileDigest is the sha256 of one completed file of an upload, and the
+// path it was stored under.
 type FileDigest struct {
 	File   int    `json:"file"`
 	SHA256 string `json:"sha256"`
+	Stored string `json:"stored,omitempty"`
 }
 
 // OK reports whether the response is an Ok.
@@ -167,5 +192,6 @@ func DecodeResponse(payload []byte) (*Response, error) {
 	return &r, nil
 }
 
-// EncodeJSON marshals a message that has no fast codec (AUTHENTICATION, RESPONSE).
+// EncodeJSON marshals a message that has no fast codec (AUTHENTICATION,
+// RESPONSE, LIST, REMOVE).
 func EncodeJSON(v any) ([]byte, error) { return json.Marshal(v) }

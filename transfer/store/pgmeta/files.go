@@ -49,7 +49,7 @@ func (s *Store) CompleteFiles(ctx context.Context, files []*store.File) error {
 
 // Files lists the completed files q selects, oldest first.
 func (s *Store) Files(ctx context.Context, q store.Query) ([]*store.File, error) {
-	return s.queryFiles(ctx, s.pool, `WHERE ($1 = '' OR owner = $1) AND ($2 = '' OR $2 = ANY(tags))
+	return s.queryFiles(ctx, s.pool, `WHERE NOT removed AND ($1 = '' OR owner = $1) AND ($2 = '' OR $2 = ANY(tags))
 		ORDER BY completed, owner, stored`, q.User, q.Tag)
 }
 

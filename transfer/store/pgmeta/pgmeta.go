@@ -71,8 +71,8 @@ func (s *Store) Close() error {
 // between servers. Reserving again for the same file returns the name it
 // got. store.ErrNoFreeName when every variant is taken.
 func (s *Store) ReserveName(ctx context.Context, fid uuid.UUID, index int, owner, name string) (string, error) {
-	if err := store.SafeName(name); err != nil {
-		return "", fmt.Errorf("file name: %w", err)
+	if err := store.SafePath(name); err != nil {
+		return "", fmt.Errorf("file path: %w", err)
 	}
 	for n := 1; n <= store.NameCandidates; n++ {
 		if got, err := s.nameOf(ctx, fid, index); err == nil {
@@ -114,8 +114,11 @@ func (s *Store) Usage(ctx context.Context, owner string) (completed, reserved in
 }
 
 // NameOwner returns the file that name in owner's area was given to, or
-// pgx.ErrNoRows.
+// store.ErrFileNotFound.
 func (s *Store) NameOwner(ctx context.Context, owner, name string) (fid uuid.UUID, index int, err error) {
 	err = s.pool.QueryRow(ctx, `SELECT fid, file FROM names WHERE owner = $1 AND name = $2`, owner, name).Scan(&fid, &index)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = fmt.Errorf("%w: %s", store.ErrFileNotFound, name)
+	}
 	return fid, index, err
 }

@@ -136,8 +136,9 @@ func (s *Store) MarkHeld(ctx context.Context, marks []store.Mark, now time.Time)
 	})
 }
 
-// DeleteUpload forgets upload fid and its held chunks, and releases the
-// reservation of its incomplete files; completed files stay recorded.
+// DeleteUpload forgets upload fid, its held chunks and the tombstones of
+// its removed files, and releases the reservation of its incomplete
+// files; completed files stay recorded.
 func (s *Store) DeleteUpload(ctx context.Context, fid uuid.UUID) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var owner string
@@ -171,6 +172,9 @@ func (s *Store) DeleteUpload(ctx context.Context, fid uuid.UUID) error {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM held_chunks WHERE fid = $1`, fid); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM files WHERE fid = $1 AND removed`, fid); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `DELETE FROM uploads WHERE fid = $1`, fid)

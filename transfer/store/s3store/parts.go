@@ -130,25 +130,25 @@ func (l *layout) forgetID(key string) {
 	l.mu.Unlock()
 }
 
-// WriteChunk uploads data, which starts at offset off of part p, as one
-// part, with its CRC32C computed here.
-func (s *Store) WriteChunk(ctx context.Context, p store.Part, off int64, data []byte) error {
-	return s.WriteChunkChecked(ctx, p, off, data, wire.CRC32C(data))
+// WriteChunk uploads chunk c as one part, with its CRC32C computed here.
+func (s *Store) WriteChunk(ctx context.Context, c store.Chunk) error {
+	return s.WriteChunkChecked(ctx, c, wire.CRC32C(c.Data))
 }
 
-// WriteChunkChecked uploads data as one part with crc as its checksum, as
-// the client computed it: the object store checks the bytes against it,
-// and a mismatch is store.ErrCorrupt. The part is durable when it returns.
-func (s *Store) WriteChunkChecked(ctx context.Context, p store.Part, off int64, data []byte, crc uint32) error {
+// WriteChunkChecked uploads chunk c as one part with crc as its checksum,
+// as the client computed it: the object store checks the bytes against
+// it, and a mismatch is store.ErrCorrupt. The part is durable when it
+// returns.
+func (s *Store) WriteChunkChecked(ctx context.Context, c store.Chunk, crc uint32) error {
+	p := c.Part
 	l, err := s.layoutOf(ctx, p.FID)
 	if err != nil {
 		return err
 	}
-	if off%int64(l.ChunkSize) != 0 || p.File < 0 || p.File >= len(l.Sizes) {
-		return fmt.Errorf("s3 store: no chunk of %s/%d starts at offset %d", p.FID, p.File, off)
+	if p.File < 0 || p.File >= len(l.Sizes) || c.Index >= wire.ChunkCount(l.Sizes[p.File], l.ChunkSize) {
+		return fmt.Errorf("s3 store: upload %s has no chunk %d in file %d", p.FID, c.Index, p.File)
 	}
-	index := uint64(off / int64(l.ChunkSize))
-	seg, number := s.segmentOf(l, p.File, index)
+	seg, number := s.segmentOf(l, p.File, c.Index)
 	key := s.pieceKey(p.FID, p.File, seg, l)
 	id, err := s.uploadID(ctx, l, key, true, true)
 	if err != nil {
@@ -157,15 +157,15 @@ func (s *Store) WriteChunkChecked(ctx context.Context, p store.Part, off int64, 
 	_, err = s.client.UploadPart(ctx, &s3.UploadPartInput{
 		Bucket: aws.String(s.bucket), Key: aws.String(key), UploadId: aws.String(id),
 		PartNumber:     aws.Int32(int32(number)),
-		Body:           bytes.NewReader(data),
-		ContentLength:  aws.Int64(int64(len(data))),
+		Body:           bytes.NewReader(c.Data),
+		ContentLength:  aws.Int64(int64(len(c.Data))),
 		ChecksumCRC32C: aws.String(crcBase64(crc)),
 	})
 	switch code := apiCode(err); {
 	case err == nil:
 		return nil
 	case code == "BadDigest" || code == "InvalidDigest" || code == "XAmzContentChecksumMismatch":
-		return fmt.Errorf("s3 store: chunk at %d of %s/%d: %w (%v)", off, p.FID, p.File, store.ErrCorrupt, err)
+		return fmt.Errorf("s3 store: chunk %d of %s/%d: %w (%v)", c.Index, p.FID, p.File, store.ErrCorrupt, err)
 	case code == "NoSuchUpload":
 		l.forgetID(key)
 	}

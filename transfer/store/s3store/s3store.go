@@ -44,10 +44,17 @@ const (
 	MaxParts = 10_000
 )
 
-// NameReserver gives files names in their owner's area, never two files
-// one name; *pgmeta.Store implements it.
+// NameReserver gives files names (stored paths) in their owner's area,
+// never two files one name; *pgmeta.Store implements it.
 type NameReserver interface {
+	// ReserveName gives file index of upload fid name or a free variant
+	// of it, and returns the name given; the same again for the same file.
 	ReserveName(ctx context.Context, fid uuid.UUID, index int, owner, name string) (string, error)
+	// NameOwner returns the file name was given to, or
+	// store.ErrFileNotFound.
+	NameOwner(ctx context.Context, owner, name string) (uuid.UUID, int, error)
+	// ReleaseName frees name.
+	ReleaseName(ctx context.Context, owner, name string) error
 }
 
 // Options configure New.
@@ -179,6 +186,25 @@ func (s *Store) Publish(ctx context.Context, fid uuid.UUID, index int, owner, na
 		return "", err
 	}
 	return s.names.ReserveName(ctx, fid, index, owner, name)
+}
+
+// Unpublish deletes the object of owner's file stored, then frees the
+// name; a file already gone is no error.
+func (s *Store) Unpublish(ctx context.Context, owner, stored string) error {
+	if s.names == nil {
+		return errors.New("s3 store: no name reserver configured")
+	}
+	fid, index, err := s.names.NameOwner(ctx, owner, stored)
+	if errors.Is(err, store.ErrFileNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.remove(ctx, s.ObjectKey(fid, index)); err != nil {
+		return err
+	}
+	return s.names.ReleaseName(ctx, owner, stored)
 }
 
 // SyncPublished does nothing: completed objects and reserved names are

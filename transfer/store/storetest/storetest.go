@@ -59,6 +59,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("PublishNeverOverwrites", s.publishNeverOverwrites)
 	t.Run("PublishConcurrentUniqueNames", s.publishConcurrent)
 	t.Run("CompleteAndQuery", s.completeAndQuery)
+	t.Run("ListAndRemove", s.listAndRemove)
 	t.Run("Untouched", s.untouched)
 	t.Run("RemoveMissingPartials", s.removeMissing)
 }
@@ -69,7 +70,7 @@ type suite struct{ b Backend }
 func (s suite) newUpload(owner string, sizes ...uint64) *store.Upload {
 	u := &store.Upload{
 		FID: uuid.New(), Owner: owner, ChunkSize: s.b.ChunkSize,
-		Created: time.Now().UTC().Truncate(time.Millisecond), Tags: []string{"red", "blue"},
+		Created: time.Now().UTC().Truncate(time.Millisecond), Tags: []string{"blue", "red"}, // sorted, as the server keeps them
 	}
 	for i, n := range sizes {
 		u.Files = append(u.Files, store.FileInfo{Name: fmt.Sprintf("file-%d.bin", i), Size: n})
@@ -107,7 +108,7 @@ func writeFile(t *testing.T, st server.Storage, u *store.Upload, i int, data []b
 	var marks []store.Mark
 	for _, k := range order {
 		off, size := wire.ChunkBounds(u.Files[i].Size, u.ChunkSize, k)
-		if err := st.Chunks.WriteChunk(t.Context(), part, int64(off), data[off:off+uint64(size)]); err != nil {
+		if err := st.Chunks.WriteChunk(t.Context(), store.Chunk{Part: part, Index: k, Offset: int64(off), Data: data[off : off+uint64(size)]}); err != nil {
 			t.Fatalf("WriteChunk %d: %v", k, err)
 		}
 		marks = append(marks, store.Mark{FID: u.FID, File: uint32(i), Index: k})
@@ -250,7 +251,7 @@ func (s suite) markHeldDurable(t *testing.T) {
 	part := store.Part{FID: u.FID, File: 0}
 	for _, k := range []uint64{7, 2, 9} {
 		off, n := wire.ChunkBounds(u.Files[0].Size, u.ChunkSize, k)
-		if err := st.Chunks.WriteChunk(t.Context(), part, int64(off), data[off:off+uint64(n)]); err != nil {
+		if err := st.Chunks.WriteChunk(t.Context(), store.Chunk{Part: part, Index: k, Offset: int64(off), Data: data[off : off+uint64(n)]}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -494,5 +495,90 @@ func (s suite) removeMissing(t *testing.T) {
 	}
 	if err := st.Chunks.RemovePartials(t.Context(), fid); err != nil {
 		t.Fatalf("RemovePartials of nothing: %v", err)
+	}
+}
+
+func (s suite) listAndRemove(t *testing.T) {
+	st := s.b.Open(t)
+	who := owner()
+	u := s.newUpload(who, 10, 20, 30)
+	u.Files[0].Name, u.Files[1].Name, u.Files[2].Name = "b.bin", "a/y.bin", "a/x.bin"
+	mustCreate(t, st, u, 100)
+	data := [][]byte{randomBytes(10), randomBytes(20), randomBytes(30)}
+	for i := range u.Files {
+		writeFile(t, st, u, i, data[i], nil)
+		complete(t, st, u, i, data[i])
+	}
+	list := func(q store.ListQuery) ([]string, string) {
+		t.Helper()
+		q.Owner = who
+		page, err := st.Records.ListFiles(t.Context(), q)
+		if err != nil {
+			t.Fatalf("ListFiles(%+v): %v", q, err)
+		}
+		var paths []string
+		for _, f := range page.Files {
+			paths = append(paths, f.Stored)
+		}
+		return paths, page.Next
+	}
+	check := func(q store.ListQuery, want []string, wantNext string) {
+		t.Helper()
+		got, next := list(q)
+		if !slices.Equal(got, want) || next != wantNext {
+			t.Fatalf("ListFiles(%+v) = %q, next %q; want %q, next %q", q, got, next, want, wantNext)
+		}
+	}
+	check(store.ListQuery{Limit: 2}, []string{"a/x.bin", "a/y.bin"}, "a/y.bin")
+	check(store.ListQuery{Limit: 2, After: "a/y.bin"}, []string{"b.bin"}, "")
+	check(store.ListQuery{Limit: 10, Prefix: "a/"}, []string{"a/x.bin", "a/y.bin"}, "")
+	check(store.ListQuery{Limit: 10, Paths: []string{"b.bin", "a/x.bin", "c"}}, []string{"a/x.bin", "b.bin"}, "")
+	check(store.ListQuery{Limit: 10, Tags: []string{"red"}}, []string{"a/x.bin", "a/y.bin", "b.bin"}, "")
+	check(store.ListQuery{Limit: 10, Tags: []string{"green"}}, nil, "")
+
+	if _, err := st.Records.RemoveFiles(t.Context(), who, []string{"b.bin", "nope"}); !errors.Is(err, store.ErrFileNotFound) {
+		t.Fatalf("removing a path that is no file: %v, want ErrFileNotFound", err)
+	}
+	check(store.ListQuery{Limit: 10}, []string{"a/x.bin", "a/y.bin", "b.bin"}, "")
+	removed, err := st.Records.RemoveFiles(t.Context(), who, []string{"b.bin", "a/x.bin", "b.bin"})
+	if err != nil {
+		t.Fatalf("RemoveFiles: %v", err)
+	}
+	if len(removed) != 2 || removed[0].Stored != "b.bin" || removed[1].Stored != "a/x.bin" {
+		t.Fatalf("RemoveFiles returned %+v; want b.bin and a/x.bin", removed)
+	}
+	for _, f := range removed {
+		if err := st.Publisher.Unpublish(t.Context(), who, f.Stored); err != nil {
+			t.Fatalf("Unpublish %s: %v", f.Stored, err)
+		}
+	}
+	if err := st.Publisher.Unpublish(t.Context(), who, "b.bin"); err != nil {
+		t.Fatalf("Unpublish of a file already gone: %v", err)
+	}
+	check(store.ListQuery{Limit: 10}, []string{"a/y.bin"}, "")
+	// The upload still counts the removed files complete.
+	got, err := st.Uploads.LoadUpload(t.Context(), u.FID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range u.Files {
+		if got.Done[i] == nil {
+			t.Fatalf("file %d of the upload is no longer complete after its removal", i)
+		}
+	}
+	// Their 40 bytes are free again, and their names.
+	if err := st.Uploads.CreateUpload(t.Context(), s.newUpload(who, 80), 100); err != nil {
+		t.Fatalf("80 bytes after 40 of 60 were removed, quota 100: %v", err)
+	}
+	v := s.newUpload(who, 5)
+	v.Files[0].Name = "b.bin"
+	mustCreate(t, st, v, 0)
+	dv := randomBytes(5)
+	writeFile(t, st, v, 0, dv, nil)
+	if f := complete(t, st, v, 0, dv); f.Stored != "b.bin" {
+		t.Fatalf("a new b.bin after the old one was removed is stored as %q", f.Stored)
+	}
+	if got := s.b.ReadFile(t, st, who, "b.bin"); !bytes.Equal(got, dv) {
+		t.Fatal("the new b.bin holds other bytes")
 	}
 }

@@ -1,0 +1,369 @@
+package bench
+
+// The harness: its configuration, the scenarios, and the runs of each
+// round. The report is in report_test.go.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/hoist-dev/hoist/config"
+	"github.com/hoist-dev/hoist/internal/testkit"
+)
+
+// benchConfig sizes one run of the harness.
+type benchConfig struct {
+	Size        int64 // the big file
+	LinkSize    int64 // the file sent through the 50 MB/s, 25 ms link
+	LiteralSize int64 // the file sent in the literal 1 KiB one-at-a-time mode
+	Files       int   // files in the many-small-files upload
+	FileSize    int   // bytes in each of them
+	Rounds      int   // repetitions; figures are medians
+	Only        *regexp.Regexp
+}
+
+// benchFullConfig is the benchmark's configuration: issue 6's sizes unless the
+// environment says otherwise.
+func benchFullConfig() (benchConfig, error) {
+	c := benchConfig{Size: 1 << 30, LiteralSize: 4 << 20, Files: 1000, FileSize: 4 << 10, Rounds: 3}
+	var err error
+	if c.Size, err = benchEnvSize("HOIST_BENCH_SIZE", c.Size); err != nil {
+		return c, err
+	}
+	if c.LinkSize, err = benchEnvSize("HOIST_BENCH_LINK_SIZE", c.Size); err != nil {
+		return c, err
+	}
+	if c.LiteralSize, err = benchEnvSize("HOIST_BENCH_LITERAL_SIZE", min(c.LiteralSize, c.Size)); err != nil {
+		return c, err
+	}
+	if v := os.Getenv("HOIST_BENCH_ROUNDS"); v != "" {
+		if c.Rounds, err = strconv.Atoi(v); err != nil || c.Rounds < 1 {
+			return c, fmt.Errorf("HOIST_BENCH_ROUNDS=%q: want a positive integer", v)
+		}
+	}
+	if v := os.Getenv("HOIST_BENCH_ONLY"); v != "" {
+		if c.Only, err = regexp.Compile(v); err != nil {
+			return c, fmt.Errorf("HOIST_BENCH_ONLY: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// benchSmokeConfig is small enough for every `go test` run.
+func benchSmokeConfig() benchConfig {
+	return benchConfig{Size: 2 << 20, LinkSize: 512 << 10, LiteralSize: 16 << 10, Files: 20, FileSize: 4 << 10, Rounds: 1}
+}
+
+// benchEnvSize reads a positive byte size such as 1GiB, 256MiB or 4096 (as
+// config.ParseSize reads it: 1GB is 10^9 bytes) from the environment.
+func benchEnvSize(name string, def int64) (int64, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := config.ParseSize(v)
+	if err == nil && n <= 0 {
+		err = errors.New("want more than 0 bytes")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q: %w", name, v, err)
+	}
+	return n, nil
+}
+
+// BenchmarkUpload is the benchmark of issue 6: every run at full size,
+// repeated, then the table of figures and targets on standard output.
+func BenchmarkUpload(b *testing.B) {
+	cfg, err := benchFullConfig()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		rep := benchRunAll(b, cfg)
+		rep.print(os.Stdout)
+	}
+}
+
+// TestBenchSmoke runs the whole harness on small sizes: every run must
+// complete, store intact copies and show up in the report.
+func TestBenchSmoke(t *testing.T) {
+	rep := benchRunAll(t, benchSmokeConfig())
+	var out strings.Builder
+	rep.print(&out)
+	t.Log("\n" + out.String())
+	// Every run of the harness happened and checked its copy (scp runs only
+	// where an sshd can run).
+	for _, s := range benchScenarios() {
+		if strings.HasPrefix(s.name, "scp") && rep.noSSH != "" {
+			continue
+		}
+		if len(rep.runs[s.name]) != 1 {
+			t.Errorf("%s: %d runs, want 1", s.name, len(rep.runs[s.name]))
+		}
+	}
+	for _, row := range []string{"raw TCP copy", "hoist durable", "hoist JSON/base64", "client peak RSS", "CPU per GB", "TUI rendering cost", "TUI terminal output"} {
+		if !strings.Contains(out.String(), row) {
+			t.Errorf("the report has no %q row", row)
+		}
+	}
+}
+
+// benchEnv is what every run of a round shares: the input files and, where it
+// can run, an sshd.
+type benchEnv struct {
+	cfg     benchConfig
+	dir     string
+	big     string // random file of cfg.Size bytes
+	link    string // random file of cfg.LinkSize bytes
+	quarter string // random file of cfg.Size/4 bytes, for concurrent clients
+	literal string // random file of cfg.LiteralSize bytes
+	tree    string // directory of cfg.Files files of cfg.FileSize bytes
+	sshd    *testkit.SSHD
+	noSSH   string // why there is no sshd
+}
+
+// benchRun is the outcome of one timed run.
+type benchRun struct {
+	Bytes   int64
+	Files   int
+	Elapsed time.Duration
+	// Client and Server are the processes' costs, when they were measured.
+	Client, Server *benchProc
+	// TermBytes counts what a TUI wrote to its terminal.
+	TermBytes int64
+}
+
+// MBps is the run's rate in MB (10^6 bytes) per second.
+func (r benchRun) MBps() float64 { return float64(r.Bytes) / 1e6 / r.Elapsed.Seconds() }
+
+// FilesPerSec is the run's rate in files per second.
+func (r benchRun) FilesPerSec() float64 { return float64(r.Files) / r.Elapsed.Seconds() }
+
+// benchScenario is one kind of run. run writes its copy under out (a fresh
+// directory, removed afterwards) and checks it arrived intact.
+type benchScenario struct {
+	name string
+	run  func(ctx context.Context, tb testing.TB, e *benchEnv, out string) (benchRun, error)
+}
+
+func benchScenarios() []benchScenario {
+	return []benchScenario{
+		{"raw", benchRunRaw(0)},
+		{"hoist", benchRunHoist(benchSend{paths: benchBig})},
+		{"hoist-tui", benchRunTUI},
+		{"hoist-json", benchRunHoist(benchSend{paths: benchBig, serverFlags: []string{"--disable-raw-transfer"}})},
+		{"scp", benchRunSCP(false)},
+		{"raw-fsync-4MiB", benchRunRaw(4 << 20)},
+		{"hoist-tree", benchRunHoist(benchSend{paths: benchTree})},
+		{"scp-tree", benchRunSCP(true)},
+		{"hoist-1k", benchRunHoist(benchSend{paths: benchLiteral, sendFlags: []string{"--chunk-size", "1024", "--window-chunks", "1"}})},
+		{"hoist-link", benchRunHoist(benchSend{paths: benchLink, link: true})},
+		{"hoist-4-clients", benchRunHoist(benchSend{paths: benchQuarter, clients: 4})},
+	}
+}
+
+// benchRunAll prepares the inputs and runs every scenario cfg.Rounds times,
+// interleaved so that the machine's noise hits them all alike.
+func benchRunAll(tb testing.TB, cfg benchConfig) *benchReport {
+	ctx := tb.Context()
+	e := benchPrepare(tb, cfg)
+	rep := &benchReport{cfg: cfg, runs: map[string][]benchRun{}, noSSH: e.noSSH}
+	rep.load[0] = benchLoad()
+	defer func() { rep.load[1] = benchLoad() }()
+	for round := range cfg.Rounds {
+		for _, s := range benchScenarios() {
+			if cfg.Only != nil && !cfg.Only.MatchString(s.name) {
+				continue
+			}
+			if e.sshd == nil && strings.HasPrefix(s.name, "scp") {
+				continue
+			}
+			out := filepath.Join(e.dir, "out-"+s.name)
+			if err := os.Mkdir(out, 0o755); err != nil {
+				tb.Fatal(err)
+			}
+			r, err := s.run(ctx, tb, e, out)
+			if err != nil {
+				tb.Fatalf("round %d, %s: %v", round+1, s.name, err)
+			}
+			if err := os.RemoveAll(out); err != nil {
+				tb.Fatal(err)
+			}
+			// Let the disk settle: the next run should not pay for this
+			// one's writeback and discards.
+			if err := benchSyncFS(e.dir); err != nil {
+				tb.Fatal(err)
+			}
+			rep.runs[s.name] = append(rep.runs[s.name], r)
+			rep.order = append(rep.order, s.name)
+		}
+	}
+	return rep
+}
+
+func benchPrepare(tb testing.TB, cfg benchConfig) *benchEnv {
+	e := &benchEnv{cfg: cfg, dir: tb.TempDir()}
+	e.big = filepath.Join(e.dir, "big.bin")
+	e.link = filepath.Join(e.dir, "link.bin")
+	e.literal = filepath.Join(e.dir, "literal.bin")
+	e.quarter = filepath.Join(e.dir, "quarter.bin")
+	e.tree = filepath.Join(e.dir, "tree")
+	for i, f := range []struct {
+		path string
+		size int64
+	}{{e.big, cfg.Size}, {e.link, cfg.LinkSize}, {e.literal, cfg.LiteralSize}, {e.quarter, cfg.Size / 4}} {
+		if err := benchWriteRandom(f.path, f.size, uint64(i)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(e.tree, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	for i := range cfg.Files {
+		if err := benchWriteRandom(filepath.Join(e.tree, fmt.Sprintf("f%04d.bin", i)), int64(cfg.FileSize), uint64(100+i)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if e.noSSH = testkit.SSHAvailable(); e.noSSH == "" {
+		e.sshd = testkit.StartSSHD(tb)
+	}
+	return e
+}
+
+// benchWriteRandom writes size pseudo-random (incompressible) bytes to path.
+func benchWriteRandom(path string, size int64, seed uint64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	var key [32]byte
+	key[0] = byte(seed)
+	key[1] = byte(seed >> 8)
+	_, err = io.CopyN(f, rand.NewChaCha8(key), size)
+	if err == nil {
+		// On disk now, so that writing it back does not slow the first runs.
+		err = f.Sync()
+	}
+	return benchCloseJoin(err, f)
+}
+
+func benchCloseJoin(err error, f *os.File) error {
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func benchRunRaw(syncEvery int64) func(context.Context, testing.TB, *benchEnv, string) (benchRun, error) {
+	return func(ctx context.Context, _ testing.TB, e *benchEnv, out string) (benchRun, error) {
+		dst := filepath.Join(out, "big.bin")
+		if err := e.warm(); err != nil {
+			return benchRun{}, err
+		}
+		d, err := benchRawCopy(ctx, e.big, dst, syncEvery)
+		if err != nil {
+			return benchRun{}, err
+		}
+		if err := benchSameFiles(e.big, dst); err != nil {
+			return benchRun{}, err
+		}
+		return benchRun{Bytes: e.cfg.Size, Files: 1, Elapsed: d}, nil
+	}
+}
+
+func benchRunSCP(tree bool) func(context.Context, testing.TB, *benchEnv, string) (benchRun, error) {
+	return func(ctx context.Context, _ testing.TB, e *benchEnv, out string) (benchRun, error) {
+		if !tree {
+			dst := filepath.Join(out, "big.bin")
+			if err := e.warm(); err != nil {
+				return benchRun{}, err
+			}
+			d, err := benchSCP(ctx, e.sshd, e.big, dst, false)
+			if err != nil {
+				return benchRun{}, err
+			}
+			return benchRun{Bytes: e.cfg.Size, Files: 1, Elapsed: d}, benchSameFiles(e.big, dst)
+		}
+		dst := filepath.Join(out, "tree")
+		if err := e.warm(); err != nil {
+			return benchRun{}, err
+		}
+		d, err := benchSCP(ctx, e.sshd, e.tree, dst, true)
+		if err != nil {
+			return benchRun{}, err
+		}
+		return benchRun{Bytes: int64(e.cfg.Files * e.cfg.FileSize), Files: e.cfg.Files, Elapsed: d}, benchSameTrees(e.tree, dst)
+	}
+}
+
+// warm gets page cache ready for a run (benchWarmMemory): a little more than
+// the largest file a run writes. Runs call it right before their timed part,
+// after starting their processes, so that nothing lets the memory go cold
+// again in between.
+func (e *benchEnv) warm() error {
+	// Twice: the first pass may fault cold memory back in; the second
+	// leaves freshly freed, warm pages where the run will allocate.
+	for range 2 {
+		if err := benchWarmMemory(e.dir, e.cfg.Size+e.cfg.Size/4); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// benchWarmMemory writes n bytes to a file in dir and removes it, so that
+// the run that follows finds that much page cache ready to reuse. These
+// machines are virtual machines that hand free memory back to their host
+// (virtio-balloon free page reporting): page cache built on memory left free
+// for a few seconds costs over a second of CPU per GiB to fault back in,
+// against a quarter of a second once warm. Without this, that cost would land
+// on whichever run happens to come after a pause, not on the code measured.
+func benchWarmMemory(dir string, n int64) error {
+	f, err := os.CreateTemp(dir, "warm-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	buf := make([]byte, 1<<20)
+	for w := int64(0); w < n && err == nil; w += int64(len(buf)) {
+		_, err = f.Write(buf)
+	}
+	return benchCloseJoin(err, f)
+}
+
+// benchSyncFS flushes the file system that holds dir.
+func benchSyncFS(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return unix.Syncfs(int(f.Fd()))
+}
+
+// benchMedian returns the median of xs (the mean of the middle two for an
+// even count), or 0 for none.
+func benchMedian(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}

@@ -1,0 +1,193 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hoist-dev/hoist/internal/testkit"
+)
+
+// benchSend is one hoist upload of the harness: which input, and how the
+// server and `hoist send` are configured.
+type benchSend struct {
+	paths       func(e *benchEnv) []string
+	serverFlags []string
+	sendFlags   []string
+	// link puts the emulated 50 MB/s, 25 ms link between client and server.
+	link bool
+	// clients is how many `hoist send` processes upload the same paths at
+	// once, each as its own upload on its own connection (0 means 1).
+	clients int
+}
+
+// benchBig, benchTree, ... pick a scenario's input.
+func benchBig(e *benchEnv) []string     { return []string{e.big} }
+func benchTree(e *benchEnv) []string    { return []string{e.tree} }
+func benchLink(e *benchEnv) []string    { return []string{e.link} }
+func benchLiteral(e *benchEnv) []string { return []string{e.literal} }
+func benchQuarter(e *benchEnv) []string { return []string{e.quarter} }
+
+// benchUser is the user the harness uploads as.
+const benchUser = "bench"
+
+// benchRunHoist returns a scenario that starts a fresh `hoist serve` process
+// with its data directory in out, uploads with the `hoist send` binary,
+// measures both processes, stops the server and checks what it stored.
+func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, string) (benchRun, error) {
+	return func(ctx context.Context, tb testing.TB, e *benchEnv, out string) (benchRun, error) {
+		srv := hoist.StartServer(tb, out, cfg.serverFlags...)
+		defer srv.Kill()
+		tokenFile := filepath.Join(out, "bench.jwt")
+		if err := os.WriteFile(tokenFile, []byte(hoist.MintToken(tb, out, benchUser)), 0o600); err != nil {
+			return benchRun{}, err
+		}
+		url := srv.URL
+		if cfg.link {
+			proxy, err := benchStartLink(srv.Addr)
+			if err != nil {
+				return benchRun{}, err
+			}
+			defer proxy.Stop()
+			url = "tcp://" + proxy.Listen
+		}
+		paths := cfg.paths(e)
+		clients := max(cfg.clients, 1)
+		if err := e.warm(); err != nil {
+			return benchRun{}, err
+		}
+		run, err := benchSendFiles(ctx, tb, e, srv.Pid(), url, tokenFile, cfg.sendFlags, paths, clients)
+		if err != nil {
+			return benchRun{}, fmt.Errorf("%w\nhoist serve stderr:\n%s", err, srv.Stderr())
+		}
+		if err := srv.Terminate(); err != nil {
+			return benchRun{}, fmt.Errorf("hoist serve did not stop cleanly: %w\n%s", err, srv.Stderr())
+		}
+		var all []string
+		for range clients {
+			all = append(all, paths...)
+		}
+		return run, benchCheckStored(out, all)
+	}
+}
+
+// benchSendFiles runs `hoist send` in clients processes at once and returns
+// the run, timed until the last one ends, with the costs of the client that
+// peaked highest (CPU summed over all) and of the server (its CPU counted
+// from just before the upload to its end).
+func benchSendFiles(ctx context.Context, tb testing.TB, e *benchEnv, serverPID int, url, tokenFile string, flags, paths []string, clients int) (benchRun, error) {
+	run := benchRun{}
+	for _, p := range paths {
+		n, size, err := benchCount(p)
+		if err != nil {
+			return run, err
+		}
+		run.Files += clients * n
+		run.Bytes += int64(clients) * size
+	}
+	before, err := benchProcNow(serverPID)
+	if err != nil {
+		return run, err
+	}
+	args := append([]string{"send", "--server", url, "--token-file", tokenFile}, flags...)
+	cmds := make([]*exec.Cmd, clients)
+	stderrs := make([]strings.Builder, clients)
+	for i := range cmds {
+		cmds[i] = exec.CommandContext(ctx, hoist.Path, append(args, paths...)...)
+		cmds[i].Env = benchClientEnv(e)
+		cmds[i].Stderr = &stderrs[i]
+	}
+	start := time.Now()
+	watches := make([]*benchRSSWatch, clients)
+	for i, cmd := range cmds {
+		if err := cmd.Start(); err != nil {
+			for j, started := range cmds[:i] {
+				_ = started.Process.Kill()
+				_ = started.Wait()
+				watches[j].end()
+			}
+			return run, err
+		}
+		watches[i] = benchWatchRSS(cmd.Process.Pid)
+	}
+	var errs []error
+	client := benchProc{}
+	for i, cmd := range cmds {
+		err := cmd.Wait()
+		peak := watches[i].end()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("hoist %s: %w\n%s", strings.Join(args, " "), err, stderrs[i].String()))
+			continue
+		}
+		c := benchProcFromState(cmd.ProcessState, peak)
+		client.PeakRSS = max(client.PeakRSS, c.PeakRSS)
+		client.CPU += c.CPU
+	}
+	run.Elapsed = time.Since(start)
+	if err := errors.Join(errs...); err != nil {
+		return run, err
+	}
+	after, err := benchProcNow(serverPID)
+	if err != nil {
+		return run, err
+	}
+	run.Client = &client
+	run.Server = &benchProc{PeakRSS: after.PeakRSS, CPU: after.CPU - before.CPU}
+	return run, nil
+}
+
+// benchClientEnv isolates a client from the user's config file and journal.
+func benchClientEnv(e *benchEnv) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HOIST_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env,
+		"XDG_CONFIG_HOME="+filepath.Join(e.dir, "config"),
+		"XDG_STATE_HOME="+filepath.Join(e.dir, "state"),
+	)
+	if testkit.RaceEnabled && os.Getenv("GORACE") == "" {
+		// A race-enabled binary otherwise sleeps a second at exit.
+		env = append(env, "GORACE=atexit_sleep_ms=0")
+	}
+	return env
+}
+
+// benchCount returns the number of regular files under path and their bytes.
+func benchCount(path string) (files int, size int64, err error) {
+	err = filepath.Walk(path, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() {
+			files++
+			size += fi.Size()
+		}
+		return err
+	})
+	return files, size, err
+}
+
+// benchCheckStored checks that the server with data directory root stored
+// exactly the files under paths, for the bench user.
+func benchCheckStored(root string, paths []string) error {
+	want, err := benchTreeDigests(paths...)
+	if err != nil {
+		return err
+	}
+	stored := filepath.Join(root, "users", benchUser)
+	got, err := benchTreeDigests(stored)
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(want, got) {
+		return fmt.Errorf("the server stored %d files in %s, want %d, or their contents differ", len(got), stored, len(want))
+	}
+	return nil
+}
