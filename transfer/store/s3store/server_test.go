@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -188,7 +189,7 @@ func TestTakeoverAcrossServers(t *testing.T) {
 	if !ackedOnA {
 		want = []wire.Range{{1, 2}, {3, 4}}
 	}
-	if len(r.Missing) != 1 || !slicesEqual(r.Missing[0], want) {
+	if len(r.Missing) != 1 || !slices.Equal(r.Missing[0], want) {
 		t.Fatalf("B says %v are missing; A acknowledged chunk 3: %v, so want %v", r.Missing, ackedOnA, want)
 	}
 	for _, rg := range want {
@@ -213,17 +214,6 @@ func TestTakeoverAcrossServers(t *testing.T) {
 	}
 }
 
-func slicesEqual(a, b []wire.Range) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
 
 // TestChunkSizeGrownToFitParts: with objects of at most two parts (a
 // lowered limit standing for S3's 10,000), a file of more chunks than
@@ -276,4 +266,70 @@ func TestChunkSizeGrownToFitParts(t *testing.T) {
 	if got, err := io.ReadAll(body); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("the composed object differs from the file (%d bytes, %v)", len(got), err)
 	}
+}
+
+// TestListAndRemoveOnCluster: LIST pages come from PostgreSQL, and REMOVE
+// drops the record, the object and the name, which a new upload then gets.
+func TestListAndRemoveOnCluster(t *testing.T) {
+	pg := pgtest.Start(t, inCI())
+	gw := s3test.Start(t, inCI())
+	gw.SetCredentials(t)
+	st, _, objects := cluster{pg.NewDatabase(t), gw.NewBucket(t), 0}.open(t, gw)
+	srv := servertest.Start(t, servertest.WithOptions(func(o *server.Options) { o.Storage = st }))
+	upload := func(name string, data []byte) uuid.UUID {
+		t.Helper()
+		fid := uuid.New()
+		c := dialWire(t, srv.Addr())
+		hello, err := wire.EncodeJSON(&wire.Authentication{MessageID: "a", Token: srv.Token("alice"), FID: fid.String(),
+			Files: []wire.FileInfo{{Name: name, Size: uint64(len(data))}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := c.call(wire.TypeAuthentication, hello); !r.OK() {
+			t.Fatalf("authentication: %+v", r)
+		}
+		if r := c.transfer(fid, 0, data, wire.CRC32C(data)); !r.OK() || r.Stored != name {
+			t.Fatalf("the only chunk of %s: %+v", name, r)
+		}
+		return fid
+	}
+	upload("docs/a.txt", []byte("first"))
+	fid := upload("docs/b.txt", []byte("second"))
+	c := dialWire(t, srv.Addr())
+	list := func() []string {
+		t.Helper()
+		req, err := wire.EncodeJSON(&wire.List{MessageID: "l", Token: srv.Token("alice"), Prefix: "docs/", Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := c.call(wire.TypeList, req)
+		if !r.OK() {
+			t.Fatalf("LIST: %+v", r)
+		}
+		var names []string
+		for _, f := range r.Files {
+			names = append(names, f.Name)
+		}
+		if r.Next != "" {
+			names = append(names, "next:"+r.Next)
+		}
+		return names
+	}
+	if got := list(); !slices.Equal(got, []string{"docs/a.txt", "next:docs/a.txt"}) {
+		t.Fatalf("LIST docs/ with limit 1: %q", got)
+	}
+	req, err := wire.EncodeJSON(&wire.Remove{MessageID: "r", Token: srv.Token("alice"), Paths: []string{"docs/b.txt"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := c.call(wire.TypeRemove, req); !r.OK() || len(r.Removed) != 1 {
+		t.Fatalf("REMOVE docs/b.txt: %+v", r)
+	}
+	if _, err := objects.Open(t.Context(), fid, 0, 0); err == nil {
+		t.Fatal("the object of a removed file is still there")
+	}
+	if got := list(); !slices.Equal(got, []string{"docs/a.txt"}) {
+		t.Fatalf("LIST docs/ after the removal: %q", got)
+	}
+	upload("docs/b.txt", []byte("third"))
 }
