@@ -214,7 +214,6 @@ func TestTakeoverAcrossServers(t *testing.T) {
 	}
 }
 
-
 // TestChunkSizeGrownToFitParts: with objects of at most two parts (a
 // lowered limit standing for S3's 10,000), a file of more chunks than
 // segments of two parts can hold gets larger chunks, is written in
