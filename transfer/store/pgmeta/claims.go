@@ -20,7 +20,8 @@ import (
 // session, lets its chunks commit and releases the lock; the new server
 // then reads the upload's state, exact.
 type claims struct {
-	id string // this server's name in notifications
+	id  string // this server's name in notifications
+	cfg *pgx.ConnConfig
 
 	mu      sync.Mutex // guards lock, count, lost; serializes lock's use
 	lock    *pgx.Conn
@@ -39,50 +40,92 @@ const claimPoll = 25 * time.Millisecond
 // lockKey is the advisory lock key of upload fid.
 func lockKey(fid uuid.UUID) int64 { return int64(binary.BigEndian.Uint64(fid[:8])) }
 
-// startClaims opens the lock connection and the listener.
+// startClaims opens the lock connection and starts the listener.
 func (s *Store) startClaims(ctx context.Context) error {
 	cfg := s.pool.Config().ConnConfig
 	lock, err := pgx.ConnectConfig(ctx, cfg.Copy())
 	if err != nil {
 		return err
 	}
-	listen, err := pgx.ConnectConfig(ctx, cfg.Copy())
+	listen, err := listenClaims(ctx, cfg)
 	if err != nil {
 		lock.Close(ctx)
 		return err
 	}
-	if _, err := listen.Exec(ctx, "LISTEN "+claimChannel); err != nil {
-		lock.Close(ctx)
-		listen.Close(ctx)
-		return err
-	}
 	lctx, stop := context.WithCancel(context.Background())
 	c := &claims{
-		id: uuid.NewString(), lock: lock, count: map[uuid.UUID]int{}, lost: map[uuid.UUID]func(){},
+		id: uuid.NewString(), cfg: cfg, lock: lock, count: map[uuid.UUID]int{}, lost: map[uuid.UUID]func(){},
 		stop: stop, stopped: make(chan struct{}),
 	}
 	go func() {
 		defer close(c.stopped)
-		defer listen.Close(context.Background())
-		for {
-			n, err := listen.WaitForNotification(lctx)
-			if err != nil {
-				return // stopped, or the connection broke: no more takeovers are seen
-			}
-			fid, from, ok := strings.Cut(n.Payload, " ")
-			id, perr := uuid.Parse(fid)
-			if !ok || perr != nil || from == c.id {
-				continue
-			}
-			c.mu.Lock()
-			f := c.lost[id]
-			c.mu.Unlock()
-			if f != nil {
-				go f()
-			}
-		}
+		c.listen(lctx, listen)
 	}()
 	s.claims = c
+	return nil
+}
+
+// listenClaims opens a connection listening for claims.
+func listenClaims(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
+	conn, err := pgx.ConnectConfig(ctx, cfg.Copy())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+claimChannel); err != nil {
+		conn.Close(ctx)
+		return nil, err
+	}
+	return conn, nil
+}
+
+// listen tells the holders of uploads other servers claim, until ctx
+// ends; a broken connection is reopened (claims announced meanwhile are
+// missed: their servers time out and their clients try again).
+func (c *claims) listen(ctx context.Context, conn *pgx.Conn) {
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			conn.Close(context.Background())
+			for conn = nil; conn == nil; {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Second):
+				}
+				conn, _ = listenClaims(ctx, c.cfg)
+			}
+			continue
+		}
+		fid, from, ok := strings.Cut(n.Payload, " ")
+		id, perr := uuid.Parse(fid)
+		if !ok || perr != nil || from == c.id {
+			continue
+		}
+		c.mu.Lock()
+		f := c.lost[id]
+		c.mu.Unlock()
+		if f != nil {
+			f()
+		}
+	}
+}
+
+// reviveLocked reopens a broken lock connection. The claims it held went
+// with it: their holders are told they lost them. Call with c.mu held.
+func (c *claims) reviveLocked(ctx context.Context) error {
+	if !c.lock.IsClosed() {
+		return nil
+	}
+	lock, err := pgx.ConnectConfig(ctx, c.cfg.Copy())
+	if err != nil {
+		return err
+	}
+	c.lock = lock
+	for _, f := range c.lost {
+		f()
+	}
+	clear(c.count)
+	clear(c.lost)
 	return nil
 }
 
@@ -107,8 +150,9 @@ var ErrClaimed = errors.New("another server is serving this upload")
 // ClaimUpload makes this server the one serving upload fid. If another
 // server holds it, that server is told and ClaimUpload waits, until ctx
 // ends, for it to let go (at once if it died). lost is called when
-// another server claims the upload later; the caller then stops using
-// it and calls ReleaseUpload. Claims are counted: each ClaimUpload needs
+// another server claims the upload later (or the claim went with a
+// broken connection); the caller then stops using it and calls
+// ReleaseUpload. lost must not block or call into the store. Claims are counted: each ClaimUpload needs
 // one ReleaseUpload.
 func (s *Store) ClaimUpload(ctx context.Context, fid uuid.UUID, lost func()) error {
 	c := s.claims
@@ -130,7 +174,18 @@ func (s *Store) ClaimUpload(ctx context.Context, fid uuid.UUID, lost func()) err
 			return nil
 		}
 		var got bool
-		err := c.lock.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", lockKey(fid)).Scan(&got)
+		try := func() error {
+			return c.lock.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", lockKey(fid)).Scan(&got)
+		}
+		err := c.reviveLocked(ctx)
+		if err == nil {
+			err = try()
+		}
+		if err != nil && c.lock.IsClosed() { // it broke just now: once more
+			if err = c.reviveLocked(ctx); err == nil {
+				err = try()
+			}
+		}
 		if err == nil && got {
 			c.count[fid] = 1
 			c.lost[fid] = lost
