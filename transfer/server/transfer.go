@@ -91,11 +91,30 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 		// Written already, commit in progress: just wait for it.
 	default:
 		c := store.Chunk{Part: store.Part{FID: u.fid, File: t.File}, Index: t.Index, Offset: int64(off), Data: t.Data}
+		write := func() error {
+			if checked != nil && t.CRC32C != nil {
+				return checked.WriteChunkChecked(s.ctx, c, *t.CRC32C)
+			}
+			return s.srv.st.Chunks.WriteChunk(s.ctx, c)
+		}
+		if fs.h == nil {
+			fs.h = sha256.New()
+		}
 		var err error
-		if checked != nil && t.CRC32C != nil {
-			err = checked.WriteChunkChecked(s.ctx, c, *t.CRC32C)
+		if off == fs.hashed {
+			// Hash while the chunk is stored (an object store's part
+			// upload is a round trip); a failed write restarts the hash,
+			// which the finisher then reads back.
+			written := make(chan error, 1)
+			go func() { written <- write() }()
+			fs.h.Write(t.Data)
+			if err = <-written; err == nil {
+				fs.hashed += uint64(n)
+			} else {
+				fs.h, fs.hashed = nil, 0
+			}
 		} else {
-			err = s.srv.st.Chunks.WriteChunk(s.ctx, c)
+			err = write()
 		}
 		if errors.Is(err, store.ErrCorrupt) {
 			u.mu.Unlock()
@@ -110,13 +129,6 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 			return
 		}
 		fs.pending.Set(t.Index)
-		if fs.h == nil {
-			fs.h = sha256.New()
-		}
-		if off == fs.hashed {
-			fs.h.Write(t.Data)
-			fs.hashed += uint64(n)
-		}
 		s.chunks.Add(1)
 		s.bytes.Add(int64(n))
 	}
