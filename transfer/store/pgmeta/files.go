@@ -61,14 +61,14 @@ type querier interface {
 // queryFiles returns the files rows selected by where (with its
 // arguments).
 func (s *Store) queryFiles(ctx context.Context, q querier, where string, args ...any) ([]*store.File, error) {
-	rows, err := q.Query(ctx, `SELECT fid, file, owner, name, stored, size, sha256, tags, completed FROM files `+where, args...)
+	rows, err := q.Query(ctx, `SELECT fid, file, owner, name, stored, size, sha256, tags, completed, removed FROM files `+where, args...)
 	if err != nil {
 		return nil, err
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.File, error) {
 		var f store.File
 		var size int64
-		err := r.Scan(&f.FID, &f.Index, &f.Owner, &f.Name, &f.Stored, &size, &f.SHA256, &f.Tags, &f.Completed)
+		err := r.Scan(&f.FID, &f.Index, &f.Owner, &f.Name, &f.Stored, &size, &f.SHA256, &f.Tags, &f.Completed, &f.Removed)
 		f.Size, f.Completed = uint64(size), f.Completed.UTC()
 		return &f, err
 	})
