@@ -565,6 +565,9 @@ func (s suite) listAndRemove(t *testing.T) {
 		if got.Done[i] == nil {
 			t.Fatalf("file %d of the upload is no longer complete after its removal", i)
 		}
+		if want := i != 1; got.Done[i].Removed != want {
+			t.Fatalf("file %d (%s) loads with Removed %v, want %v", i, got.Done[i].Stored, got.Done[i].Removed, want)
+		}
 	}
 	// Their 40 bytes are free again, and their names.
 	if err := st.Uploads.CreateUpload(t.Context(), s.newUpload(who, 80), 100); err != nil {
