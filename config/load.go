@@ -19,11 +19,28 @@ const configFlag = "config"
 
 // RegisterClientFlags registers --config and the connection flags on fs:
 // --profile, --server, --token, --token-file, --token-command, --tag,
-// --chunk-size, --window-chunks, --window-bytes, --retry-base, --retry-cap,
+// --limit-rate, --exclude, --chunk-size, --window-chunks, --window-bytes, --retry-base, --retry-cap,
 // --retry-attempts, --ca-file and --read-timeout.
 func RegisterClientFlags(fs *pflag.FlagSet) {
 	registerConfigFlag(fs)
 	registerFields(fs, clientFields, DefaultClient(), inGroup[Client](groupClient))
+}
+
+// connectionKeys are the settings that reach a server and prove who the
+// user is, without anything about uploads.
+var connectionKeys = []string{profileKey, "server", "token", "token_file", "token_command",
+	"ca_file", "ssh_command", "remote_command", "read_timeout"}
+
+// RegisterConnectionFlags registers --config and only the flags that reach
+// a server as a user: --profile, --server, --token, --token-file,
+// --token-command, --ca-file, --ssh-command, --remote-command and
+// --read-timeout, for the commands that talk to a server without uploading
+// (`hoist ls --server`, `hoist rm`). LoadClient reads them.
+func RegisterConnectionFlags(fs *pflag.FlagSet) {
+	registerConfigFlag(fs)
+	registerFields(fs, clientFields, DefaultClient(), func(f field[Client]) bool {
+		return slices.Contains(connectionKeys, f.key)
+	})
 }
 
 // RegisterUIFlags registers the terminal UI's flags on fs: --start-dir,
@@ -49,6 +66,16 @@ func RegisterRootFlags(fs *pflag.FlagSet) {
 	registerConfigFlag(fs)
 	registerFields(fs, serverFields, DefaultServer(os.Getenv), func(f field[Server]) bool {
 		return f.key == "serve.root" || f.key == "serve.jwt.secret_file" || f.key == "serve.meta.url"
+	})
+}
+
+// RegisterServerFlagsFor registers the flags of the server settings with
+// the given keys ("serve.limits.quota"), for commands that read a few of
+// them (hoist ls), plus --config.
+func RegisterServerFlagsFor(fs *pflag.FlagSet, keys ...string) {
+	registerConfigFlag(fs)
+	registerFields(fs, serverFields, DefaultServer(os.Getenv), func(f field[Server]) bool {
+		return slices.Contains(keys, f.key)
 	})
 }
 

@@ -39,6 +39,12 @@ type Client struct {
 	TokenCommand string
 	// Tags are added to every upload.
 	Tags []string
+	// LimitRate caps the bytes sent per second, all uploads together; 0 is
+	// no limit.
+	LimitRate int64
+	// Exclude are globs of paths, relative to a directory being sent, to
+	// leave out; "**" matches any number of path elements.
+	Exclude []string
 	// ChunkSize is the chunk size asked for, in bytes.
 	ChunkSize int
 	Window    Window
@@ -103,6 +109,16 @@ type Server struct {
 	// extension, so that every client sends chunks as base64 JSON, as a peer
 	// that knows only the original format does.
 	DisableRawTransfer bool
+	// MetricsListen is the TCP address of the HTTP listener for /metrics,
+	// /healthz and /readyz; empty means none.
+	MetricsListen string
+	// DrainDelay is how long /readyz reports not ready after a stop signal
+	// before the listeners close, so that load balancers move away first.
+	DrainDelay time.Duration
+	// LogFormat is "text" or "json"; LogLevel "debug", "info", "warn" or
+	// "error".
+	LogFormat string
+	LogLevel  string
 	// Store is where the bytes go (default: the data directory), Meta
 	// where the metadata goes (default: bbolt in the data directory).
 	Store Store

@@ -42,6 +42,7 @@ func validateServer(s *Server, src *Sources) error {
 	check(s.Limits.IdleTimeout > 0, "serve.limits.idle_timeout", "must be more than 0")
 	check(s.Limits.FrameTimeout > 0, "serve.limits.frame_timeout", "must be more than 0")
 	check(s.Limits.PartialExpiry > 0, "serve.limits.partial_expiry", "must be more than 0")
+	check(s.DrainDelay >= 0, "serve.drain_delay", "cannot be negative")
 	return errors.Join(errs...)
 }
 

@@ -63,7 +63,7 @@ func exitCode(err error) int {
 }
 
 // firstFID is the fid of the first event of p.
-func firstFID(t *testing.T, p *sendProc) string {
+func sentFID(t *testing.T, p *sendProc) string {
 	t.Helper()
 	for _, ev := range p.snapshot() {
 		if ev.FID != "" {
@@ -91,7 +91,7 @@ func killedUpload(t *testing.T, env []string, srv *testkit.Server, tokenFile, pa
 			t.Fatal("the upload finished before it was killed: slow the server down more")
 		}
 	}
-	return firstFID(t, p)
+	return sentFID(t, p)
 }
 
 func TestSendToAnUnknownHostFailsAtOnce(t *testing.T) {

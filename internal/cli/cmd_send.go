@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,15 +12,31 @@ import (
 	"github.com/hoist-dev/hoist/transfer/client"
 )
 
-const sendHelp = `Uploads files, and directories recursively, to a hoist server as ONE upload,
-then checks every file's sha256 against the server's. Each file is stored
-under its base name; two files with the same base name in one upload are
-refused (upload them separately). Dropped connections, resets and server
-restarts are retried with backoff; only chunks the server does not hold yet
-travel again. An upload that makes no progress gives up after 2 minutes of
-reconnecting (--retry-budget; 0 retries forever) and says why; errors that
-retrying cannot heal, such as an unknown host or a refused token, end it at
-once, with a hint of what to do.
+const sendHelp = `Uploads files, and directories recursively, to a hoist server as ONE job,
+then checks every file's sha256 against the server's. A file is stored under
+its base name; a directory DIR under its base name with the paths below it
+(DIR/sub/notes.txt), as scp -r and rsync do; DIR/ with a trailing slash sends
+only what DIR holds (sub/notes.txt), as rsync does. Empty directories are not
+sent (hoist sends files) and are counted in the summary. Dropped connections,
+resets and server restarts are retried with backoff; only chunks the server
+does not hold yet travel again. An upload that makes no progress gives up
+after 2 minutes of reconnecting (--retry-budget; 0 retries forever) and says
+why; errors that retrying cannot heal, such as an unknown host or a refused
+token, end it at once, with a hint of what to do.
+
+Before sending, hoist asks the server which of the paths it already holds:
+a file with the same path, size and sha256 is not sent and is reported as
+already there. A file whose path holds other content on the server is sent
+and stored under a new name, which is reported ("stored as"). More files
+than the server takes in one upload go up as consecutive parts of the job.
+
+--exclude GLOB (repeatable) leaves out paths relative to each directory sent:
+"*", "?" and "[...]" stay within one path element, "**" matches any number
+of elements, and a pattern without "/" matches a name at any depth
+("*.tmp", "**/node_modules", "build/*.o"); a file named on the command line
+is always sent. A file whose path the server cannot store (a backslash or
+control character in a name) is named and not sent; the others are, and
+the exit status is not 0. --limit-rate 2MiB caps the bytes sent per second.
 
 An upload is journaled in $XDG_STATE_HOME/hoist/uploads (else
 ~/.local/state/hoist/uploads) until it is verified. If hoist is interrupted
@@ -35,7 +48,7 @@ takes a fid also takes a unique prefix of it.
 
 On a terminal, progress is one updating line; otherwise plain lines at most
 every 2 seconds plus every state change; with --json, one JSON event per line
-(type "session", "chunk" or "progress"). The exit status is 0 only when every
+(type "job", "already_there", "session", "chunk" or "progress"). The exit status is 0 only when every
 file is verified.
 
 Flags may come before or after the paths; a path that starts with "-" goes
@@ -118,9 +131,7 @@ func runSend(ctx context.Context, s sendSettings, env *Env) error {
 	if s.resume {
 		fids, err = resumeUploads(e, s.args, env.Stderr)
 	} else {
-		var fid string
-		fid, err = startUpload(e, s.client.Tags, s.args)
-		fids = []string{fid}
+		return sendTree(ctx, e, s, env)
 	}
 	if err != nil || len(fids) == 0 {
 		return err
@@ -134,79 +145,42 @@ func sendTokenSource(s sendSettings) (client.TokenSource, error) {
 	if s.discard || s.list {
 		return journalTokenSource(s.client), nil
 	}
-	return config.NewTokenSource(s.client)
+	return tokenSource(s.client)
 }
 
-// startUpload starts one upload of every file under paths.
-func startUpload(e *client.Engine, tags, paths []string) (string, error) {
-	files, err := collectFiles(paths)
+// sendTree sends the paths of s as one job and reports on it.
+func sendTree(ctx context.Context, e *client.Engine, s sendSettings, env *Env) error {
+	x, err := client.NewExcludes(s.client.Exclude)
 	if err != nil {
-		return "", err
+		return err
 	}
-	return e.Start(client.Spec{Files: files, Tags: tags})
+	job, err := e.StartTree(client.TreeSpec{Paths: s.args, Tags: s.client.Tags, Exclude: x})
+	if err != nil {
+		return err
+	}
+	return watchJob(ctx, e, job, newReporter(s.json, env.Stdout))
 }
 
-// collectFiles expands paths into the regular files to upload: files as
-// given, directories recursively (symlinks to files are followed, symlinks
-// to directories are not). Each is named by its base name; a name taken
-// twice is an error naming both paths.
-func collectFiles(paths []string) ([]client.LocalFile, error) {
-	var files []client.LocalFile
-	byName := map[string]string{}
-	add := func(path string) error {
-		abs, err := filepath.Abs(path)
-		if err != nil {
-			return err
-		}
-		name := filepath.Base(abs)
-		if other, dup := byName[name]; dup {
-			if other == abs {
-				return nil // the same file given twice
-			}
-			return fmt.Errorf("%s and %s would both be stored as %q: upload them separately", other, abs, name)
-		}
-		byName[name] = abs
-		files = append(files, client.LocalFile{Path: abs, Name: name})
-		return nil
-	}
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.IsDir() {
-			if !fi.Mode().IsRegular() {
-				return nil, fmt.Errorf("%s is not a regular file or a directory", p)
-			}
-			if err := add(p); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
+// watchJob reports the events of job until it has ended, and returns an
+// error unless every file was verified or already there.
+func watchJob(ctx context.Context, e *client.Engine, job string, r reporter) error {
+	for {
+		select {
+		case ev := <-e.Events():
+			r.event(ev)
+			if j, ok := ev.(*client.JobEvent); ok && j.Job == job && j.Kind == client.JobDone {
+				r.close()
+				if j.Err != nil {
+					return errors.New(strings.Join(failureLines("job "+job, j.Err), "\n"))
+				}
 				return nil
 			}
-			fi, err := os.Stat(path) // follows a symlink
-			if err != nil {
-				return err
-			}
-			if !fi.Mode().IsRegular() {
-				return nil // sockets, devices, symlinks to directories
-			}
-			return add(path)
-		})
-		if err != nil {
-			return nil, err
+		case <-ctx.Done():
+			e.Close()
+			r.interrupted()
+			return errors.New("interrupted: the running part stays in the journal ('hoist send --resume' continues it); sending the same paths again skips the files already there")
 		}
 	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no files under %s", strings.Join(paths, ", "))
-	}
-	return files, nil
 }
 
 // watch reports the events of the uploads fids until each has ended, and
@@ -233,10 +207,7 @@ func watch(ctx context.Context, e *client.Engine, fids []string, r reporter) err
 	var errs []string
 	for _, fid := range fids {
 		if err := e.Wait(ctx, fid); err != nil {
-			errs = append(errs, clean(fmt.Sprintf("upload %s: %v", fid, err)))
-			if hint := client.Hint(err); hint != "" {
-				errs = append(errs, "  what to do: "+hint)
-			}
+			errs = append(errs, failureLines("upload "+fid, err)...)
 		}
 	}
 	if len(errs) > 0 {
@@ -244,4 +215,14 @@ func watch(ctx context.Context, e *client.Engine, fids []string, r reporter) err
 		return errors.New(strings.Join(errs, "\n"))
 	}
 	return nil
+}
+
+// failureLines says why what failed, cleaned (the reason names local files
+// and quotes the server), and what to do about it where client.Hint knows.
+func failureLines(what string, err error) []string {
+	lines := []string{clean(fmt.Sprintf("%s: %v", what, err))}
+	if hint := client.Hint(err); hint != "" {
+		lines = append(lines, "  what to do: "+hint)
+	}
+	return lines
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/hoist-dev/hoist/transfer/client"
@@ -57,7 +58,43 @@ type (
 		Retries     int    `json:"retries"`
 		State       string `json:"state"`
 		SHA256      string `json:"sha256,omitempty"`
-		Error       string `json:"error,omitempty"`
+		// Stored is the path the server stored the file under, once
+		// complete; it differs from Name when that path was taken.
+		Stored string `json:"stored,omitempty"`
+		Error  string `json:"error,omitempty"`
+	}
+	jsonJob struct {
+		Type         string    `json:"type"` // "job"
+		Job          string    `json:"job"`
+		Time         time.Time `json:"time"`
+		Kind         string    `json:"kind"` // walking, part_started, note, done
+		FID          string    `json:"fid,omitempty"`
+		Part         int       `json:"part,omitempty"`
+		Parts        int       `json:"parts"`
+		Walk         jsonWalk  `json:"walk"`
+		AlreadyThere int       `json:"already_there"`
+		Note         string    `json:"note,omitempty"`
+		Error        string    `json:"error,omitempty"`
+	}
+	jsonWalk struct {
+		Files      int    `json:"files"`
+		Bytes      uint64 `json:"bytes"`
+		Dirs       int    `json:"dirs"`
+		EmptyDirs  int    `json:"empty_dirs"`
+		Excluded   int    `json:"excluded"`
+		Skipped    int    `json:"skipped"`
+		Unsendable int    `json:"unsendable"`
+		Done       bool   `json:"done"`
+	}
+	jsonAlreadyThere struct {
+		Type   string    `json:"type"` // "already_there"
+		Job    string    `json:"job"`
+		Time   time.Time `json:"time"`
+		Path   string    `json:"path"`
+		Name   string    `json:"name"`
+		Stored string    `json:"stored"`
+		Size   uint64    `json:"size"`
+		SHA256 string    `json:"sha256"`
 	}
 )
 
@@ -81,13 +118,24 @@ func (r *jsonReporter) event(ev client.Event) {
 		for _, f := range ev.Files {
 			jf := jsonFile{Index: f.Index, Name: f.Name, Path: f.Path, Size: f.Size, ChunkSize: f.ChunkSize,
 				Chunks: f.Chunks, AckedChunks: f.AckedChunks, AckedBytes: f.AckedBytes, InFlight: f.InFlight,
-				Retries: f.Retries, State: f.State.String(), SHA256: f.SHA256}
+				Retries: f.Retries, State: f.State.String(), SHA256: f.SHA256, Stored: f.Stored}
 			if f.Err != nil {
 				jf.Error = f.Err.Error()
 			}
 			j.Files = append(j.Files, jf)
 		}
 		r.enc.Encode(j)
+	case *client.JobEvent:
+		w := ev.Walk
+		j := jsonJob{Type: "job", Job: ev.Job, Time: ev.At, Kind: strings.ReplaceAll(ev.Kind.String(), " ", "_"), FID: ev.FID, Part: ev.Part,
+			Parts: ev.Parts, AlreadyThere: ev.AlreadyThere, Note: ev.Note,
+			Walk: jsonWalk{Files: w.Files, Bytes: w.Bytes, Dirs: w.Dirs, EmptyDirs: w.EmptyDirs, Excluded: w.Excluded, Skipped: w.Skipped, Unsendable: w.Unsendable, Done: w.Done}}
+		if ev.Err != nil {
+			j.Error = ev.Err.Error()
+		}
+		r.enc.Encode(j)
+	case *client.AlreadyThereEvent:
+		r.enc.Encode(jsonAlreadyThere{Type: "already_there", Job: ev.Job, Time: ev.At, Path: ev.Path, Name: ev.Name, Stored: ev.Stored, Size: ev.Size, SHA256: ev.SHA256})
 	}
 }
 

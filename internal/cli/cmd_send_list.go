@@ -53,7 +53,7 @@ type listFile struct {
 // listUnfinished writes the journal's unfinished uploads to stdout, as a
 // table or as JSON lines. An empty journal says so on stderr (table only).
 func listUnfinished(e *client.Engine, asJSON bool, stdout, stderr io.Writer) error {
-	uploads, err := e.List()
+	uploads, err := e.Journaled()
 	if err != nil {
 		fmt.Fprintf(stderr, "hoist send: some journal entries are unreadable: %v\n", err)
 	}
@@ -137,7 +137,7 @@ func resolveFIDs(e *client.Engine, prefixes []string) ([]string, error) {
 // resume, such as one another hoist process is sending, are reported on
 // stderr; the error is non-nil when none could.
 func resumeUploads(e *client.Engine, prefixes []string, stderr io.Writer) ([]string, error) {
-	uploads, err := e.List()
+	uploads, err := e.Journaled()
 	if err != nil {
 		fmt.Fprintf(stderr, "hoist send: some journal entries are unreadable: %v\n", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/mattn/go-runewidth"
 	"golang.org/x/term"
 
 	"github.com/hoist-dev/hoist/internal/units"
@@ -57,7 +58,8 @@ type textReporter struct {
 
 	uploads   map[string]*uploadView
 	lastShown time.Time
-	status    bool // a live status line is on screen
+	status    bool                 // a live status line is on screen
+	walking   *client.WalkProgress // the job's walk, while it runs
 }
 
 // uploadView is what the reporter remembers of one upload.
@@ -92,6 +94,18 @@ func (r *textReporter) view(fid string) *uploadView {
 }
 
 func (r *textReporter) event(ev client.Event) {
+	switch ev := ev.(type) {
+	case *client.JobEvent:
+		r.job(ev)
+		return
+	case *client.AlreadyThereEvent:
+		as := ""
+		if ev.Stored != "" && ev.Stored != ev.Name {
+			as = fmt.Sprintf(" (as %s)", clean(ev.Stored))
+		}
+		r.line("  already there %s%s  %s  sha256 %s", clean(ev.Name), as, units.FormatSize(ev.Size), ev.SHA256)
+		return
+	}
 	v := r.view(ev.UploadFID())
 	switch ev := ev.(type) {
 	case *client.ProgressEvent:
@@ -172,7 +186,7 @@ func (r *textReporter) progress(v *uploadView, ev *client.ProgressEvent) {
 		}
 		switch f.State {
 		case client.FileVerified:
-			r.line("  verified %s  %s  sha256 %s", clean(f.Name), units.FormatSize(f.Size), f.SHA256)
+			r.line("  verified %s  %s  sha256 %s%s", clean(f.Name), units.FormatSize(f.Size), f.SHA256, storedAs(f))
 		case client.FileFailed:
 			r.line("  FAILED %s: %s", clean(f.Name), clean(fmt.Sprint(f.Err)))
 		}
@@ -209,6 +223,11 @@ func (r *textReporter) session(v *uploadView, ev *client.SessionEvent) {
 			r.line("%s: sending again (attempt %d)", short, ev.Attempt)
 		}
 	}
+	if ev.State.Final() {
+		// A job of many parts would otherwise keep every part's last
+		// snapshot; nothing more comes for this upload.
+		delete(r.uploads, v.fid)
+	}
 	if r.live {
 		r.showStatus()
 	}
@@ -221,6 +240,9 @@ func (r *textReporter) showStatus() {
 		r.flushResends(v)
 	}
 	var parts []string
+	if w := r.walking; w != nil {
+		parts = append(parts, fmt.Sprintf("walking: %d file(s), %s", w.Files, units.FormatSize(w.Bytes)))
+	}
 	for _, v := range r.uploads {
 		if v.last == nil || v.state.Final() {
 			continue
@@ -236,31 +258,61 @@ func (r *textReporter) showStatus() {
 		fmt.Fprintln(r.w, s)
 		return
 	}
-	if w := r.width(); len(s) >= w {
-		s = s[:max(w-1, 0)]
+	if w := r.width(); runewidth.StringWidth(s) >= w {
+		s = runewidth.Truncate(s, max(w-1, 0), "")
 	}
 	fmt.Fprintf(r.w, "\r\x1b[K%s", s)
 	r.status = true
 }
 
-// statusOf is one upload's progress: "1b2c3d4e 45.2% 5.4MiB/12MiB 3.2MiB/s 1/3 files sending".
+// statusOf is one upload's progress, its time left and the file being sent:
+// "1b2c3d4e 45.2% 5.4 MiB/12 MiB 3.2 MiB/s ETA 2s 1/3 files sending a/notes.txt".
 func statusOf(v *uploadView) string {
 	var size, acked uint64
 	verified := 0
+	current := ""
 	for _, f := range v.last.Files {
 		size += f.Size
 		acked += f.AckedBytes
 		if f.State == client.FileVerified {
 			verified++
 		}
+		if current == "" && f.State == client.FileSending {
+			current = f.Name
+		}
 	}
 	pct := 100.0
 	if size > 0 {
 		pct = 100 * float64(acked) / float64(size)
 	}
-	return fmt.Sprintf("%s %5.1f%% %s/%s %s %d/%d files %v", shortFID(v.fid), pct,
+	s := fmt.Sprintf("%s %5.1f%% %s/%s %s ETA %s %d/%d files %v", shortFID(v.fid), pct,
 		units.FormatSize(acked), units.FormatSize(size), units.FormatRate(v.last.Rate),
-		verified, len(v.last.Files), v.state)
+		eta(size-acked, v.last.Rate), verified, len(v.last.Files), v.state)
+	if current != "" {
+		s += " " + clean(current)
+	}
+	return s
+}
+
+// eta is the time left to send left bytes at rate bytes per second, rounded
+// for reading ("3s", "2m10s", "1h05m"); "--" while the rate is unknown.
+func eta(left uint64, rate float64) string {
+	if left == 0 {
+		return "0s"
+	}
+	if rate <= 0 {
+		return "--"
+	}
+	d := time.Duration(float64(left) / rate * float64(time.Second))
+	switch {
+	case d >= 100*time.Hour:
+		return ">99h"
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	case d >= time.Minute:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%ds", int(d.Round(time.Second).Seconds()))
 }
 
 // totalSize is the sum of the sizes of files.
@@ -315,4 +367,72 @@ func clean(s string) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// storedAs says where the server stored a file when that is not the path
+// sent: " (stored as a/notes (2).txt)".
+func storedAs(f client.FileProgress) string {
+	if f.Stored == "" || f.Stored == f.Name {
+		return ""
+	}
+	return fmt.Sprintf(" (stored as %s)", clean(f.Stored))
+}
+
+// job reports a job's own events: the walk, its parts, notes and the end.
+func (r *textReporter) job(ev *client.JobEvent) {
+	short := shortFID(ev.Job)
+	switch ev.Kind {
+	case client.JobWalking:
+		if !ev.Walk.Done {
+			w := ev.Walk
+			r.walking = &w
+			if time.Since(r.lastShown) >= r.every {
+				r.showStatus()
+			}
+			return
+		}
+		r.walking = nil
+		r.line("job %s: %s", short, walkSummary(ev.Walk))
+	case client.JobPartStarted:
+		if ev.Part > 1 {
+			r.line("job %s: part %d", short, ev.Part)
+		}
+	case client.JobNote:
+		r.line("job %s: note: %s", short, clean(ev.Note))
+	case client.JobDone:
+		r.walking = nil
+		switch {
+		case ev.Err != nil:
+			r.line("job %s: failed: %s", short, clean(ev.Err.Error()))
+		default:
+			r.line("job %s: done: %d file(s) sent in %d part(s), %d already there", short,
+				ev.Walk.Files-ev.AlreadyThere, ev.Parts, ev.AlreadyThere)
+		}
+	}
+}
+
+// walkSummary describes a finished walk: "3 file(s), 1.2 MiB, in 4
+// directories; 2 excluded; 1 empty directory not sent (hoist sends files)".
+func walkSummary(w client.WalkProgress) string {
+	s := fmt.Sprintf("%d file(s), %s, in %d director%s", w.Files, units.FormatSize(w.Bytes), w.Dirs, plural(w.Dirs, "y", "ies"))
+	if w.Excluded > 0 {
+		s += fmt.Sprintf("; %d excluded", w.Excluded)
+	}
+	if w.Unsendable > 0 {
+		s += fmt.Sprintf("; %d with a path the server cannot store, not sent", w.Unsendable)
+	}
+	if w.Skipped > 0 {
+		s += fmt.Sprintf("; %d special file(s) skipped", w.Skipped)
+	}
+	if w.EmptyDirs > 0 {
+		s += fmt.Sprintf("; %d empty director%s not sent (hoist sends files)", w.EmptyDirs, plural(w.EmptyDirs, "y", "ies"))
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -31,6 +31,12 @@ tls://, unix://), once it accepts connections. SIGINT or SIGTERM stops it
 gracefully: no new connections, chunks already received are made durable
 and acknowledged, then it exits.
 
+--metrics-listen ADDR serves Prometheus metrics on http://ADDR/metrics,
+with /healthz and /readyz for load balancers; /readyz answers 503 from the
+stop signal on, --drain-delay before the listeners close. --log-format json
+logs one JSON object per line; every session ends with one line naming its
+user, remote address, upload, files, bytes, duration and outcome.
+
 Tokens are checked against an HS256 secret, an Ed25519 or an RSA public key.
 With no key configured, a random HS256 secret is created in DIR/jwt-secret
 (mode 0600); 'hoist token --root DIR' mints tokens with it.
@@ -68,7 +74,8 @@ const serveExamples = `  hoist serve --listen 127.0.0.1:7800 --root /srv/hoist
   hoist serve --unix /run/hoist.sock --quota 10GiB --max-file-size 2GiB
   ssh host hoist serve --stdio        (what a client's ssh:// address runs)
   hoist serve --stdio --user alice    (forced command for alice's ssh key)
-  hoist serve --chaos demo            (fail on purpose, to watch clients retry)`
+  hoist serve --chaos demo            (fail on purpose, to watch clients retry)
+  hoist serve --metrics-listen 127.0.0.1:9780 --log-format json`
 
 // newServeCommand builds `hoist serve`, which runs the server until ctx is
 // done.
@@ -179,16 +186,21 @@ const shutdownTimeout = 30 * time.Second
 // Stdio, until the session ends). stdioUser, if set, is the user of the
 // stdio session (see ServeConnAs).
 func serve(ctx context.Context, cfg config.Server, env *Env, stdioUser string) error {
-	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
+	log, chaosLog := serverLoggers(cfg, env.Stderr)
 	if len(cfg.Listen) == 0 && cfg.Unix == "" && !cfg.Stdio {
 		return errors.New("nothing to serve: give --listen, --unix or --stdio")
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		return errors.New("TLS needs both --tls-cert and --tls-key")
 	}
-	opts, err := serverOptions(cfg, log)
+	opts, err := serverOptions(cfg, chaosLog) // chaos logs its banner loudly
 	if err != nil {
 		return err
+	}
+	opts.Logger = log
+	observer := newObserver(cfg)
+	if observer != nil {
+		opts.Observer = observer
 	}
 	if cfg.Store.URL != "" || cfg.Meta.URL != "" {
 		st, closer, err := openClusterStorage(ctx, cfg)
@@ -209,9 +221,21 @@ func serve(ctx context.Context, cfg config.Server, env *Env, stdioUser string) e
 		}
 		return err
 	}
-	log.Info("hoist server starting", "version", env.Build.Version, "root", cfg.Root, "listeners", urls, "stdio", cfg.Stdio)
+	ops, err := startOps(cfg, observer, srv, env.Stderr)
+	if err != nil {
+		for _, ln := range listeners {
+			ln.Close()
+		}
+		srv.Shutdown(context.Background())
+		return err
+	}
+	log.Info("hoist server starting", "version", env.Build.Version, "root", cfg.Root, "listeners", urls, "stdio", cfg.Stdio,
+		"metrics_listen", cfg.MetricsListen)
 
-	ctx, cancel := context.WithCancel(ctx)
+	// The listeners outlive ctx (the stop signal) for the drain delay:
+	// Shutdown closes them.
+	stopped := ctx
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	var wg sync.WaitGroup
 	errc := make(chan error, len(listeners)+1)
@@ -239,8 +263,9 @@ func serve(ctx context.Context, cfg config.Server, env *Env, stdioUser string) e
 	}
 	var runErr error
 	select {
-	case <-ctx.Done():
+	case <-stopped.Done():
 		log.Info("shutting down: finishing chunks in flight")
+		ops.drain(cfg.DrainDelay, log)
 	case runErr = <-errc:
 	}
 	sctx, stop := context.WithTimeout(context.Background(), shutdownTimeout)
@@ -248,11 +273,12 @@ func serve(ctx context.Context, cfg config.Server, env *Env, stdioUser string) e
 	err = srv.Shutdown(sctx)
 	cancel()
 	wg.Wait()
+	err = errors.Join(err, ops.stop(sctx))
 	if err != nil {
 		return errors.Join(runErr, fmt.Errorf("shutdown: %w", err))
 	}
 	if f, ok := opts.Faults.(*chaos.Faults); ok {
-		log.Warn("CHAOS MODE: faults injected", "counts", f.Counts().String())
+		chaosLog.Warn("CHAOS MODE: faults injected", "counts", f.Counts().String())
 	}
 	log.Info("server stopped")
 	return runErr

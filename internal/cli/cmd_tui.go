@@ -72,7 +72,7 @@ func newUICommand(env *Env) *cobra.Command {
 // runUI runs the terminal UI with settings c and an engine journaling in
 // journalDir; getenv reads the environment.
 func runUI(ctx context.Context, c config.Client, journalDir string, getenv func(string) string) error {
-	tok, err := config.NewTokenSource(c)
+	tok, err := tokenSource(c)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -24,7 +25,20 @@ func engineOptions(c config.Client, tok client.TokenSource, journalDir string) c
 		JournalDir:    journalDir,
 		SSHCommand:    strings.Fields(c.SSHCommand),
 		RemoteCommand: c.RemoteCommand,
+		RateLimit:     c.LimitRate,
 	}
+}
+
+// tokenSource is the token source c configures. Over ssh:// none is
+// needed: without one the client presents an empty token, and a server run
+// by sshd as `hoist serve --stdio --user NAME` takes the user from the ssh
+// login. Every other transport needs a token.
+func tokenSource(c config.Client) (client.TokenSource, error) {
+	tok, err := config.NewTokenSource(c)
+	if errors.Is(err, config.ErrNoToken) && strings.HasPrefix(c.Server, "ssh://") {
+		return client.NoToken, nil
+	}
+	return tok, err
 }
 
 // userJournal is the user's upload journal, shared by the UI and `hoist

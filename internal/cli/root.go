@@ -119,6 +119,7 @@ func newRootCommand(env *Env) *cobra.Command {
 		newSendCommand(env),
 		newTokenCommand(env),
 		newLsCommand(env),
+		newRmCommand(env),
 		newDemoCommand(env),
 		newConfigCommand(env),
 		newVersionCommand(env),

@@ -18,6 +18,25 @@
 // follows the throughput last measured to its server (about two seconds a
 // chunk, within Options.ChunkSize), so slow links make steady progress.
 //
+// # Jobs: trees, files already there, parts
+//
+// Engine.StartTree sends files and directories as one job. The walk
+// streams (it holds only the files of the part being prepared) and keeps
+// paths: a directory goes up as its base name with the paths below it, a
+// directory written with a trailing slash as its contents only (rsync's
+// rule); Excludes leave paths out; empty directories are counted, not sent.
+// Before each part the job asks the server (LIST by path) which files the
+// user holds; only local files whose size matches are hashed, and identical
+// ones are skipped with an AlreadyThereEvent. The rest go up in consecutive
+// uploads of at most the server's files-per-upload limit (its LIST answer
+// states it; 1,000 for a server that cannot list, halved on a refusal).
+// JobEvent reports the walk, each part's fid, notes and the end; a file's
+// stored path, when the server chose a new name, is FileProgress.Stored.
+// Engine.List and Engine.Remove list and remove the user's files.
+//
+// Options.RateLimit (and Engine.SetRateLimit, live) caps the chunk bytes
+// written per second, all uploads together.
+//
 // # Failures
 //
 //   - A chunk answered "corrupt", or still unanswered half of
@@ -68,7 +87,8 @@
 // # Events
 //
 // Engine.Events delivers *SessionEvent, *ChunkEvent and *ProgressEvent for
-// every upload on one channel. Delivery never blocks an upload:
+// every upload, and *JobEvent and *AlreadyThereEvent for every job, on one
+// channel. Delivery never blocks an upload:
 //
 //   - Session events (every state change) are never dropped.
 //   - Chunk events are queued up to a bound; past it they are dropped and

@@ -22,6 +22,8 @@ type Engine struct {
 	dialer  *dialer
 	events  *emitter
 	links   *linkBook
+	gate    *rateGate
+	jobs    jobTable
 
 	ctx    context.Context // ends on Close
 	cancel context.CancelFunc
@@ -48,7 +50,7 @@ func New(opts Options) (*Engine, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Engine{
-		opts: o, log: o.Logger, journal: j, dialer: d, events: newEmitter(), links: openLinkBook(j.dir),
+		opts: o, log: o.Logger, journal: j, dialer: d, events: newEmitter(), links: openLinkBook(j.dir), gate: newRateGate(o.RateLimit),
 		ctx: ctx, cancel: cancel, uploads: make(map[string]*upload),
 	}, nil
 }
@@ -86,7 +88,7 @@ func (e *Engine) Start(spec Spec) (fid string, err error) {
 	}
 	entry := JournalEntry{
 		FID: id.String(), Server: e.opts.Server, Tags: slices.Clone(spec.Tags),
-		ChunkSize: chunkAsk(e.opts.ChunkSize, e.links.rate(e.opts.Server, time.Now())), Created: time.Now().UTC(),
+		ChunkSize: limitedChunkAsk(chunkAsk(e.opts.ChunkSize, e.links.rate(e.opts.Server, time.Now())), e.gate.limit()), Created: time.Now().UTC(),
 	}
 	seen := make(map[string]string)
 	for _, lf := range spec.Files {

@@ -2,8 +2,10 @@ package client
 
 import "time"
 
-// Event is what the engine reports about an upload. Consumers switch on the
-// concrete type: *SessionEvent, *ChunkEvent, *ProgressEvent.
+// Event is what the engine reports about an upload or a job. Consumers
+// switch on the concrete type: *SessionEvent, *ChunkEvent, *ProgressEvent
+// about uploads, *JobEvent and *AlreadyThereEvent about jobs (which are
+// never dropped, like session events).
 //
 // Delivery never blocks the engine: progress snapshots are coalesced (a slow
 // consumer sees the latest), chunk events are buffered up to a bound and then
@@ -135,6 +137,10 @@ type FileProgress struct {
 	State       FileState
 	// SHA256 is the verified digest (FileVerified).
 	SHA256 string
+	// Stored is the path the server stored the file under, once it is
+	// complete: Name, or a new unique name when Name was taken on the
+	// server. Empty until then, and from servers too old to say.
+	Stored string
 	// Err says why the file failed (FileFailed).
 	Err error
 	// Map is the chunk map, at most MaxMapCells cells.

@@ -71,11 +71,11 @@ type UnfinishedUpload struct {
 	HeldBy int
 }
 
-// List returns every journaled upload, oldest first, whether or not some
+// Journaled returns every journaled upload, oldest first, whether or not some
 // process runs it now: the uploads the server accepted and that have not
 // ended. Unreadable journal entries are reported in the error next to the
 // good ones.
-func (e *Engine) List() ([]UnfinishedUpload, error) {
+func (e *Engine) Journaled() ([]UnfinishedUpload, error) {
 	entries, err := e.journal.list()
 	out := make([]UnfinishedUpload, 0, len(entries))
 	for _, en := range entries {

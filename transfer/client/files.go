@@ -36,6 +36,7 @@ type upFile struct {
 
 	state     FileState
 	serverSHA string
+	stored    string // the path the server stored the file under, once complete
 	localSHA  string
 	err       error
 
@@ -164,7 +165,7 @@ func (f *upFile) progress(chunkSize int) FileProgress {
 	fp := FileProgress{
 		Index: f.index, Name: f.name, Path: f.path, Size: f.size, ChunkSize: chunkSize,
 		Chunks: f.chunks, AckedChunks: f.ackedChunks, AckedBytes: f.ackedBytes,
-		InFlight: f.inFlight, Retries: f.retries, State: f.state, Err: f.err,
+		InFlight: f.inFlight, Retries: f.retries, State: f.state, Err: f.err, Stored: f.stored,
 		Map: f.chunkMap(),
 	}
 	if f.state == FileVerified {

@@ -37,7 +37,7 @@ func TestJournalKeepsOnlyAcceptedUploads(t *testing.T) {
 		if err := wait(t, e, fid); err == nil {
 			t.Fatalf("%s: the upload succeeded", name)
 		}
-		if list, err := e.List(); err != nil || len(list) != 0 {
+		if list, err := e.Journaled(); err != nil || len(list) != 0 {
 			t.Errorf("%s: the journal lists %+v (%v), want nothing", name, list, err)
 		}
 		if des, _ := os.ReadDir(o.JournalDir); len(des) != 0 {
@@ -47,7 +47,7 @@ func TestJournalKeepsOnlyAcceptedUploads(t *testing.T) {
 
 	_, e, rec, fid, data, _ := slowUpload(t, nil)
 	waitAcked(t, rec, fid, 64<<10)
-	list, err := e.List()
+	list, err := e.Journaled()
 	if err != nil || len(list) != 1 {
 		t.Fatalf("List = %+v, %v; want the running upload", list, err)
 	}
@@ -150,7 +150,7 @@ func TestResumeOfACompletedUploadStoresNoSecondCopy(t *testing.T) {
 	if files := srv.Files("alice"); len(files) != 1 {
 		t.Errorf("the server stores %d files, want 1", len(files))
 	}
-	if left, _ := e2.List(); len(left) != 0 {
+	if left, _ := e2.Journaled(); len(left) != 0 {
 		t.Errorf("the entry stays in the journal: %+v", left)
 	}
 }
@@ -174,7 +174,7 @@ func cancelAgainstPeer(t *testing.T, knowsAbort bool) (*testPeer, *SessionEvent,
 	waitAcked(t, rec, fid, 8*testChunk)
 	err = e.Cancel(fid)
 	u := finalLog(t, rec, fid)
-	if list, _ := e.List(); len(list) != 0 {
+	if list, _ := e.Journaled(); len(list) != 0 {
 		t.Errorf("canceled upload still journaled: %+v", list)
 	}
 	return p, u.sessions[len(u.sessions)-1], err
@@ -262,7 +262,7 @@ func TestResumeToAnUnreachableServerGivesUp(t *testing.T) {
 	if err := wait(t, e, fid); err == nil || !strings.Contains(err.Error(), "giving up") {
 		t.Fatalf("resume to a server that is gone: %v, want giving up", err)
 	}
-	if list, _ := e.List(); len(list) != 1 {
+	if list, _ := e.Journaled(); len(list) != 1 {
 		t.Errorf("the upload left the journal: %+v", list)
 	}
 }

@@ -84,6 +84,10 @@ type Options struct {
 	// RemoteCommand runs on the ssh host and must speak the protocol on its
 	// stdin/stdout; empty means DefaultRemoteCommand.
 	RemoteCommand string
+	// RateLimit caps the chunk bytes written per second, all uploads
+	// together (a token bucket whose burst is one chunk); 0 means no limit.
+	// Engine.SetRateLimit changes it while uploads run.
+	RateLimit int64
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
 }
@@ -154,6 +158,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Retry.Cap < o.Retry.Base {
 		return o, fmt.Errorf("client: retry cap %v below base %v", o.Retry.Cap, o.Retry.Base)
+	}
+	if o.RateLimit < 0 {
+		return o, fmt.Errorf("client: negative rate limit %d", o.RateLimit)
 	}
 	if o.ReadTimeout < 0 {
 		return o, fmt.Errorf("client: negative read timeout %v", o.ReadTimeout)

@@ -44,8 +44,9 @@ type session struct {
 	inflightBytes int64
 	stale         int // flights given up on (timed out), still pending
 	corrupt       map[chunkRef]int
-	draining      bool // paused: send nothing new, wait for answers
-	progressed    bool // a chunk was acknowledged
+	draining      bool          // paused: send nothing new, wait for answers
+	throttled     time.Duration // the rate limit holds the next chunk back this long
+	progressed    bool          // a chunk was acknowledged
 
 	// For the link's throughput: chunk bytes acknowledged, and when the
 	// first chunk went out and the last answer came.
@@ -280,8 +281,12 @@ func (s *session) loop(ctx context.Context) error {
 			}
 		}
 		var poll <-chan time.Time // fires at once when a burst left more to send
-		if more {
+		switch {
+		case more:
 			poll = closedTimeChan
+		case s.throttled > 0:
+			poll = time.After(s.throttled)
+			s.throttled = 0
 		}
 		select {
 		case r := <-s.responses:
@@ -341,6 +346,10 @@ func (s *session) fill() (more bool, err error) {
 		}
 		_, n := wire.ChunkBounds(f.size, u.chunkSize, ref.index)
 		if !s.win.allows(s.inflight, s.inflightBytes, n) {
+			return false, s.flush()
+		}
+		if d := u.e.gate.take(time.Now(), n); d > 0 {
+			s.throttled = d
 			return false, s.flush()
 		}
 		s.queue.pop()
@@ -506,6 +515,7 @@ func (s *session) handle(r *wire.Response) error {
 			return protocolErrorf("completion of file %d with sha256 %q answers a chunk of file %d", *r.File, r.SHA256, fl.ref.file)
 		}
 		f.serverSHA = r.SHA256
+		f.stored = r.Stored
 	}
 	u.verify(f)
 	return nil

@@ -29,3 +29,12 @@ type TokenFunc func(ctx context.Context) (string, error)
 
 // Token implements TokenSource.
 func (f TokenFunc) Token(ctx context.Context) (string, error) { return f(ctx) }
+
+// NoToken presents an empty token: the server then takes the user from the
+// connection itself, as `hoist serve --stdio --user NAME` run by sshd as a
+// forced command does. Meant for ssh:// servers configured without a token.
+var NoToken TokenSource = noToken{}
+
+type noToken struct{}
+
+func (noToken) Token(context.Context) (string, error) { return "", nil }

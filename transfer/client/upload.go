@@ -445,6 +445,7 @@ func (u *upload) applyAuth(r *wire.Response) error {
 			return protocolErrorf("bad complete-file entry %+v", d)
 		}
 		u.files[d.File].serverSHA = d.SHA256
+		u.files[d.File].stored = d.Stored
 	}
 	for _, f := range u.files {
 		u.verify(f)

@@ -13,21 +13,29 @@ import (
 func (s *session) handleAuthentication(payload []byte) {
 	head, err := wire.DecodeAuthenticationHead(payload)
 	if err != nil {
-		s.replyErr(messageID(payload), toWireError(err))
+		s.refuseAuthentication(messageID(payload), toWireError(err))
 		return
 	}
 	if len(head.MessageID) > MaxMessageID {
-		s.replyErr("", wire.Errorf(wire.CodeBadRequest, "message-id is %d bytes, limit %d", len(head.MessageID), MaxMessageID))
+		s.refuseAuthentication("", wire.Errorf(wire.CodeBadRequest, "message-id is %d bytes, limit %d", len(head.MessageID), MaxMessageID))
 		return
 	}
 	resp, err := s.authenticate(head, payload)
 	if err != nil {
 		we := toWireError(err)
 		s.log.Info("authentication refused", "fid", truncate(head.FID, 64), "code", we.Code, "reason", we.Reason)
-		s.replyErr(head.MessageID, we)
+		s.refuseAuthentication(head.MessageID, we)
 		return
 	}
+	s.srv.obs.Authenticated(responseOK)
 	s.send(reply{full: resp})
+}
+
+// refuseAuthentication answers an AUTHENTICATION with err.
+func (s *session) refuseAuthentication(id string, err *wire.Error) {
+	s.refusedCode = string(err.Code)
+	s.srv.obs.Authenticated(s.refusedCode)
+	s.replyErr(id, err)
 }
 
 func (s *session) authenticate(head *wire.AuthenticationHead, payload []byte) (*wire.Response, error) {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/hoist-dev/hoist/transfer/store"
 	"github.com/hoist-dev/hoist/transfer/wire"
@@ -15,6 +16,14 @@ type chunkJob struct {
 	file  int
 	index uint64
 	id    string
+	// size is the chunk's length and arrived when its frame was read.
+	size    int
+	arrived time.Time
+}
+
+// okReply is the Ok to the chunk.
+func (j *chunkJob) okReply() reply {
+	return reply{id: j.id, chunk: true, file: j.file, index: j.index, chunkBytes: j.size, arrived: j.arrived}
 }
 
 // committer is the group commit: one goroutine for the whole server takes
@@ -75,6 +84,7 @@ func (c *committer) round() {
 	// Commits are never abandoned: a chunk written is committed or failed,
 	// even while the server stops.
 	ctx := context.Background()
+	start := time.Now()
 	clear(c.synced)
 	c.parts = c.parts[:0]
 	for i := range batch {
@@ -87,6 +97,7 @@ func (c *committer) round() {
 	for i, err := range c.srv.st.Chunks.Sync(ctx, c.parts) {
 		c.synced[c.parts[i]] = err
 	}
+	syncTime := time.Since(start)
 	c.marks = c.marks[:0]
 	for _, j := range batch {
 		if c.synced[store.Part{FID: j.u.fid, File: j.file}] == nil {
@@ -97,6 +108,7 @@ func (c *committer) round() {
 	if len(c.marks) > 0 {
 		txErr = c.srv.st.Uploads.MarkHeld(ctx, c.marks, c.srv.now())
 	}
+	c.srv.obs.CommitRound(syncTime, time.Since(start))
 	for i := range batch {
 		c.settle(&batch[i], txErr)
 		batch[i] = chunkJob{} // drop references
@@ -113,7 +125,7 @@ func (c *committer) settle(j *chunkJob, txErr error) {
 		// The file completed meanwhile (this was a resend of a chunk that
 		// was waiting for its commit): every chunk of it is durable.
 		u.mu.Unlock()
-		j.s.commitDone(reply{id: j.id, chunk: true, file: j.file, index: j.index})
+		j.s.commitDone(j.okReply())
 		return
 	}
 	err := c.synced[store.Part{FID: u.fid, File: j.file}]
@@ -144,7 +156,7 @@ func (c *committer) settle(j *chunkJob, txErr error) {
 		c.srv.finish.enqueue(finishJob{u: u, file: j.file, chunk: *j})
 		return
 	}
-	j.s.commitDone(reply{id: j.id, chunk: true, file: j.file, index: j.index})
+	j.s.commitDone(j.okReply())
 }
 
 // commitDone queues the answer to a chunk that went through the committer.

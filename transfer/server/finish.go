@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
 	"sync"
 
 	"github.com/hoist-dev/hoist/transfer/store"
@@ -179,6 +180,7 @@ func (f *finisher) settle(ctx context.Context, j finishJob, rec *store.File, err
 		fs.done = rec
 		fs.held, fs.pending, fs.h = nil, nil, nil
 	}
+	uploadDone := err == nil && !slices.ContainsFunc(u.files, func(fs *fileState) bool { return fs.done == nil })
 	u.mu.Unlock()
 	if noName {
 		// The upload's state is sound, and will stay so: retrying cannot
@@ -208,6 +210,9 @@ func (f *finisher) settle(ctx context.Context, j finishJob, rec *store.File, err
 	if rerr := srv.st.Chunks.RemovePartial(ctx, store.Part{FID: u.fid, File: j.file}); rerr != nil {
 		srv.log.Warn("removing partial file", "fid", u.fid, "file", j.file, "err", rerr)
 	}
+	if uploadDone {
+		srv.obs.UploadCompleted()
+	}
 	srv.log.Info("file complete", "user", rec.Owner, "name", rec.Name, "stored", rec.Stored,
 		"size", rec.Size, "sha256", rec.SHA256, "fid", u.fid.String(), "file", j.file, "tags", rec.Tags)
 	if j.done != nil {
@@ -215,5 +220,7 @@ func (f *finisher) settle(ctx context.Context, j finishJob, rec *store.File, err
 		return
 	}
 	c := j.chunk
-	c.s.commitDone(reply{id: c.id, chunk: true, file: c.file, index: c.index, completed: true, sha256: rec.SHA256, stored: rec.Stored})
+	r := c.okReply()
+	r.completed, r.sha256, r.stored = true, rec.SHA256, rec.Stored
+	c.s.commitDone(r)
 }

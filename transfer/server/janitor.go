@@ -2,7 +2,10 @@ package server
 
 import (
 	"context"
+	"slices"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // janitor forgets uploads untouched for PartialExpiry, deleting their
@@ -44,6 +47,7 @@ func (srv *Server) purgeExpired() {
 		srv.uploads[fid] = placeholder
 		srv.mu.Unlock()
 
+		unfinished := srv.unfinished(ctx, fid)
 		err := srv.st.Uploads.DeleteUpload(ctx, fid)
 		if err == nil {
 			err = srv.st.Chunks.RemovePartials(ctx, fid)
@@ -51,7 +55,10 @@ func (srv *Server) purgeExpired() {
 		if err != nil {
 			srv.log.Error("forgetting expired upload", "fid", fid, "err", err)
 		} else {
-			srv.log.Info("forgot expired upload", "fid", fid, "untouched_for_more_than", srv.limits.PartialExpiry)
+			if unfinished {
+				srv.obs.UploadExpired()
+			}
+			srv.log.Info("forgot expired upload", "unfinished", unfinished, "fid", fid, "untouched_for_more_than", srv.limits.PartialExpiry)
 		}
 
 		srv.mu.Lock()
@@ -59,4 +66,11 @@ func (srv *Server) purgeExpired() {
 		close(placeholder.loading)
 		srv.mu.Unlock()
 	}
+}
+
+// unfinished reports whether upload fid has files not complete (true if
+// it cannot be read: the expiry then counts as one).
+func (srv *Server) unfinished(ctx context.Context, fid uuid.UUID) bool {
+	u, err := srv.st.Uploads.LoadUpload(ctx, fid)
+	return err != nil || slices.Contains(u.Done, nil)
 }

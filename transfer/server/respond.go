@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"github.com/hoist-dev/hoist/transfer/wire"
 )
@@ -21,6 +22,10 @@ type reply struct {
 	completed bool
 	sha256    string
 	stored    string
+	// chunkBytes is the length of the chunk an Ok acknowledges, arrived
+	// when its frame was read (for metrics).
+	chunkBytes int
+	arrived    time.Time
 }
 
 // appendReply appends r's JSON payload to dst. Common Oks are written

@@ -72,6 +72,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Faults, when set, injects failures (testing aid).
 	Faults Faults
+	// Observer, when set, is told what the server does (for metrics).
+	Observer Observer
 	// DisableRawTransfer stops advertising and accepting TRANSFER-RAW, so
 	// that clients use the plain JSON TRANSFER.
 	DisableRawTransfer bool
@@ -90,6 +92,7 @@ type Server struct {
 	st     Storage
 	owned  io.Closer // the store New opened, closed by Shutdown
 	log    *slog.Logger
+	obs    Observer
 	now    func() time.Time
 
 	commit  *committer
@@ -164,12 +167,17 @@ func New(opts Options) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
+	var obs Observer = nopObserver{}
+	if opts.Observer != nil {
+		obs = opts.Observer
+	}
 	s := &Server{
 		opts:      opts,
 		limits:    limits,
 		st:        st,
 		owned:     owned,
 		log:       log,
+		obs:       obs,
 		now:       now,
 		uploads:   make(map[uuid.UUID]*upload),
 		sessions:  make(map[*session]struct{}),
@@ -308,12 +316,14 @@ func (s *Server) admit(ctx context.Context, conn net.Conn) {
 	sess, err := s.newSession(ctx, conn, conn.RemoteAddr().String())
 	switch {
 	case errors.Is(err, errTooManyConns):
+		s.obs.ConnectionRefused(RefusedMaxConnections)
 		s.conns.Add(1)
 		go func() {
 			defer s.conns.Done()
 			s.refuseBusy(conn)
 		}()
 	case err != nil:
+		s.obs.ConnectionRefused(RefusedShuttingDown)
 		conn.Close()
 	default:
 		go func() {

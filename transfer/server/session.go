@@ -65,6 +65,9 @@ type session struct {
 	rawTransfer wire.Transfer
 
 	chunks, bytes atomic.Int64
+	// refusedCode is the code of the last AUTHENTICATION refused, for the
+	// session's summary (reader goroutine only).
+	refusedCode string
 }
 
 // newSession registers a session for conn, refusing with errTooManyConns
@@ -110,6 +113,7 @@ func (srv *Server) newSession(ctx context.Context, conn io.ReadWriteCloser, remo
 	}
 	srv.sessions[s] = struct{}{}
 	srv.conns.Add(1)
+	srv.obs.ConnectionOpened()
 	context.AfterFunc(ctx, s.stopReading)
 	return s, nil
 }
@@ -117,7 +121,7 @@ func (srv *Server) newSession(ctx context.Context, conn io.ReadWriteCloser, remo
 // run serves the session to its end.
 func (s *session) run() {
 	start := time.Now()
-	s.log.Info("connection open")
+	s.log.Debug("connection open")
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
@@ -132,9 +136,9 @@ func (s *session) run() {
 	<-writerDone
 	s.conn.Close()
 	s.cancel()
+	s.srv.obs.ConnectionClosed()
+	s.logSummary(why, time.Since(start))
 	s.srv.endSession(s)
-	s.log.Info("connection closed", "reason", why, "duration", time.Since(start).Round(time.Millisecond),
-		"chunks", s.chunks.Load(), "bytes", s.bytes.Load())
 }
 
 // stopReading makes the reader stop at the next frame boundary (or now,
@@ -298,13 +302,14 @@ func (s *session) readError(err error, idle bool) string {
 		if s.takeSlot() {
 			s.replyErr("", wire.Errorf(wire.CodeBusy, "the server is busy reading other connections' AUTHENTICATIONs; try again later"))
 		}
-		s.log.Warn("connection refused: memory for unauthenticated connections is spent")
+		s.srv.obs.ConnectionRefused(RefusedMemory)
+		s.log.Warn("connection refused: memory for unauthenticated connections is spent", "code", wire.CodeBusy)
 		return err.Error()
 	case errors.Is(err, wire.ErrFrameTooLarge), errors.Is(err, wire.ErrMessageType):
 		if s.takeSlot() {
 			s.replyErr("", wire.Errorf(wire.CodeBadRequest, "broken framing, closing the connection: %v", err))
 		}
-		s.log.Warn("framing error", "err", err)
+		s.log.Warn("framing error", "code", wire.CodeBadRequest, "err", err)
 		return "framing error: " + err.Error()
 	case errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded):
 		if idle {
@@ -349,6 +354,9 @@ func (s *session) writeLoop() {
 			if r.chunk && faults != nil {
 				faults.Ack(s.ctx, s.conn, r.file, r.index)
 			}
+			// Counted before it is written, so that a client never sees
+			// an answer the metrics do not count yet.
+			s.observeReply(&r)
 			var err error
 			buf, err = appendReply(buf[:0], &r)
 			if err == nil {
@@ -428,9 +436,10 @@ func (srv *Server) refuseBusy(conn net.Conn) {
 		}
 	}
 	b, _ := appendReply(nil, &reply{id: id, err: wire.Errorf(wire.CodeBusy, "server is at its limit of %d connections; try again later", srv.limits.MaxConnections)})
+	srv.obs.Responded(string(wire.CodeBusy), -1, time.Time{})
 	w := wire.NewWriter(conn)
 	if w.WriteFrame(wire.TypeResponse, b) == nil {
 		w.Flush()
 	}
-	srv.log.Warn("connection refused: too many connections", "remote", conn.RemoteAddr().String())
+	srv.log.Warn("connection refused: too many connections", "remote", conn.RemoteAddr().String(), "code", wire.CodeBusy)
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/sha256"
 	"errors"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/hoist-dev/hoist/transfer/store"
@@ -16,6 +17,7 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 	// Two Transfers: a TRANSFER-RAW's Data aliases the frame buffer, and
 	// DecodeTransfer decodes base64 into the Data it is given, so sharing
 	// one would decode into the payload being parsed.
+	arrived := time.Now()
 	var t *wire.Transfer
 	var err error
 	if raw {
@@ -29,6 +31,7 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 		s.replyErr(messageID(payload), toWireError(err))
 		return
 	}
+	s.srv.obs.ChunkReceived(len(t.Data))
 	id := t.MessageID
 	if len(id) > MaxMessageID {
 		s.replyErr("", wire.Errorf(wire.CodeBadRequest, "message-id is %d bytes, limit %d", len(id), MaxMessageID))
@@ -85,7 +88,7 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 		return
 	case fs.done != nil || fs.held.Has(t.Index):
 		u.mu.Unlock()
-		s.send(reply{id: id, chunk: true, file: t.File, index: t.Index})
+		s.send(reply{id: id, chunk: true, file: t.File, index: t.Index, chunkBytes: n, arrived: arrived})
 		return
 	case fs.pending.Has(t.Index):
 		// Written already, commit in progress: just wait for it.
@@ -134,5 +137,5 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 	}
 	u.mu.Unlock()
 	s.commits.Add(1)
-	s.srv.commit.enqueue(chunkJob{s: s, u: u, file: t.File, index: t.Index, id: id})
+	s.srv.commit.enqueue(chunkJob{s: s, u: u, file: t.File, index: t.Index, id: id, size: n, arrived: arrived})
 }

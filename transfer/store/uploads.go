@@ -96,60 +96,65 @@ func (s *BoltStore) CreateUpload(ctx context.Context, u *Upload, quota int64) er
 // LoadUpload returns the upload fid with its held chunks and completed
 // files, or ErrNotFound.
 func (s *BoltStore) LoadUpload(ctx context.Context, fid uuid.UUID) (*Upload, error) {
-	var u Upload
+	var u *Upload
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		rec := tx.Bucket(bucketUploads).Get(fid[:])
-		if rec == nil {
-			return ErrNotFound
-		}
-		if err := json.Unmarshal(rec, &u); err != nil {
-			return fmt.Errorf("upload %s: corrupt record: %w", fid, err)
-		}
-		u.FID = fid
-		if t := tx.Bucket(bucketTouched).Get(fid[:]); len(t) == 8 {
-			u.Touched = time.Unix(0, int64(binary.BigEndian.Uint64(t)))
-		}
-		u.Done = make([]*File, len(u.Files))
-		prefix := filePrefix(nil, u.Owner, fid)
-		c := tx.Bucket(bucketFiles).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var f File
-			if err := json.Unmarshal(v, &f); err != nil {
-				return fmt.Errorf("upload %s: corrupt file record: %w", fid, err)
-			}
-			if f.Index >= 0 && f.Index < len(u.Files) { // tombstones too: the file was completed
-				u.Done[f.Index] = &f
-			}
-		}
-		u.Held = make([]Bitset, len(u.Files))
-		for i, f := range u.Files {
-			if u.Done[i] == nil {
-				u.Held[i] = NewBitset(wire.ChunkCount(f.Size, u.ChunkSize))
-			}
-		}
-		c = tx.Bucket(bucketChunks).Cursor()
-		for k, v := c.Seek(fid[:]); k != nil && bytes.HasPrefix(k, fid[:]); k, v = c.Next() {
-			if len(k) != 24 {
-				continue
-			}
-			file := binary.BigEndian.Uint32(k[16:20])
-			seg := uint64(binary.BigEndian.Uint32(k[20:24]))
-			if int(file) >= len(u.Held) || u.Held[file] == nil {
-				continue
-			}
-			b := u.Held[file]
-			for j, byt := range v {
-				bit := seg*segmentBits + uint64(j)*8
-				if bit/64 >= uint64(len(b)) {
-					break
-				}
-				b[bit/64] |= uint64(byt) << (bit % 64)
-			}
-		}
-		return nil
+		var err error
+		u, err = loadUpload(tx, fid)
+		return err
 	})
-	if err != nil {
-		return nil, err
+	return u, err
+}
+
+// loadUpload reads upload fid in tx.
+func loadUpload(tx *bbolt.Tx, fid uuid.UUID) (*Upload, error) {
+	var u Upload
+	rec := tx.Bucket(bucketUploads).Get(fid[:])
+	if rec == nil {
+		return nil, ErrNotFound
+	}
+	if err := json.Unmarshal(rec, &u); err != nil {
+		return nil, fmt.Errorf("upload %s: corrupt record: %w", fid, err)
+	}
+	u.FID = fid
+	if t := tx.Bucket(bucketTouched).Get(fid[:]); len(t) == 8 {
+		u.Touched = time.Unix(0, int64(binary.BigEndian.Uint64(t)))
+	}
+	u.Done = make([]*File, len(u.Files))
+	prefix := filePrefix(nil, u.Owner, fid)
+	c := tx.Bucket(bucketFiles).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var f File
+		if err := json.Unmarshal(v, &f); err != nil {
+			return nil, fmt.Errorf("upload %s: corrupt file record: %w", fid, err)
+		}
+		if f.Index >= 0 && f.Index < len(u.Files) {
+			u.Done[f.Index] = &f
+		}
+	}
+	u.Held = make([]Bitset, len(u.Files))
+	for i, f := range u.Files {
+		if u.Done[i] == nil {
+			u.Held[i] = NewBitset(wire.ChunkCount(f.Size, u.ChunkSize))
+		}
+	}
+	c = tx.Bucket(bucketChunks).Cursor()
+	for k, v := c.Seek(fid[:]); k != nil && bytes.HasPrefix(k, fid[:]); k, v = c.Next() {
+		if len(k) != 24 {
+			continue
+		}
+		file := binary.BigEndian.Uint32(k[16:20])
+		seg := uint64(binary.BigEndian.Uint32(k[20:24]))
+		if int(file) >= len(u.Held) || u.Held[file] == nil {
+			continue
+		}
+		b := u.Held[file]
+		for j, byt := range v {
+			bit := seg*segmentBits + uint64(j)*8
+			if bit/64 >= uint64(len(b)) {
+				break
+			}
+			b[bit/64] |= uint64(byt) << (bit % 64)
+		}
 	}
 	return &u, nil
 }

@@ -122,3 +122,18 @@ func (s *Store) NameOwner(ctx context.Context, owner, name string) (fid uuid.UUI
 	}
 	return fid, index, err
 }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("metadata database: %w", err)
+	}
+	return nil
+}
+
+// TotalUsage returns, summed over all users, the bytes of completed files
+// and those reserved by unfinished uploads.
+func (s *Store) TotalUsage(ctx context.Context) (completed, reserved int64, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT coalesce(sum(completed), 0)::bigint, coalesce(sum(reserved), 0)::bigint FROM usage`).Scan(&completed, &reserved)
+	return completed, reserved, err
+}

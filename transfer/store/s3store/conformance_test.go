@@ -4,8 +4,12 @@ import (
 	"io"
 	"os"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/hoist-dev/hoist/transfer/server"
+	"github.com/hoist-dev/hoist/transfer/store"
 	"github.com/hoist-dev/hoist/transfer/store/pgmeta"
 	"github.com/hoist-dev/hoist/transfer/store/pgmeta/pgtest"
 	"github.com/hoist-dev/hoist/transfer/store/s3store"
@@ -97,4 +101,29 @@ func readPublished(t *testing.T, st server.Storage, owner, stored string) []byte
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestPingAndUsage: the cluster backends answer the readiness check, and
+// the database sums the users' usage.
+func TestPingAndUsage(t *testing.T) {
+	pg := pgtest.Start(t, inCI())
+	gw := s3test.Start(t, inCI())
+	gw.SetCredentials(t)
+	st, ps, ss := cluster{pg.NewDatabase(t), gw.NewBucket(t), 0}.open(t, gw)
+	if err := ps.Ping(t.Context()); err != nil {
+		t.Fatalf("pinging PostgreSQL: %v", err)
+	}
+	if err := ss.Ping(t.Context()); err != nil {
+		t.Fatalf("pinging the bucket: %v", err)
+	}
+	for _, owner := range []string{"a", "b"} {
+		u := &store.Upload{FID: uuid.New(), Owner: owner, ChunkSize: s3store.MinPartSize, Created: time.Now(),
+			Files: []store.FileInfo{{Name: "f", Size: 100}}}
+		if err := st.Uploads.CreateUpload(t.Context(), u, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if completed, reserved, err := ps.TotalUsage(t.Context()); err != nil || completed != 0 || reserved != 200 {
+		t.Fatalf("TotalUsage = %d completed, %d reserved, %v; want 0, 200", completed, reserved, err)
+	}
 }

@@ -219,3 +219,11 @@ func apiCode(err error) string {
 	}
 	return ""
 }
+
+// Ping checks that the bucket can be reached.
+func (s *Store) Ping(ctx context.Context) error {
+	if _, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s.bucket)}); err != nil {
+		return fmt.Errorf("s3 store: bucket %s: %w", s.bucket, err)
+	}
+	return nil
+}
