@@ -283,4 +283,13 @@ func TestClusterSameNameThroughBothInstances(t *testing.T) {
 	if bytes.Equal(c.object(t, files[0]), c.object(t, files[1])) {
 		t.Fatal("both names hold the same upload: one was lost")
 	}
+	// The client's own listing (LIST) through either server shows both.
+	for _, srv := range []*testkit.Server{c.a, c.b} {
+		out := runHoist(t, "ls", "--server", srv.URL, "--token-file", c.token, "--json")
+		for _, f := range files {
+			if !strings.Contains(out, `"path":"`+f.Stored+`"`) {
+				t.Fatalf("hoist ls --server %s does not list %s:\n%s", srv.URL, f.Stored, out)
+			}
+		}
+	}
 }
