@@ -84,6 +84,8 @@ var clientFields = []field[Client]{
 		bind: func(c *Client) value { return boolValue{&c.UI.FollowLinks} }},
 	{key: "ui.color", env: "HOIST_COLOR", flag: "color", usage: "use colour `when`: auto, always or never (NO_COLOR set means never)", group: groupUI,
 		bind: func(c *Client) value { return choiceValue{&c.UI.Color, []string{"auto", "always", "never"}} }},
+	{key: "agent", env: "HOIST_AGENT", flag: "agent", usage: "run uploads in the background agent `when`: auto (over SSH, or when one runs), always or never", group: groupUI,
+		bind: func(c *Client) value { return choiceValue{&c.UI.Agent, []string{"auto", "always", "never"}} }},
 }
 
 var serverFields = []field[Server]{
@@ -159,7 +161,7 @@ func DefaultClient() Client {
 		ReadTimeout:   30 * time.Second,
 		SSHCommand:    "ssh",
 		RemoteCommand: "hoist serve --stdio",
-		UI:            UI{StartDir: ".", Color: "auto", FollowLinks: true},
+		UI:            UI{StartDir: ".", Color: "auto", FollowLinks: true, Agent: "auto"},
 	}
 }
 

@@ -87,6 +87,10 @@ type UI struct {
 	FollowLinks bool
 	// Color is "auto", "always" or "never"; NO_COLOR forces never.
 	Color string
+	// Agent is whether uploads run in the background agent: "auto" (when
+	// the terminal is remote or an agent already runs), "always" or
+	// "never" (in the UI's own process).
+	Agent string
 }
 
 // Server holds the settings of `hoist serve`.

@@ -34,9 +34,12 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		switch {
 		case msg.String() == "ctrl+c":
 			return m.quit() // a second ctrl+c does not ask again
-		case key.Matches(msg, k.Yes):
+		case key.Matches(msg, k.Yes), c.yesOnEnter && msg.Type == tea.KeyEnter:
 			m.confirm = nil
 			return c.yes()
+		case c.altRun != nil && key.Matches(msg, c.alt):
+			m.confirm = nil
+			return c.altRun()
 		case key.Matches(msg, k.No):
 			m.confirm = nil
 		}
@@ -381,7 +384,9 @@ func (m *Model) requestCancel() {
 // requestQuit quits, asking first while uploads run or wait in the queue.
 func (m *Model) requestQuit() tea.Cmd {
 	var worries []string
-	if n := m.uploads.running(); n > 0 {
+	if n := m.uploads.running(); n > 0 && m.detached() && len(m.review.queue) == 0 {
+		return m.requestDetachedQuit(n)
+	} else if n > 0 {
 		them := "them"
 		if n == 1 {
 			them = "it"

@@ -151,6 +151,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.notice = string(msg)
 		return m, nil
 	case eventsMsg:
+		m.adoptUploads(msg.events)
 		m.uploads.apply(msg.events)
 		var cmd tea.Cmd
 		if msg.src != nil {

@@ -86,6 +86,9 @@ func newSendCommand(env *Env) *cobra.Command {
 	flags.BoolVar(&s.resume, "resume", false, "continue unfinished uploads from the journal: all, or the given fids (or unique prefixes)")
 	flags.BoolVar(&s.discard, "discard", false, "give up the given unfinished uploads (fids or unique prefixes): forget them and tell their servers to drop the partial data")
 	flags.BoolVar(&s.list, "list", false, "list the unfinished uploads in the journal (with --json, one JSON object per line)")
+	var viaAgent agentSend
+	flags.BoolVar(&viaAgent.detach, "detach", false, "hand the upload to the background agent and print its short fid")
+	flags.BoolVar(&viaAgent.wait, "wait", false, "wait until the agent's uploads with the given fids end; fail unless they verified")
 	cmd.Args = func(cmd *cobra.Command, args []string) error {
 		switch {
 		case s.resume && s.discard, s.list && (s.resume || s.discard):
@@ -105,6 +108,9 @@ func newSendCommand(env *Env) *cobra.Command {
 			return err
 		}
 		s.client, s.args = c, args
+		if handled, err := runSendAgent(cmd.Context(), viaAgent, s, env); handled {
+			return err
+		}
 		return runSend(cmd.Context(), s, env)
 	}
 	return cmd

@@ -72,6 +72,14 @@ func newUICommand(env *Env) *cobra.Command {
 // runUI runs the terminal UI with settings c and an engine journaling in
 // journalDir; getenv reads the environment.
 func runUI(ctx context.Context, c config.Client, journalDir string, getenv func(string) string) error {
+	if up, err := uiAgent(ctx, c, getenv); err != nil || up != nil {
+		if err != nil {
+			return err
+		}
+		// Closing detaches: the uploads go on in the agent.
+		defer up.Close()
+		return tui.Run(ctx, uiOptions(c, getenv), up)
+	}
 	tok, err := tokenSource(c)
 	if err != nil {
 		return err

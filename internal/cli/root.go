@@ -117,6 +117,8 @@ func newRootCommand(env *Env) *cobra.Command {
 		newUICommand(env),
 		newServeCommand(env),
 		newSendCommand(env),
+		newAgentCommand(env),
+		newStatusCommand(env),
 		newTokenCommand(env),
 		newLsCommand(env),
 		newRmCommand(env),

@@ -1,0 +1,386 @@
+package e2e
+
+// End-to-end tests of the background agent: `hoist send --detach`, `hoist
+// status`, `hoist send --wait`, an agent killed mid-upload, and another
+// user knocking on its socket.
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hoist-dev/hoist/internal/testkit"
+	"github.com/hoist-dev/hoist/transfer/agent"
+)
+
+// agentEnv is a private runtime and state directory for one test's agent;
+// the agent is killed at the end of the test if it still runs.
+type agentEnv struct {
+	runtime string
+	state   string
+}
+
+func newAgentEnv(t *testing.T) agentEnv {
+	t.Helper()
+	a := agentEnv{runtime: t.TempDir(), state: t.TempDir()}
+	t.Cleanup(func() {
+		if pid := agent.ReadPID(a.dir()); pid > 0 && t.Failed() {
+			if log, err := os.ReadFile(filepath.Join(a.state, "hoist", "agent.log")); err == nil {
+				t.Logf("agent log:\n%s", log)
+			}
+		}
+		a.kill(t)
+	})
+	return a
+}
+
+// env is the environment of hoist commands that use this agent.
+func (a agentEnv) env() []string {
+	return []string{"XDG_RUNTIME_DIR=" + a.runtime, "XDG_STATE_HOME=" + a.state, "HOIST_AGENT_IDLE_TIMEOUT=3s"}
+}
+
+// dir is where the agent's socket and lock file are.
+func (a agentEnv) dir() string { return filepath.Join(a.runtime, "hoist") }
+
+// kill kills the agent with SIGKILL if it runs and waits until it is gone;
+// it reports whether it killed one.
+func (a agentEnv) kill(t *testing.T) bool {
+	t.Helper()
+	pid := agent.ReadPID(a.dir())
+	if pid <= 0 {
+		return false
+	}
+	// Only this test's agent: its command line names the binary under test.
+	if cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err != nil ||
+		!strings.HasPrefix(string(cmdline), hoistBinary()+"\x00agent") {
+		return false
+	}
+	if syscall.Kill(pid, syscall.SIGKILL) != nil {
+		return false
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("agent %d still runs 10s after SIGKILL", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}
+
+// status runs `hoist status --json`.
+func (a agentEnv) status(t *testing.T) statusJSON {
+	t.Helper()
+	out, errOut, err := tryHoist(t, a.env(), "status", "--json")
+	if err != nil {
+		t.Fatalf("hoist status --json: %v\n%s", err, errOut)
+	}
+	var st statusJSON
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatalf("hoist status --json printed %q: %v", out, err)
+	}
+	return st
+}
+
+type statusJSON struct {
+	Agent *struct {
+		PID int `json:"pid"`
+	} `json:"agent"`
+	Uploads []agent.UploadInfo `json:"uploads"`
+}
+
+func TestSendDetachStatusAndWait(t *testing.T) {
+	t.Parallel()
+	a := newAgentEnv(t)
+	root := t.TempDir()
+	hoist.InitRoot(t, root)
+	tokenFile := writeToken(t, root)
+	path, data := randomFile(t, t.TempDir(), "detached.bin", 2<<20, 7)
+	// No server listens on the port yet, so the upload cannot end before
+	// the test has looked at it: --detach must return while it retries.
+	port := testkit.FreePort(t)
+	server := fmt.Sprintf("tcp://127.0.0.1:%d", port)
+
+	out, errOut, err := tryHoist(t, a.env(), append([]string{"send", "--detach"}, append(sendFlags(server, tokenFile), path)...)...)
+	if err != nil {
+		t.Fatalf("hoist send --detach: %v\n%s", err, errOut)
+	}
+	fid := strings.TrimSpace(out)
+	if len(fid) != 8 {
+		t.Fatalf("hoist send --detach printed %q, want a short fid", out)
+	}
+
+	st := a.status(t)
+	if st.Agent == nil || st.Agent.PID <= 0 || len(st.Uploads) != 1 {
+		t.Fatalf("hoist status --json: %+v, want one upload of a running agent", st)
+	}
+	up := st.Uploads[0]
+	if !strings.HasPrefix(up.FID, fid) || up.Final || up.TotalBytes != uint64(len(data)) || up.Server != server {
+		t.Fatalf("status lists %+v; want upload %s of %d bytes to %s, not ended", up, fid, len(data), server)
+	}
+
+	hoist.StartServerArgs(t, root, []string{"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--root", root})
+	out, errOut, err = tryHoist(t, a.env(), "send", "--wait", fid)
+	if err != nil {
+		t.Fatalf("hoist send --wait %s: %v\nstdout %q\nstderr:\n%s", fid, err, out, errOut)
+	}
+	if !strings.Contains(out, fid+" verified") {
+		t.Fatalf("hoist send --wait printed %q", out)
+	}
+	if got := storedFile(t, root, "alice", "detached.bin"); string(got) != string(data) {
+		t.Fatal("stored file differs from the local one")
+	}
+	st = a.status(t)
+	if len(st.Uploads) != 1 || st.Uploads[0].State != "done" || !st.Uploads[0].Final || st.Uploads[0].AckedBytes != uint64(len(data)) {
+		t.Fatalf("after --wait, status lists %+v; want the upload done", st.Uploads)
+	}
+	// An upload that failed makes --wait fail.
+	if _, _, err := tryHoist(t, a.env(), "send", "--wait", "ffffffff"); err == nil {
+		t.Fatal("hoist send --wait of an unknown fid succeeded")
+	}
+}
+
+// follower is a running `hoist status --follow --json`.
+type follower struct {
+	mu      sync.Mutex
+	msgs    []agent.Message
+	changed chan struct{}
+	cmd     *exec.Cmd
+	done    chan struct{}
+}
+
+func startFollow(t *testing.T, env []string) *follower {
+	t.Helper()
+	cmd := exec.Command(hoistBinary(), "status", "--follow", "--json")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &follower{cmd: cmd, changed: make(chan struct{}), done: make(chan struct{})}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(f.done)
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 1<<20), 16<<20)
+		for sc.Scan() {
+			var m agent.Message
+			if json.Unmarshal(sc.Bytes(), &m) != nil {
+				continue
+			}
+			f.mu.Lock()
+			f.msgs = append(f.msgs, m)
+			close(f.changed)
+			f.changed = make(chan struct{})
+			f.mu.Unlock()
+		}
+		io.Copy(io.Discard, out)
+		cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-f.done
+	})
+	return f
+}
+
+// waitFor waits until cond holds for the messages so far.
+func (f *follower) waitFor(t *testing.T, what string, cond func([]agent.Message) bool) {
+	t.Helper()
+	deadline := time.After(90 * time.Second)
+	for {
+		f.mu.Lock()
+		ok, changed := cond(f.msgs), f.changed
+		f.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-changed:
+		case <-f.done:
+			t.Fatalf("hoist status --follow ended while waiting for %s", what)
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func (f *follower) snapshot() []agent.Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]agent.Message(nil), f.msgs...)
+}
+
+// agentAcked is the chunks the follower saw acknowledged, and the
+// acknowledged bytes of the latest progress event.
+func agentAcked(msgs []agent.Message) (map[chunkKey]int, uint64) {
+	acked := map[chunkKey]int{}
+	var bytes uint64
+	for _, m := range msgs {
+		ev := m.Event
+		switch {
+		case ev == nil:
+		case ev.Type == "chunk" && ev.Action == 1:
+			acked[chunkKey{ev.File, ev.Index}]++
+		case ev.Type == "progress":
+			bytes = 0
+			for _, f := range ev.Files {
+				bytes += f.AckedBytes
+			}
+		}
+	}
+	return acked, bytes
+}
+
+func TestAgentKilledMidUploadResumesFromTheJournal(t *testing.T) {
+	// Serial: the agent must die between a third of the upload and its end.
+	a := newAgentEnv(t)
+	root := t.TempDir()
+	srv := startServer(t, root, "--chaos", "delay=1:3ms")
+	tokenFile := writeToken(t, root)
+	path, data := randomFile(t, t.TempDir(), "big.bin", 6<<20, 8)
+
+	out, errOut, err := tryHoist(t, a.env(), append([]string{"send", "--detach"}, append(sendFlags(srv.URL, tokenFile), path)...)...)
+	if err != nil {
+		t.Fatalf("hoist send --detach: %v\n%s", err, errOut)
+	}
+	fid := strings.TrimSpace(out)
+	f := startFollow(t, a.env())
+	f.waitFor(t, "a third acknowledged", func(msgs []agent.Message) bool {
+		_, b := agentAcked(msgs)
+		return b >= uint64(len(data))/3
+	})
+	if !a.kill(t) {
+		t.Fatal("no agent to kill")
+	}
+	select {
+	case <-f.done: // the agent's end ends the follower
+	case <-time.After(30 * time.Second):
+		t.Fatal("hoist status --follow went on after the agent was killed")
+	}
+	acked, held := agentAcked(f.snapshot())
+
+	second := startSend(t, a.env(), "--resume", "--token-file", tokenFile)
+	if err := second.wait(); err != nil {
+		t.Fatalf("hoist send --resume: %v\nstderr:\n%s", err, second.stderr.String())
+	}
+	run := second.snapshot()
+	checkEvents(t, run)
+	if countState(run, "done") != 1 || !strings.HasPrefix(run[0].FID, fid) {
+		t.Fatalf("resume did not finish upload %s: %d done events, first event of %s", fid, countState(run, "done"), run[0].FID)
+	}
+	sent := chunks(run, "sent")
+	for k := range chunks(run, "resent") {
+		sent[k]++
+	}
+	for k := range acked {
+		if sent[k] > 0 {
+			t.Fatalf("chunk %+v, acknowledged to the agent before it was killed, was sent again", k)
+		}
+	}
+	total := (len(data) + 16<<10 - 1) / (16 << 10)
+	heldChunks := int(held / (16 << 10))
+	t.Logf("agent killed with %d of %d chunks acknowledged; the resume sent %d", heldChunks, total, len(sent))
+	if len(sent) > total-heldChunks {
+		t.Fatalf("the resume sent %d chunks, but the server held %d of %d", len(sent), heldChunks, total)
+	}
+	if got := storedFile(t, root, "alice", "big.bin"); string(got) != string(data) {
+		t.Fatal("stored file differs from the local one")
+	}
+}
+
+// asNobody runs hoist with args as the user nobody, with env.
+func asNobody(t *testing.T, bin string, env []string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append([]string{"HOME=/nonexistent", "PATH=/usr/bin:/bin"}, env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// openUp makes dir and every directory above it traversable by others.
+func openUp(t *testing.T, dir string) {
+	t.Helper()
+	for d := dir; d != "/" && d != "."; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(d, fi.Mode().Perm()|0o011); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestAgentRefusesAnotherUser(t *testing.T) {
+	t.Parallel()
+	if os.Getuid() != 0 {
+		t.Fatal("this test runs a client as nobody, which needs root")
+	}
+	a := newAgentEnv(t)
+	// nobody's copy of the binary: the test's own is in a private directory.
+	binDir := t.TempDir()
+	bin := filepath.Join(binDir, "hoist")
+	b, err := os.ReadFile(hoistBinary())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	openUp(t, binDir)
+	openUp(t, a.runtime)
+
+	// The owner starts the agent (no upload: status does not start one, so
+	// a detached send against nothing does).
+	_, _, _ = tryHoist(t, a.env(), "send", "--detach", "--server", "127.0.0.1:1", "--token", "x", "--retry-attempts", "0", bin)
+	st := a.status(t)
+	if st.Agent == nil {
+		t.Fatal("the agent did not start")
+	}
+	env := []string{"XDG_RUNTIME_DIR=" + a.runtime, "XDG_STATE_HOME=/nonexistent"}
+
+	// Layer one: the socket's directory is the owner's alone.
+	fi, err := os.Stat(a.dir())
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("agent directory: %v, %v; want mode 0700", fi, err)
+	}
+	out, err := asNobody(t, bin, env, "status", "--json")
+	if err == nil || !strings.Contains(out, "permission denied") {
+		t.Fatalf("nobody's hoist status through a 0700 directory: %v\n%s\nwant permission denied", err, out)
+	}
+
+	// Layer two: with the files opened up, the agent itself refuses the
+	// peer by its credentials.
+	if err := os.Chmod(a.dir(), 0o711); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(agent.SocketPath(a.dir()), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"status", "--json"}, {"send", "--wait", st.Uploads[0].FID}} {
+		out, err = asNobody(t, bin, env, args...)
+		if err == nil || !strings.Contains(out, "refused: this hoist agent serves uid 0 only, and you are uid 65534") {
+			t.Fatalf("nobody's hoist %s: %v\n%s\nwant the agent's refusal", strings.Join(args, " "), err, out)
+		}
+		if strings.Contains(out, "uploads") || strings.Contains(out, st.Uploads[0].FID) {
+			t.Fatalf("nobody learnt about the owner's uploads:\n%s", out)
+		}
+	}
+	// The owner still gets through.
+	if st := a.status(t); st.Agent == nil || len(st.Uploads) != 1 {
+		t.Fatalf("the owner's status after the refusals: %+v", st)
+	}
+}

@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hoist-dev/hoist/internal/units"
+	"github.com/hoist-dev/hoist/transfer/agent"
+	"github.com/hoist-dev/hoist/transfer/client"
+)
+
+const statusHelp = `Shows what the background agent is doing: one line per upload it ran since
+it started, with its short fid, state, progress and server. With --json,
+one JSON document: {"agent": {"pid": N}, "uploads": [...]}, or
+{"agent": null, "uploads": []} when no agent runs. --follow keeps showing
+changes until interrupted (with --json: every event as a JSON line).`
+
+// newStatusCommand builds `hoist status`.
+func newStatusCommand(env *Env) *cobra.Command {
+	var jsonOut, follow bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the uploads the background agent runs",
+		Long:  statusHelp,
+		Args:  noArgs,
+	}
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&follow, "follow", false, "keep showing changes")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		ctx := cmd.Context()
+		c, err := dialAgent(ctx, env.Getenv)
+		if errors.Is(err, errNoAgent) {
+			if jsonOut {
+				_, err := fmt.Fprintln(env.Stdout, `{"agent":null,"uploads":[]}`)
+				return err
+			}
+			_, err := fmt.Fprintln(env.Stdout, "no hoist agent runs")
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if follow {
+			return followStatus(ctx, c, jsonOut, env.Stdout)
+		}
+		ups, err := c.List(ctx)
+		if err != nil {
+			return err
+		}
+		return printStatus(env.Stdout, c.PID(), ups, jsonOut)
+	}
+	return cmd
+}
+
+// statusDoc is `hoist status --json`.
+type statusDoc struct {
+	Agent   *agentDoc          `json:"agent"`
+	Uploads []agent.UploadInfo `json:"uploads"`
+}
+
+type agentDoc struct {
+	PID     int `json:"pid"`
+	Version int `json:"protocol_version"`
+}
+
+func printStatus(w io.Writer, pid int, ups []agent.UploadInfo, jsonOut bool) error {
+	if jsonOut {
+		if ups == nil {
+			ups = []agent.UploadInfo{}
+		}
+		b, err := json.Marshal(statusDoc{Agent: &agentDoc{PID: pid, Version: agent.Version}, Uploads: ups})
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "hoist agent (pid %d): %d upload(s)\n", pid, len(ups))
+	for _, u := range ups {
+		b.WriteString(statusLine(u) + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// statusLine is one upload in a line.
+func statusLine(u agent.UploadInfo) string {
+	pct := 100.0
+	if u.TotalBytes > 0 {
+		pct = 100 * float64(u.AckedBytes) / float64(u.TotalBytes)
+	}
+	line := fmt.Sprintf("%s  %-12s %5.1f%%  %s/%s  %d file(s)  %s", client.ShortFID(u.FID), u.State, pct,
+		units.FormatSize(u.AckedBytes), units.FormatSize(u.TotalBytes), len(u.Files), u.Server)
+	if u.Error != "" {
+		line += "  " + clean(u.Error)
+	}
+	return line
+}
+
+// followStatus prints changes until ctx ends or the agent goes away.
+func followStatus(ctx context.Context, c *agent.Client, jsonOut bool, w io.Writer) error {
+	ups, err := c.Subscribe(ctx)
+	if err != nil {
+		return err
+	}
+	if !jsonOut {
+		if err := printStatus(w, c.PID(), ups, false); err != nil {
+			return err
+		}
+	}
+	enc := json.NewEncoder(w)
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case m, ok := <-c.Stream():
+			if !ok {
+				return errors.New("the hoist agent went away")
+			}
+			if jsonOut {
+				if err := enc.Encode(m); err != nil {
+					return err
+				}
+				continue
+			}
+			if m.Event != nil && m.Event.Type == "session" {
+				fmt.Fprintf(w, "%s  %s\n", client.ShortFID(m.Event.FID), client.State(m.Event.State))
+			}
+		case <-tick.C:
+			if jsonOut {
+				continue
+			}
+			ups, err := c.List(ctx)
+			if err != nil {
+				return err
+			}
+			for _, u := range ups {
+				if !u.Final {
+					fmt.Fprintln(w, statusLine(u))
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,247 @@
+package agent
+
+import (
+	"errors"
+	"slices"
+	"sync"
+
+	"github.com/hoist-dev/hoist/transfer/client"
+)
+
+// recentEvents bounds the events kept per upload for replay: the session
+// changes and resends, which make the event log.
+const recentEvents = 200
+
+// subscriberBuffer bounds what waits for a slow subscriber; beyond it the
+// subscriber is dropped (it reconnects and is replayed).
+const subscriberBuffer = 8192
+
+// record is what the agent keeps of one upload.
+type record struct {
+	info     UploadInfo
+	engine   *client.Engine
+	session  *client.SessionEvent
+	progress *client.ProgressEvent
+	recent   []client.Event
+	done     chan struct{}
+	err      error
+}
+
+// subscriber is a connection that receives every upload and event.
+type subscriber struct {
+	out     chan Message
+	dropped chan struct{}
+	once    sync.Once
+}
+
+func (s *subscriber) send(m Message) {
+	select {
+	case s.out <- m:
+	default:
+		s.once.Do(func() { close(s.dropped) })
+	}
+}
+
+// hub keeps the uploads' state and fans events out to subscribers.
+type hub struct {
+	mu      sync.Mutex
+	order   []string
+	uploads map[string]*record
+	subs    map[*subscriber]struct{}
+	// changed is signalled when the number of running uploads may have
+	// changed.
+	changed func()
+}
+
+func newHub(changed func()) *hub {
+	return &hub{uploads: map[string]*record{}, subs: map[*subscriber]struct{}{}, changed: changed}
+}
+
+// add records a started upload and announces it.
+func (h *hub) add(info UploadInfo, e *client.Engine) *record {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if old := h.uploads[info.FID]; old == nil {
+		h.order = append(h.order, info.FID)
+	}
+	r := &record{info: info, engine: e, done: make(chan struct{})}
+	r.info.State = client.StateQueued.String()
+	h.uploads[info.FID] = r
+	inf := r.snapshot()
+	for s := range h.subs {
+		s.send(Message{Upload: &inf})
+	}
+	return r
+}
+
+// finish records how an upload ended.
+func (h *hub) finish(r *record, err error) {
+	h.mu.Lock()
+	r.err = err
+	close(r.done)
+	h.mu.Unlock()
+	h.changed()
+}
+
+// lookup returns the upload fid or the one upload whose fid starts with it.
+func (h *hub) lookup(fid string) (*record, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if r := h.uploads[fid]; r != nil {
+		return r, nil
+	}
+	var found *record
+	for id, r := range h.uploads {
+		if len(fid) > 0 && len(id) >= len(fid) && id[:len(fid)] == fid {
+			if found != nil {
+				return nil, client.ErrAmbiguousFID
+			}
+			found = r
+		}
+	}
+	if found == nil {
+		return nil, errUnknown(fid)
+	}
+	return found, nil
+}
+
+func errUnknown(fid string) error {
+	return errors.Join(client.ErrUnknownUpload, errors.New("the agent runs no upload "+fid+" (see 'hoist status')"))
+}
+
+// record folds an engine event into the upload's state and passes it on.
+func (h *hub) record(ev client.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := h.uploads[ev.UploadFID()]
+	if r != nil {
+		switch ev := ev.(type) {
+		case *client.SessionEvent:
+			r.session = ev
+			r.keep(ev)
+		case *client.ChunkEvent:
+			if ev.Action == client.ChunkResent {
+				r.keep(ev)
+			}
+		case *client.ProgressEvent:
+			r.progress = ev
+		}
+	}
+	w := EncodeEvent(ev)
+	if w == nil {
+		return
+	}
+	for s := range h.subs {
+		s.send(Message{Event: w})
+	}
+}
+
+func (r *record) keep(ev client.Event) {
+	if len(r.recent) == recentEvents {
+		r.recent = slices.Delete(r.recent, 0, 1)
+	}
+	r.recent = append(r.recent, ev)
+}
+
+// running counts the uploads that have not ended.
+func (h *hub) running() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, r := range h.uploads {
+		if !r.finished() {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *record) finished() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// list describes every upload, oldest first.
+func (h *hub) list() []UploadInfo {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]UploadInfo, 0, len(h.order))
+	for _, fid := range h.order {
+		out = append(out, h.uploads[fid].snapshot())
+	}
+	return out
+}
+
+// snapshot describes the upload now. The hub's lock is held.
+func (r *record) snapshot() UploadInfo {
+	inf := r.info
+	inf.Files = slices.Clone(r.info.Files)
+	for _, f := range inf.Files {
+		inf.TotalBytes += f.Size
+	}
+	if r.session != nil {
+		inf.State = r.session.State.String()
+		inf.Attempt = r.session.Attempt
+		inf.RetryAt = r.session.RetryAt
+	}
+	if r.progress != nil {
+		inf.Rate = r.progress.Rate
+		for _, f := range r.progress.Files {
+			inf.AckedBytes += f.AckedBytes
+		}
+	}
+	if r.finished() {
+		inf.Final = true
+		if r.err != nil {
+			inf.Error = r.err.Error()
+			if inf.State != client.StateCanceled.String() {
+				inf.State = client.StateFailed.String()
+			}
+		} else {
+			inf.State = client.StateDone.String()
+		}
+	}
+	return inf
+}
+
+// subscribe adds a subscriber and queues, for every upload, its
+// description, its recent events and its latest state: the replay. It
+// returns the uploads as they are now.
+func (h *hub) subscribe() (*subscriber, []UploadInfo) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := &subscriber{out: make(chan Message, subscriberBuffer), dropped: make(chan struct{})}
+	var infos []UploadInfo
+	for _, fid := range h.order {
+		r := h.uploads[fid]
+		inf := r.snapshot()
+		infos = append(infos, inf)
+		s.send(Message{Upload: &inf})
+		// The snapshot first, so the files are known; then the log; then
+		// the latest state again, which the log may have overtaken.
+		if r.progress != nil {
+			s.send(Message{Event: EncodeEvent(r.progress)})
+		}
+		for _, ev := range r.recent {
+			s.send(Message{Event: EncodeEvent(ev)})
+		}
+		if r.session != nil {
+			s.send(Message{Event: EncodeEvent(r.session)})
+		}
+		if r.progress != nil {
+			s.send(Message{Event: EncodeEvent(r.progress)})
+		}
+	}
+	h.subs[s] = struct{}{}
+	return s, infos
+}
+
+func (h *hub) unsubscribe(s *subscriber) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.subs, s)
+}

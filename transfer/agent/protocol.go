@@ -1,0 +1,116 @@
+package agent
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Version is the version of the agent protocol this package speaks. A
+// client and an agent of different versions refuse each other.
+const Version = 1
+
+// Request operations.
+const (
+	OpHello            = "hello"
+	OpStart            = "start"
+	OpPause            = "pause"
+	OpResume           = "resume"
+	OpCancel           = "cancel"
+	OpRetryNow         = "retry_now"
+	OpList             = "list"
+	OpUnfinished       = "unfinished"
+	OpResumeUnfinished = "resume_unfinished"
+	OpSubscribe        = "subscribe"
+	OpWait             = "wait"
+)
+
+// Settings are the connection settings an upload runs with: the server's
+// address, and a document the agent passes to its engine factory
+// unread (token source, chunk size, retry policy...). Uploads with equal
+// settings share one engine. The agent never sends Settings back.
+type Settings struct {
+	Server string `json:"server"`
+	// Engine is the factory's document.
+	Engine json.RawMessage `json:"engine,omitempty"`
+	// KeepTrying retries without a time limit (a UI that shows the
+	// countdown), instead of giving up after the engine's retry budget.
+	KeepTrying bool `json:"keep_trying,omitempty"`
+}
+
+// key is what tells engines apart.
+func (s Settings) key() string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// File is one local file of an upload.
+type File struct {
+	Path string `json:"path"`
+	Name string `json:"name"`
+	Size uint64 `json:"size,omitempty"`
+}
+
+// Request is one line from a client to the agent.
+type Request struct {
+	// ID is echoed in the answer; events carry none.
+	ID      uint64 `json:"id"`
+	Op      string `json:"op"`
+	Version int    `json:"version,omitempty"`
+	// FID names an upload: a full fid or a unique prefix where an
+	// existing upload is meant; a new one's fid for OpStart (empty: random).
+	FID      string    `json:"fid,omitempty"`
+	Settings *Settings `json:"settings,omitempty"`
+	Files    []File    `json:"files,omitempty"`
+	Tags     []string  `json:"tags,omitempty"`
+}
+
+// Message is one line from the agent to a client: the answer to request
+// ID, or (ID 0) an upload the client has not seen yet or an event.
+type Message struct {
+	ID uint64 `json:"id,omitempty"`
+	// Error is why the request failed; an answer without one succeeded.
+	Error string `json:"error,omitempty"`
+	// Hello answers OpHello.
+	Hello      *Hello           `json:"hello,omitempty"`
+	FID        string           `json:"fid,omitempty"`
+	Uploads    []UploadInfo     `json:"uploads,omitempty"`
+	Unfinished []UnfinishedInfo `json:"unfinished,omitempty"`
+	// Upload announces an upload to a subscriber before its events.
+	Upload *UploadInfo `json:"upload,omitempty"`
+	Event  *WireEvent  `json:"event,omitempty"`
+}
+
+// Hello is the agent's greeting.
+type Hello struct {
+	Version int `json:"version"`
+	PID     int `json:"pid"`
+}
+
+// UploadInfo is what the agent says about one of its uploads.
+type UploadInfo struct {
+	FID     string    `json:"fid"`
+	Server  string    `json:"server"`
+	Tags    []string  `json:"tags,omitempty"`
+	Files   []File    `json:"files"`
+	Started time.Time `json:"started"`
+	// State is the session state's name ("sending", "done"...).
+	State string `json:"state"`
+	// Final reports whether the upload has ended; Error says why it did
+	// not verify.
+	Final      bool      `json:"final"`
+	Error      string    `json:"error,omitempty"`
+	AckedBytes uint64    `json:"acked_bytes"`
+	TotalBytes uint64    `json:"total_bytes"`
+	Rate       float64   `json:"rate"`
+	Attempt    int       `json:"attempt,omitempty"`
+	RetryAt    time.Time `json:"retry_at,omitzero"`
+}
+
+// UnfinishedInfo is a journaled upload that can be resumed.
+type UnfinishedInfo struct {
+	FID     string    `json:"fid"`
+	Server  string    `json:"server"`
+	Tags    []string  `json:"tags,omitempty"`
+	Files   []File    `json:"files"`
+	Created time.Time `json:"created"`
+}

@@ -1,0 +1,240 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/hoist-dev/hoist/transfer/agent"
+	"github.com/hoist-dev/hoist/transfer/client"
+)
+
+// agentCallTimeout bounds one request to the agent.
+const agentCallTimeout = 30 * time.Second
+
+// AgentUploader drives the uploads of a background agent (transfer/agent)
+// for the UI: the uploads go on when the UI goes away, and a UI that
+// attaches later is shown every upload the agent runs, replayed.
+type AgentUploader struct {
+	c   *agent.Client
+	set agent.Settings
+
+	events chan client.Event
+	done   chan struct{}
+	wg     sync.WaitGroup
+
+	mu sync.Mutex
+	// known describes the agent's uploads, for uploads this UI did not
+	// start; replayed marks those the agent ran before the UI attached.
+	known    map[string]Upload
+	replayed map[string]bool
+}
+
+var _ Uploader = (*AgentUploader)(nil)
+
+// NewAgentUploader subscribes to the agent c and returns an Uploader that
+// starts uploads there with the connection settings set. Close ends the
+// subscription and the connection, not the uploads.
+func NewAgentUploader(ctx context.Context, c *agent.Client, set agent.Settings) (*AgentUploader, error) {
+	u := &AgentUploader{c: c, set: set, events: make(chan client.Event, 256), done: make(chan struct{}),
+		known: map[string]Upload{}, replayed: map[string]bool{}}
+	ups, err := c.Subscribe(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("attaching to the hoist agent: %w", err)
+	}
+	for _, info := range ups {
+		u.known[info.FID] = uploadOf(info)
+		u.replayed[info.FID] = true
+	}
+	u.wg.Go(u.pump)
+	return u, nil
+}
+
+func uploadOf(info agent.UploadInfo) Upload {
+	up := Upload{Tags: info.Tags}
+	for _, f := range info.Files {
+		up.Files = append(up.Files, File{Path: f.Path, Name: f.Name, Size: f.Size})
+	}
+	return up
+}
+
+// pump turns the agent's stream into engine events until it ends.
+func (u *AgentUploader) pump() {
+	defer close(u.events)
+	for m := range u.c.Stream() {
+		if m.Upload != nil {
+			u.mu.Lock()
+			if _, ok := u.known[m.Upload.FID]; !ok {
+				u.known[m.Upload.FID] = uploadOf(*m.Upload)
+			}
+			u.mu.Unlock()
+			continue
+		}
+		if m.Event == nil {
+			continue
+		}
+		ev := m.Event.Decode()
+		if ev == nil {
+			continue
+		}
+		select {
+		case u.events <- ev:
+		case <-u.done:
+			return
+		}
+	}
+}
+
+// Close detaches from the agent; its uploads go on.
+func (u *AgentUploader) Close() error {
+	close(u.done)
+	err := u.c.Close()
+	u.wg.Wait()
+	return err
+}
+
+// Detached reports that uploads outlive the UI: they run in the agent.
+func (u *AgentUploader) Detached() bool { return true }
+
+// Describe returns what the agent said of upload fid, and whether the
+// agent ran it before this UI attached.
+func (u *AgentUploader) Describe(fid string) (up Upload, replayed, ok bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	up, ok = u.known[fid]
+	return up, u.replayed[fid], ok
+}
+
+func (u *AgentUploader) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), agentCallTimeout)
+}
+
+// Start implements Uploader.
+func (u *AgentUploader) Start(up Upload) (string, error) {
+	ctx, cancel := u.ctx()
+	defer cancel()
+	var files []agent.File
+	for _, f := range up.Files {
+		files = append(files, agent.File{Path: f.Path, Name: f.Name, Size: f.Size})
+	}
+	return u.c.Start(ctx, u.set, up.FID.String(), files, up.Tags)
+}
+
+// Events implements Uploader.
+func (u *AgentUploader) Events() <-chan client.Event { return u.events }
+
+// Pause implements Uploader.
+func (u *AgentUploader) Pause(fid string) error { return u.call(u.c.Pause, fid) }
+
+// Resume implements Uploader.
+func (u *AgentUploader) Resume(fid string) error { return u.call(u.c.Resume, fid) }
+
+// Cancel implements Uploader.
+func (u *AgentUploader) Cancel(fid string) error { return u.call(u.c.Cancel, fid) }
+
+// RetryNow implements Uploader.
+func (u *AgentUploader) RetryNow(fid string) error { return u.call(u.c.RetryNow, fid) }
+
+func (u *AgentUploader) call(f func(context.Context, string) error, fid string) error {
+	ctx, cancel := u.ctx()
+	defer cancel()
+	return f(ctx, fid)
+}
+
+// Unfinished implements Uploader: the journal's unfinished uploads to this
+// server that no process runs.
+func (u *AgentUploader) Unfinished() ([]Unfinished, error) {
+	ctx, cancel := u.ctx()
+	defer cancel()
+	entries, err := u.c.Unfinished(ctx, u.set)
+	var out []Unfinished
+	for _, e := range entries {
+		if !sameServer(e.Server, u.set.Server) {
+			continue
+		}
+		un := Unfinished{FID: e.FID, Server: e.Server, Tags: e.Tags, Started: e.Created}
+		for _, f := range e.Files {
+			un.Files = append(un.Files, File{Path: f.Path, Name: f.Name, Size: f.Size})
+		}
+		out = append(out, un)
+	}
+	return out, err
+}
+
+// ResumeUnfinished implements Uploader: the agent resumes the upload.
+func (u *AgentUploader) ResumeUnfinished(fid string) error {
+	ctx, cancel := u.ctx()
+	defer cancel()
+	return u.c.ResumeUnfinished(ctx, u.set, fid)
+}
+
+// describer is an Uploader that knows uploads the UI did not start.
+type describer interface {
+	Describe(fid string) (up Upload, replayed, ok bool)
+}
+
+// adoptUploads tracks the uploads of events that this UI did not start but
+// its Uploader can describe: an agent's, started before the UI attached or
+// by another UI. Attaching to uploads that run already shows them.
+func (m *Model) adoptUploads(events []client.Event) {
+	d, ok := m.up.(describer)
+	if !ok {
+		return
+	}
+	for _, ev := range events {
+		fid := ev.UploadFID()
+		if m.uploads.byFID[fid] != nil {
+			continue
+		}
+		up, replayed, ok := d.Describe(fid)
+		if !ok {
+			continue
+		}
+		m.uploads.add(fid, up)
+		if replayed && m.screen == screenBrowse && !m.editing && m.sel.len() == 0 {
+			m.screen = screenUpload
+		}
+	}
+}
+
+// detached reports whether the uploads outlive the UI.
+func (m *Model) detached() bool {
+	d, ok := m.up.(interface{ Detached() bool })
+	return ok && d.Detached()
+}
+
+// requestDetachedQuit asks, while an agent runs uploads, whether to leave
+// them running (y or enter, the default) or cancel them (c).
+func (m *Model) requestDetachedQuit(running int) tea.Cmd {
+	m.confirm = &confirmation{
+		prompt: plural(running, "upload runs", "uploads run") + " in the hoist agent and will go on after you quit: " +
+			"'hoist' shows them again, 'hoist status' lists them.\n\nQuit and leave them running?",
+		yes:        m.quit,
+		yesOnEnter: true,
+		alt:        key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cancel them and quit")),
+		altRun:     m.cancelAllAndQuit,
+	}
+	return nil
+}
+
+// cancelAllAndQuit cancels every running upload, then quits.
+func (m *Model) cancelAllAndQuit() tea.Cmd {
+	var fids []string
+	for _, t := range m.uploads.uploads {
+		if t.active() {
+			fids = append(fids, t.fid)
+		}
+	}
+	up := m.up
+	m.Close()
+	return func() tea.Msg {
+		for _, fid := range fids {
+			_ = up.Cancel(fid) // quitting either way; the agent logs failures
+		}
+		return tea.QuitMsg{}
+	}
+}
