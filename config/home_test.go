@@ -102,7 +102,7 @@ func TestRootFlags(t *testing.T) {
 	RegisterRootFlags(fs)
 	var names []string
 	fs.VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
-	if want := "config jwt-secret-file root"; fmt.Sprint(names) != "["+want+"]" {
+	if want := "config jwt-secret-file meta root"; fmt.Sprint(names) != "["+want+"]" {
 		t.Errorf("flags %v, want %s", names, want)
 	}
 }

@@ -64,14 +64,14 @@ func RegisterServerFlags(fs *pflag.FlagSet) {
 }
 
 // RegisterRootFlags registers --config and the server settings that locate
-// its data directory and signing secret, --root and --jwt-secret-file, for
-// the commands that work on a server's data directory without running the
-// server (`hoist token`, `hoist ls`). LoadServer then resolves them as
+// its data directory, signing secret and metadata database, --root,
+// --jwt-secret-file and --meta, for the commands that work on a server's
+// data without running the server (`hoist token`, `hoist ls`). LoadServer then resolves them as
 // `hoist serve` does.
 func RegisterRootFlags(fs *pflag.FlagSet) {
 	registerConfigFlag(fs)
 	registerFields(fs, serverFields, DefaultServer(os.Getenv), func(f field[Server]) bool {
-		return f.key == "serve.root" || f.key == "serve.jwt.secret_file"
+		return f.key == "serve.root" || f.key == "serve.jwt.secret_file" || f.key == "serve.meta.url"
 	})
 }
 

@@ -125,6 +125,28 @@ type Server struct {
 	// "error".
 	LogFormat string
 	LogLevel  string
+	// Store is where the bytes go (default: the data directory), Meta
+	// where the metadata goes (default: bbolt in the data directory).
+	Store Store
+	Meta  Meta
+}
+
+// Store says where a server keeps the bytes of uploads.
+type Store struct {
+	// URL is s3://BUCKET/PREFIX for an S3-compatible object store; empty
+	// means the data directory.
+	URL string
+	// S3Endpoint is the object store's URL when it is not AWS;
+	// S3PathStyle addresses buckets as ENDPOINT/BUCKET.
+	S3Endpoint  string
+	S3PathStyle bool
+}
+
+// Meta says where a server keeps its metadata.
+type Meta struct {
+	// URL is postgres://USER@HOST/DB for PostgreSQL; empty means bbolt in
+	// the data directory.
+	URL string
 }
 
 // JWT configures token verification. With no key file the server uses (and

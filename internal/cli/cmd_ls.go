@@ -79,7 +79,13 @@ func newLsCommand(env *Env) *cobra.Command {
 			return err
 		}
 		if reports.wanted() {
+			if cfg.Meta.URL != "" {
+				return usagef(cmd, "--usage and --partial read a data directory; with --meta only the file listing is available")
+			}
 			return reports.run(cfg.Root, q.User, cfg.Limits.Quota, *asJSON, env.Stdout, env.Stderr)
+		}
+		if cfg.Meta.URL != "" {
+			return listClusterFiles(cmd.Context(), cfg.Meta.URL, q, *asJSON, env.Stdout, env.Stderr)
 		}
 		return listFiles(cfg.Root, q, *asJSON, env.Stdout, env.Stderr)
 	}
@@ -101,6 +107,11 @@ func listFiles(root string, q store.Query, asJSON bool, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	return printFiles(files, asJSON, stdout, stderr)
+}
+
+// printFiles writes files to stdout, as a table or as JSON lines.
+func printFiles(files []*store.File, asJSON bool, stdout, stderr io.Writer) error {
 	if asJSON {
 		enc := json.NewEncoder(stdout)
 		for _, f := range files {

@@ -60,6 +60,12 @@ as a forced command in ~/.ssh/authorized_keys, so that ssh's login decides who
 uploads and clients need no token:
   command="hoist serve --stdio --user alice --root /srv/hoist",restrict ssh-ed25519 AAAA... alice@laptop
 
+Several servers can share one address behind a TCP load balancer: with
+--store s3://BUCKET/PREFIX the bytes go to an S3-compatible object store
+(credentials from the AWS SDK's default chain), with --meta
+postgres://USER@HOST/DB the metadata to PostgreSQL; give both (README,
+"Running several servers").
+
 Every flag but --stdio and --user can also be set in the [serve] table of the config
 file or with a HOIST_* variable: see 'hoist config --help'.`
 
@@ -195,6 +201,14 @@ func serve(ctx context.Context, cfg config.Server, env *Env, stdioUser string) e
 	observer := newObserver(cfg)
 	if observer != nil {
 		opts.Observer = observer
+	}
+	if cfg.Store.URL != "" || cfg.Meta.URL != "" {
+		st, closer, err := openClusterStorage(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer closer.Close()
+		opts.Storage = st
 	}
 	listeners, urls, err := listen(cfg)
 	if err != nil {

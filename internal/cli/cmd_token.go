@@ -45,6 +45,7 @@ func newTokenCommand(env *Env) *cobra.Command {
 	}
 	flags := cmd.Flags()
 	config.RegisterRootFlags(flags)
+	flags.MarkHidden("meta") // tokens need no metadata
 	sub := flags.String("sub", "", "`user` id the token is for (required)")
 	ttl := flags.Duration("ttl", 24*time.Hour, "how long the token stays valid")
 	keyFile := flags.String("signing-key", "", "sign with this `file` instead of the server's secret")

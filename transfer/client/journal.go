@@ -147,7 +147,7 @@ func (e *JournalEntry) validate() error {
 	if _, err := uuid.Parse(e.FID); err != nil {
 		return fmt.Errorf("bad fid %q: %w", e.FID, err)
 	}
-	if e.Server == "" || len(e.Files) == 0 || e.ChunkSize <= 0 || e.ChunkSize > MaxChunkSize {
+	if e.Server == "" || len(e.Files) == 0 || e.ChunkSize <= 0 || e.ChunkSize > MaxGrantedChunkSize {
 		return errors.New("incomplete entry (server, files or chunk size missing)")
 	}
 	for _, f := range e.Files {

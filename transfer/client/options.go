@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/hoist-dev/hoist/transfer/wire"
 )
 
 // Defaults for zero Options fields.
@@ -15,6 +17,11 @@ const (
 	// MaxChunkSize is the largest chunk size the engine asks for; a chunk of
 	// this size still fits a base64 TRANSFER frame.
 	MaxChunkSize = 4 << 20
+	// MaxGrantedChunkSize is the largest chunk size the engine accepts
+	// from a server: what one TRANSFER frame can carry. A server whose
+	// storage needs larger chunks than asked (an object store's 5 MiB
+	// parts) grants them.
+	MaxGrantedChunkSize = (wire.MaxPayload - 1024) / 4 * 3
 	// DefaultWindowChunks bounds the TRANSFERs in flight on one connection.
 	DefaultWindowChunks = 256
 	// DefaultWindowBytes bounds the chunk bytes in flight on one connection.

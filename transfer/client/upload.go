@@ -415,8 +415,8 @@ func (u *upload) chunkEvent(ref chunkRef, n int, a ChunkAction, reason string) {
 func (u *upload) applyAuth(r *wire.Response) error {
 	first := u.chunkSize == 0
 	switch {
-	case r.ChunkSize <= 0 || r.ChunkSize > MaxChunkSize:
-		return protocolErrorf("chunk size %d out of range 1..%d", r.ChunkSize, MaxChunkSize)
+	case r.ChunkSize <= 0 || r.ChunkSize > MaxGrantedChunkSize:
+		return protocolErrorf("chunk size %d out of range 1..%d", r.ChunkSize, MaxGrantedChunkSize)
 	case first:
 		u.chunkSize = r.ChunkSize
 		for _, f := range u.files {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/google/uuid"
 	"github.com/hoist-dev/hoist/transfer/store"
 	"github.com/hoist-dev/hoist/transfer/wire"
 )
@@ -61,8 +62,21 @@ func (srv *Server) acquireUpload(s *session, req *store.Upload) (*upload, error)
 	}
 }
 
-// loadOrCreate loads upload req.FID from the store, or creates it.
+// loadOrCreate claims upload req.FID where servers share the store, then
+// loads it, or creates it.
 func (srv *Server) loadOrCreate(ctx context.Context, req *store.Upload) (*upload, error) {
+	if err := srv.claimUpload(ctx, req.FID); err != nil {
+		return nil, err
+	}
+	u, err := srv.loadOrCreateClaimed(ctx, req)
+	if err != nil {
+		srv.releaseClaim(req.FID)
+	}
+	return u, err
+}
+
+// loadOrCreateClaimed loads upload req.FID from the store, or creates it.
+func (srv *Server) loadOrCreateClaimed(ctx context.Context, req *store.Upload) (*upload, error) {
 	rec, err := srv.st.Uploads.LoadUpload(ctx, req.FID)
 	switch {
 	case err == nil:
@@ -144,7 +158,8 @@ func (srv *Server) releaseUpload(u *upload, s *session) {
 	u.mu.Unlock()
 	srv.mu.Lock()
 	u.refs--
-	if u.refs == 0 {
+	last := u.refs == 0
+	if last {
 		if srv.uploads[u.fid] == u {
 			delete(srv.uploads, u.fid)
 		}
@@ -154,4 +169,55 @@ func (srv *Server) releaseUpload(u *upload, s *session) {
 		}
 	}
 	srv.mu.Unlock()
+	if last {
+		srv.releaseClaim(u.fid)
+	}
+}
+
+// claimUpload claims upload fid if servers share the store, waiting up to
+// the frame timeout for the server holding it to let go.
+func (srv *Server) claimUpload(ctx context.Context, fid uuid.UUID) error {
+	c, ok := srv.st.Uploads.(UploadClaimer)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, srv.limits.FrameTimeout)
+	defer cancel()
+	if err := c.ClaimUpload(ctx, fid, func() { srv.claimLost(fid) }); err != nil {
+		srv.log.Warn("claiming upload", "fid", fid, "err", err)
+		return wire.Errorf(wire.CodeBusy, "upload %s is being served by another server that has not let go; try again", fid)
+	}
+	return nil
+}
+
+// releaseClaim releases one claim of upload fid.
+func (srv *Server) releaseClaim(fid uuid.UUID) {
+	if c, ok := srv.st.Uploads.(UploadClaimer); ok {
+		if err := c.ReleaseUpload(context.Background(), fid); err != nil {
+			srv.log.Warn("releasing upload claim", "fid", fid, "err", err)
+		}
+	}
+}
+
+// claimLost is called when another server claims upload fid: its session
+// here stops (answers owed are still sent, chunks read are committed),
+// and the last reference dropped releases the claim.
+func (srv *Server) claimLost(fid uuid.UUID) {
+	srv.mu.Lock()
+	u := srv.uploads[fid]
+	if u == nil || u.loading != nil {
+		srv.mu.Unlock()
+		return
+	}
+	delete(srv.uploads, fid)
+	srv.mu.Unlock()
+	u.mu.Lock()
+	old := u.session
+	u.session = nil
+	u.markBroken(errClaimedElsewhere)
+	u.mu.Unlock()
+	srv.log.Info("another server took the upload over", "fid", fid)
+	if old != nil {
+		old.stopReading()
+	}
 }

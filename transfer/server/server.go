@@ -135,6 +135,12 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cl, ok := st.Chunks.(ChunkLimiter); ok {
+		// Chunks smaller than the store's parts cannot be granted.
+		if minChunk, _ := cl.ChunkLimits(); limits.MaxChunkSize < minChunk {
+			limits.MaxChunkSize = min(minChunk, MaxChunkSizeLimit)
+		}
+	}
 	fail := func(err error) (*Server, error) {
 		if owned != nil {
 			owned.Close()

@@ -110,6 +110,36 @@ type FileRecords interface {
 	RemoveFiles(ctx context.Context, owner string, paths []string) ([]*store.File, error)
 }
 
+// ChunkLimiter is implemented by a ChunkStore whose parts have size
+// bounds, as an object store's multipart uploads do: every chunk but a
+// file's last must be at least minChunk bytes, and a file may have at most
+// maxChunks chunks. The server grants chunk sizes within them, up to
+// MaxChunkSizeLimit, and refuses files too large for that.
+type ChunkLimiter interface {
+	ChunkLimits() (minChunk int, maxChunks uint64)
+}
+
+// CheckedChunkWriter is implemented by a ChunkStore that verifies a
+// chunk's CRC32C itself (an object store checking a part's checksum): the
+// server passes the client's checksum on instead of checking it first. A
+// mismatch is an error wrapping store.ErrCorrupt, answered corrupt.
+type CheckedChunkWriter interface {
+	WriteChunkChecked(ctx context.Context, c store.Chunk, crc32c uint32) error
+}
+
+// UploadClaimer is implemented by an UploadStore that several servers
+// share: a server claims an upload before it loads it, and holds the
+// claim while sessions use it. ClaimUpload tells the server holding the
+// claim, which calls its lost function; that server stops the upload's
+// session, lets its chunks commit and releases the claim, and only then
+// does ClaimUpload return (at once if the holder died), so that the
+// state loaded next is exact. Claims are counted: one ReleaseUpload per
+// ClaimUpload.
+type UploadClaimer interface {
+	ClaimUpload(ctx context.Context, fid uuid.UUID, lost func()) error
+	ReleaseUpload(ctx context.Context, fid uuid.UUID) error
+}
+
 // Sweeper is implemented by a backend that can clean up after a crash;
 // New calls Sweep once before serving.
 type Sweeper interface {

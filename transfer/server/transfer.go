@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/sha256"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -59,7 +60,8 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 		s.replyErr(id, wire.Errorf(wire.CodeBadRequest, "chunk %d of file %d carries %d bytes, want %d", t.Index, t.File, len(t.Data), n))
 		return
 	}
-	if t.CRC32C != nil {
+	checked, _ := s.srv.st.Chunks.(CheckedChunkWriter)
+	if t.CRC32C != nil && checked == nil {
 		if sum := wire.CRC32C(t.Data); sum != *t.CRC32C {
 			s.replyErr(id, wire.Errorf(wire.CodeCorrupt, "chunk %d of file %d: crc32c is %d, the message says %d; resend it", t.Index, t.File, sum, *t.CRC32C))
 			return
@@ -92,7 +94,37 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 		// Written already, commit in progress: just wait for it.
 	default:
 		c := store.Chunk{Part: store.Part{FID: u.fid, File: t.File}, Index: t.Index, Offset: int64(off), Data: t.Data}
-		if err := s.srv.st.Chunks.WriteChunk(s.ctx, c); err != nil {
+		write := func() error {
+			if checked != nil && t.CRC32C != nil {
+				return checked.WriteChunkChecked(s.ctx, c, *t.CRC32C)
+			}
+			return s.srv.st.Chunks.WriteChunk(s.ctx, c)
+		}
+		if fs.h == nil {
+			fs.h = sha256.New()
+		}
+		var err error
+		if off == fs.hashed {
+			// Hash while the chunk is stored (an object store's part
+			// upload is a round trip); a failed write restarts the hash,
+			// which the finisher then reads back.
+			written := make(chan error, 1)
+			go func() { written <- write() }()
+			fs.h.Write(t.Data)
+			if err = <-written; err == nil {
+				fs.hashed += uint64(n)
+			} else {
+				fs.h, fs.hashed = nil, 0
+			}
+		} else {
+			err = write()
+		}
+		if errors.Is(err, store.ErrCorrupt) {
+			u.mu.Unlock()
+			s.replyErr(id, wire.Errorf(wire.CodeCorrupt, "chunk %d of file %d does not match its crc32c; resend it", t.Index, t.File))
+			return
+		}
+		if err != nil {
 			u.mu.Unlock()
 			s.log.Error("storing chunk", "file", t.File, "index", t.Index, "err", err)
 			s.replyErr(id, wire.Errorf(wire.CodeInternal, "cannot store chunk %d of file %d; reconnect and try again later", t.Index, t.File))
@@ -100,13 +132,6 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 			return
 		}
 		fs.pending.Set(t.Index)
-		if fs.h == nil {
-			fs.h = sha256.New()
-		}
-		if off == fs.hashed {
-			fs.h.Write(t.Data)
-			fs.hashed += uint64(n)
-		}
 		s.chunks.Add(1)
 		s.bytes.Add(int64(n))
 	}

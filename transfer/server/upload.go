@@ -77,4 +77,7 @@ func (u *upload) markBroken(err error) {
 	}
 }
 
-var errTakenOver = errors.New("another connection took this upload over")
+var (
+	errTakenOver        = errors.New("another connection took this upload over")
+	errClaimedElsewhere = errors.New("another server took this upload over")
+)

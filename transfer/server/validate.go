@@ -54,6 +54,12 @@ func (srv *Server) checkRequest(a *wire.Authentication) (*store.Upload, *wire.Er
 		cs = wire.DefaultChunkSize
 	}
 	cs = min(cs, lim.MaxChunkSize)
+	if cl, ok := srv.st.Chunks.(ChunkLimiter); ok {
+		var werr *wire.Error
+		if cs, werr = fitChunkSize(cs, files, cl); werr != nil {
+			return nil, werr
+		}
+	}
 	return &store.Upload{Files: files, Tags: tags, ChunkSize: cs}, nil
 }
 
@@ -81,4 +87,24 @@ func (srv *Server) checkTags(in []string) ([]string, *wire.Error) {
 	}
 	slices.Sort(tags)
 	return slices.Compact(tags), nil
+}
+
+// fitChunkSize raises chunk size cs to what the chunk store's part bounds
+// need: at least its minimum, and large enough that no file has more
+// chunks than it allows, up to MaxChunkSizeLimit.
+func fitChunkSize(cs int, files []store.FileInfo, cl ChunkLimiter) (int, *wire.Error) {
+	minChunk, maxChunks := cl.ChunkLimits()
+	cs = max(cs, minChunk)
+	for i, f := range files {
+		if maxChunks == 0 || wire.ChunkCount(f.Size, cs) <= maxChunks {
+			continue
+		}
+		need := (f.Size + maxChunks - 1) / maxChunks
+		if need > MaxChunkSizeLimit {
+			return 0, wire.Errorf(wire.CodeTooLarge, "file %d (%s) is %d bytes: this server's object store takes at most %d chunks of at most %d bytes per file",
+				i, f.Name, f.Size, maxChunks, MaxChunkSizeLimit)
+		}
+		cs = max(cs, int(need))
+	}
+	return cs, nil
 }

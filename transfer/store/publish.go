@@ -22,6 +22,10 @@ var ErrNoSpace = errors.New("no space left for the upload's files")
 // again will not help until the user's directory is cleared.
 var ErrNoFreeName = errors.New("no free name: every numbered variant of the name is taken")
 
+// ErrCorrupt: the storage found a chunk's bytes differ from its checksum
+// (an object store refusing a part); the chunk must be sent again.
+var ErrCorrupt = errors.New("chunk does not match its checksum")
+
 // ErrUnsafeArea: a user's directory is not a plain directory (for example a
 // planted symbolic link); the server refuses to store anything there.
 var ErrUnsafeArea = errors.New("user directory is not a plain directory")
@@ -221,6 +225,27 @@ func (s *BoltStore) Unpublish(ctx context.Context, owner, stored string) error {
 		return err
 	}
 	return nil
+}
+
+// NameCandidates is how many names CandidateName gives for one file:
+// the name itself, its numbered variants, and a last one made unique by
+// the fid. Backends that reserve names elsewhere (a database) try them in
+// this order, as Publish does.
+const NameCandidates = maxNumbered + 1
+
+// CandidateName is the n-th stored path (1-based, up to NameCandidates)
+// Publish tries for file index of upload fid sent as path name: the
+// path itself, then variants of its last element, shortened so that the
+// path stays within wire.MaxPathLength. Backends that reserve paths in a
+// database try them in this order; unlike the file system, they number
+// only the last element.
+func CandidateName(name string, n int, fid uuid.UUID, index int) string {
+	dir, base := "", name
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		dir, base = name[:i+1], name[i+1:]
+	}
+	maxLen := min(MaxNameLength, len(base)+max(wire.MaxPathLength-len(name), 0))
+	return dir + candidateName(base, n, fid, index, true, maxLen)
 }
 
 // candidateName is name for n == 1, "stem (n).ext" up to maxNumbered, then a
