@@ -203,7 +203,7 @@ func serve(ctx context.Context, cfg config.Server, env *Env, stdioUser string) e
 		opts.Observer = observer
 	}
 	if cfg.Store.URL != "" || cfg.Meta.URL != "" {
-		st, closer, err := openClusterStorage(ctx, cfg)
+		st, closer, err := openClusterStorage(ctx, cfg, observer)
 		if err != nil {
 			return err
 		}

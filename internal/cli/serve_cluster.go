@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hoist-dev/hoist/config"
+	"github.com/hoist-dev/hoist/internal/metrics"
 	"github.com/hoist-dev/hoist/transfer/server"
 	"github.com/hoist-dev/hoist/transfer/store"
 	"github.com/hoist-dev/hoist/transfer/store/pgmeta"
@@ -22,8 +23,9 @@ const clusterOpenTimeout = 30 * time.Second
 
 // openClusterStorage opens the storage of a server that shares its state
 // with others: metadata in PostgreSQL (--meta), bytes in an S3-compatible
-// object store (--store). The closer closes both.
-func openClusterStorage(ctx context.Context, cfg config.Server) (server.Storage, io.Closer, error) {
+// object store (--store). The closer closes both. With m (--metrics-listen)
+// both report their calls' latency and errors to it.
+func openClusterStorage(ctx context.Context, cfg config.Server, m *metrics.Metrics) (server.Storage, io.Closer, error) {
 	if cfg.Store.URL == "" || cfg.Meta.URL == "" {
 		return server.Storage{}, nil, errors.New("--store s3://BUCKET/PREFIX and --meta postgres://USER@HOST/DB go together: give both, or neither to keep everything in the data directory")
 	}
@@ -33,12 +35,19 @@ func openClusterStorage(ctx context.Context, cfg config.Server) (server.Storage,
 	}
 	ctx, cancel := context.WithTimeout(ctx, clusterOpenTimeout)
 	defer cancel()
-	meta, err := pgmeta.Open(ctx, cfg.Meta.URL)
+	var metaOpts []pgmeta.Option
+	var objectCalls store.CallObserver
+	if m != nil {
+		metaOpts = append(metaOpts, pgmeta.WithCalls(m.MetadataCalls()))
+		objectCalls = m.ObjectStoreCalls()
+	}
+	meta, err := pgmeta.Open(ctx, cfg.Meta.URL, metaOpts...)
 	if err != nil {
 		return server.Storage{}, nil, err
 	}
 	objects, err := s3store.New(ctx, s3store.Options{
 		Bucket: bucket, Prefix: prefix, Endpoint: cfg.Store.S3Endpoint, PathStyle: cfg.Store.S3PathStyle, Names: meta,
+		Calls: objectCalls,
 	})
 	if err != nil {
 		meta.Close()

@@ -53,6 +53,8 @@ type Metrics struct {
 	fsync         prometheus.Histogram
 	commitRound   prometheus.Histogram
 	ackLatency    prometheus.Histogram
+	objectStore   *callMetrics
+	metadata      *callMetrics
 }
 
 var _ server.Observer = (*Metrics)(nil)
@@ -87,6 +89,9 @@ func New() *Metrics {
 		commitRound: histogram("commit_round_duration_seconds", "Time of one group commit round: data sync plus the metadata transaction."),
 		ackLatency:  histogram("chunk_ack_latency_seconds", "Time from a chunk's arrival to its Ok being sent."),
 	}
+	m.objectStore, m.metadata = newBackendCalls()
+	reg.MustRegister(m.objectStore.collectors()...)
+	reg.MustRegister(m.metadata.collectors()...)
 	for _, r := range refusalReasons {
 		m.connsRefused.WithLabelValues(r)
 	}

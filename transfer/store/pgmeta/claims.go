@@ -154,7 +154,8 @@ var ErrClaimed = errors.New("another server is serving this upload")
 // broken connection); the caller then stops using it and calls
 // ReleaseUpload. lost must not block or call into the store. Claims are counted: each ClaimUpload needs
 // one ReleaseUpload.
-func (s *Store) ClaimUpload(ctx context.Context, fid uuid.UUID, lost func()) error {
+func (s *Store) ClaimUpload(ctx context.Context, fid uuid.UUID, lost func()) (err error) {
+	defer s.observe("claim_upload", time.Now(), &err)
 	c := s.claims
 	c.mu.Lock()
 	if c.count[fid] > 0 {
@@ -207,7 +208,8 @@ func (s *Store) ClaimUpload(ctx context.Context, fid uuid.UUID, lost func()) err
 
 // ReleaseUpload drops one claim of upload fid; the last lets other
 // servers claim it.
-func (s *Store) ReleaseUpload(ctx context.Context, fid uuid.UUID) error {
+func (s *Store) ReleaseUpload(ctx context.Context, fid uuid.UUID) (err error) {
+	defer s.observe("release_upload", time.Now(), &err)
 	c := s.claims
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -219,6 +221,6 @@ func (s *Store) ReleaseUpload(ctx context.Context, fid uuid.UUID) error {
 	}
 	delete(c.count, fid)
 	delete(c.lost, fid)
-	_, err := c.lock.Exec(ctx, "SELECT pg_advisory_unlock($1)", lockKey(fid))
+	_, err = c.lock.Exec(ctx, "SELECT pg_advisory_unlock($1)", lockKey(fid))
 	return err
 }

@@ -3,6 +3,7 @@ package pgmeta
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/hoist-dev/hoist/transfer/store"
 	"github.com/jackc/pgx/v5"
@@ -12,7 +13,8 @@ import (
 // records, the usage of their owners (reserved bytes become completed),
 // their names, and drops their held chunks. Recording a file twice is a
 // no-op.
-func (s *Store) CompleteFiles(ctx context.Context, files []*store.File) error {
+func (s *Store) CompleteFiles(ctx context.Context, files []*store.File) (err error) {
+	defer s.observe("complete_files", time.Now(), &err)
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, f := range files {
 			// Lock the upload so that DeleteUpload, which releases the
@@ -48,7 +50,8 @@ func (s *Store) CompleteFiles(ctx context.Context, files []*store.File) error {
 }
 
 // Files lists the completed files q selects, oldest first.
-func (s *Store) Files(ctx context.Context, q store.Query) ([]*store.File, error) {
+func (s *Store) Files(ctx context.Context, q store.Query) (_ []*store.File, err error) {
+	defer s.observe("query_files", time.Now(), &err)
 	return s.queryFiles(ctx, s.pool, `WHERE NOT removed AND ($1 = '' OR owner = $1) AND ($2 = '' OR $2 = ANY(tags))
 		ORDER BY completed, owner, stored`, q.User, q.Tag)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/hoist-dev/hoist/transfer/store"
 	"github.com/jackc/pgx/v5"
@@ -13,7 +14,8 @@ import (
 // ListFiles returns one page of q.Owner's completed files in byte order of
 // their stored paths, from the cursor q.After on; the database reads only
 // what the page needs (index on owner and stored path).
-func (s *Store) ListFiles(ctx context.Context, q store.ListQuery) (*store.Page, error) {
+func (s *Store) ListFiles(ctx context.Context, q store.ListQuery) (_ *store.Page, err error) {
+	defer s.observe("list_files", time.Now(), &err)
 	if q.Owner == "" || q.Limit <= 0 {
 		return nil, errors.New("listing files: owner and limit are required")
 	}
@@ -52,9 +54,10 @@ func nilIfEmpty(s []string) []string {
 // A record whose upload is still known stays as a tombstone. The names
 // stay reserved until Unpublish deletes the bytes. It returns the removed
 // records in the order of paths.
-func (s *Store) RemoveFiles(ctx context.Context, owner string, paths []string) ([]*store.File, error) {
+func (s *Store) RemoveFiles(ctx context.Context, owner string, paths []string) (_ []*store.File, err error) {
+	defer s.observe("remove_files", time.Now(), &err)
 	var out []*store.File
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		out = out[:0]
 		seen := map[string]bool{}
 		for _, p := range paths {
@@ -93,7 +96,8 @@ func (s *Store) RemoveFiles(ctx context.Context, owner string, paths []string) (
 
 // ReleaseName frees owner's name stored once the file's bytes are gone;
 // a name not reserved is no error.
-func (s *Store) ReleaseName(ctx context.Context, owner, stored string) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM names WHERE owner = $1 AND name = $2`, owner, stored)
+func (s *Store) ReleaseName(ctx context.Context, owner, stored string) (err error) {
+	defer s.observe("release_name", time.Now(), &err)
+	_, err = s.pool.Exec(ctx, `DELETE FROM names WHERE owner = $1 AND name = $2`, owner, stored)
 	return err
 }

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/hoist-dev/hoist/transfer/store"
@@ -28,12 +29,13 @@ import (
 type Store struct {
 	pool   *pgxpool.Pool
 	claims *claims
+	calls  store.CallObserver
 }
 
 // Open connects to the database url names (postgres://USER@HOST/DB, any
 // form pgx accepts), applies the migrations it lacks, and returns the
 // store. Close it when done.
-func Open(ctx context.Context, url string) (*Store, error) {
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("metadata database URL: %w", err)
@@ -51,6 +53,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("metadata database: %w", err)
 	}
 	s := &Store{pool: pool}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.startClaims(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("metadata database: %w", err)
@@ -70,7 +75,8 @@ func (s *Store) Close() error {
 // it under the names table's unique constraint, which settles races
 // between servers. Reserving again for the same file returns the name it
 // got. store.ErrNoFreeName when every variant is taken.
-func (s *Store) ReserveName(ctx context.Context, fid uuid.UUID, index int, owner, name string) (string, error) {
+func (s *Store) ReserveName(ctx context.Context, fid uuid.UUID, index int, owner, name string) (_ string, err error) {
+	defer s.observe("reserve_name", time.Now(), &err)
 	if err := store.SafePath(name); err != nil {
 		return "", fmt.Errorf("file path: %w", err)
 	}
@@ -106,6 +112,7 @@ func (s *Store) nameOf(ctx context.Context, fid uuid.UUID, index int) (string, e
 // Usage returns the bytes owner has in completed files and reserved by
 // unfinished uploads.
 func (s *Store) Usage(ctx context.Context, owner string) (completed, reserved int64, err error) {
+	defer s.observe("usage", time.Now(), &err)
 	err = s.pool.QueryRow(ctx, `SELECT completed, reserved FROM usage WHERE owner = $1`, owner).Scan(&completed, &reserved)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, 0, nil
@@ -116,6 +123,7 @@ func (s *Store) Usage(ctx context.Context, owner string) (completed, reserved in
 // NameOwner returns the file that name in owner's area was given to, or
 // store.ErrFileNotFound.
 func (s *Store) NameOwner(ctx context.Context, owner, name string) (fid uuid.UUID, index int, err error) {
+	defer s.observe("name_owner", time.Now(), &err)
 	err = s.pool.QueryRow(ctx, `SELECT fid, file FROM names WHERE owner = $1 AND name = $2`, owner, name).Scan(&fid, &index)
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = fmt.Errorf("%w: %s", store.ErrFileNotFound, name)
@@ -124,7 +132,8 @@ func (s *Store) NameOwner(ctx context.Context, owner, name string) (fid uuid.UUI
 }
 
 // Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error {
+func (s *Store) Ping(ctx context.Context) (err error) {
+	defer s.observe("ping", time.Now(), &err)
 	if err := s.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("metadata database: %w", err)
 	}
@@ -134,6 +143,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // TotalUsage returns, summed over all users, the bytes of completed files
 // and those reserved by unfinished uploads.
 func (s *Store) TotalUsage(ctx context.Context) (completed, reserved int64, err error) {
+	defer s.observe("total_usage", time.Now(), &err)
 	err = s.pool.QueryRow(ctx, `SELECT coalesce(sum(completed), 0)::bigint, coalesce(sum(reserved), 0)::bigint FROM usage`).Scan(&completed, &reserved)
 	return completed, reserved, err
 }

@@ -18,7 +18,8 @@ import (
 // one transaction. The usage row is updated only if the quota admits the
 // upload, which locks it: a second server checking the same user waits
 // for this transaction and then sees its reservation.
-func (s *Store) CreateUpload(ctx context.Context, u *store.Upload, quota int64) error {
+func (s *Store) CreateUpload(ctx context.Context, u *store.Upload, quota int64) (err error) {
+	defer s.observe("create_upload", time.Now(), &err)
 	files, err := json.Marshal(u.Files)
 	if err != nil {
 		return err
@@ -57,9 +58,10 @@ func (s *Store) CreateUpload(ctx context.Context, u *store.Upload, quota int64) 
 
 // LoadUpload returns upload fid with its held chunks and completed files,
 // or store.ErrNotFound.
-func (s *Store) LoadUpload(ctx context.Context, fid uuid.UUID) (*store.Upload, error) {
+func (s *Store) LoadUpload(ctx context.Context, fid uuid.UUID) (_ *store.Upload, err error) {
+	defer s.observe("load_upload", time.Now(), &err)
 	u := &store.Upload{FID: fid}
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		var files []byte
 		err := tx.QueryRow(ctx, `SELECT owner, files, tags, chunk_size, created, touched FROM uploads WHERE fid = $1`, fid).
 			Scan(&u.Owner, &files, &u.Tags, &u.ChunkSize, &u.Created, &u.Touched)
@@ -113,7 +115,8 @@ func (s *Store) LoadUpload(ctx context.Context, fid uuid.UUID) (*store.Upload, e
 
 // MarkHeld records marks in one transaction and sets their uploads'
 // touched time to now. Marks of uploads deleted meanwhile are dropped.
-func (s *Store) MarkHeld(ctx context.Context, marks []store.Mark, now time.Time) error {
+func (s *Store) MarkHeld(ctx context.Context, marks []store.Mark, now time.Time) (err error) {
+	defer s.observe("mark_held", time.Now(), &err)
 	fids := make([]uuid.UUID, len(marks))
 	files := make([]int32, len(marks))
 	idxs := make([]int64, len(marks))
@@ -139,7 +142,8 @@ func (s *Store) MarkHeld(ctx context.Context, marks []store.Mark, now time.Time)
 // DeleteUpload forgets upload fid, its held chunks and the tombstones of
 // its removed files, and releases the reservation of its incomplete
 // files; completed files stay recorded.
-func (s *Store) DeleteUpload(ctx context.Context, fid uuid.UUID) error {
+func (s *Store) DeleteUpload(ctx context.Context, fid uuid.UUID) (err error) {
+	defer s.observe("delete_upload", time.Now(), &err)
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var owner string
 		var filesJSON []byte
@@ -183,7 +187,8 @@ func (s *Store) DeleteUpload(ctx context.Context, fid uuid.UUID) error {
 }
 
 // Untouched lists the uploads not touched since before.
-func (s *Store) Untouched(ctx context.Context, before time.Time) ([]uuid.UUID, error) {
+func (s *Store) Untouched(ctx context.Context, before time.Time) (_ []uuid.UUID, err error) {
+	defer s.observe("untouched_uploads", time.Now(), &err)
 	rows, err := s.pool.Query(ctx, `SELECT fid FROM uploads WHERE touched < $1 ORDER BY touched`, before)
 	if err != nil {
 		return nil, err

@@ -75,6 +75,9 @@ type Options struct {
 	Names NameReserver
 	// MaxParts lowers the parts per object (tests); 0 means MaxParts.
 	MaxParts uint64
+	// Calls, if set, is told of every S3 call, named as in Operations,
+	// with its duration (retries included) and error.
+	Calls store.CallObserver
 }
 
 // Store is the object-store backend. It is safe for concurrent use, also
@@ -127,6 +130,9 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		// needs a checksum the SDK would compute on its own.
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+		if opts.Calls != nil {
+			o.APIOptions = append(o.APIOptions, callTimer(opts.Calls))
+		}
 	})
 	if _, err := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(opts.Bucket)}); err != nil {
 		return nil, fmt.Errorf("s3 store: bucket %s cannot be reached (check the endpoint, credentials and that the bucket exists): %w", opts.Bucket, err)
