@@ -4,7 +4,7 @@
 // for load balancers (hoist serve --metrics-listen).
 //
 // Label values come from small fixed sets (response codes, refusal
-// reasons); user names and fids never become labels.
+// reasons, backend operations); user names and fids never become labels.
 package metrics
 
 import (
