@@ -233,9 +233,11 @@ func TestSendSaysWhatChaosDid(t *testing.T) {
 	}
 }
 
-// demoChaosSeed makes `hoist demo --chaos` fail early for sure, with the
-// demo's own rates: its first connection is refused busy (a backoff), and
-// the first chunk sent on the second is answered corrupt (a resend).
+// demoChaosSeed makes `hoist demo --chaos` fail early, with the demo's own
+// rates. Which faults the upload meets first depends on how many
+// connections the UI opened before it (the Browse screen's on-server marks
+// use connections of their own), so the test asks for a refusal and a
+// corrupt answer, not for a particular one first.
 const demoChaosSeed = "181"
 
 // TestDemoChaosUI runs `hoist demo --chaos` in a terminal and uploads two
@@ -316,8 +318,8 @@ func TestDemoChaosUI(t *testing.T) {
 	if !strings.Contains(out, "DEMO-EXIT=0") {
 		t.Fatalf("hoist demo --chaos did not exit cleanly:\n%s", out)
 	}
-	m := regexp.MustCompile(`chaos injected auth-busy=(\d+) busy=\d+ corrupt=(\d+)`).FindStringSubmatch(out)
-	if m == nil || m[1] == "0" || m[2] == "0" {
+	m := regexp.MustCompile(`chaos injected auth-busy=(\d+) busy=(\d+) corrupt=(\d+)`).FindStringSubmatch(out)
+	if m == nil || m[1]+m[2] == "00" || m[3] == "0" {
 		t.Errorf("the demo's goodbye does not report the refusals and corrupt answers it injected:\n%s", out)
 	}
 	for name, sum := range sums {

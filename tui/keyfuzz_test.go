@@ -87,6 +87,7 @@ func TestRandomKeySequences(t *testing.T) {
 		}
 	}
 	if *keySeed < 0 {
+		t.Logf("%d sequences reached: %v", n, cov)
 		cov.require(t)
 	}
 }
@@ -140,8 +141,16 @@ func play(fx *keyFixture, c chooser, cov coverage) (err error) {
 	if c.IntN(2) == 0 {
 		// Start an upload of the last entry first, so that many sequences
 		// play during uploads.
+		// Half of them send the first entry, a directory, as a tree.
 		d.settle(50)
-		for _, k := range []string{"G", " ", "u", "enter"} {
+		first := "G"
+		if c.IntN(2) == 0 {
+			first = "g"
+		}
+		d.deliver(namedKey(first))
+		d.deliver(namedKey(" "))
+		d.settle(50) // a directory's walk answers
+		for _, k := range []string{"u", "enter"} {
 			d.deliver(namedKey(k))
 		}
 	}
