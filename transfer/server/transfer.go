@@ -1,27 +1,32 @@
 package server
 
 import (
-	"crypto/sha256"
-
 	"github.com/google/uuid"
-	"github.com/hoist-dev/hoist/transfer/store"
 	"github.com/hoist-dev/hoist/transfer/wire"
 )
 
-// handleTransfer checks one chunk, writes it to its partial file and hands
-// it to the committer; the Ok goes out once the chunk is durable. Every
+// handleTransfer decodes and checks one chunk and, when every check
+// passes, hands it to the connection's chunk writer (pipeline.go). Every
 // check comes before anything is written.
 func (s *session) handleTransfer(payload []byte, raw bool) {
-	// Two Transfers: a TRANSFER-RAW's Data aliases the frame buffer, and
-	// DecodeTransfer decodes base64 into the Data it is given, so sharing
-	// one would decode into the payload being parsed.
+	// A chunk of an authenticated connection was read into a chunkWork,
+	// and decodes into its Transfers. Otherwise, into the session's two,
+	// kept apart for the same reason (see chunkWork).
 	var t *wire.Transfer
 	var err error
-	if raw {
+	switch {
+	case s.workFrame && raw:
+		t = &s.work.raw
+	case s.workFrame:
+		t = &s.work.json
+	case raw:
 		t = &s.rawTransfer
+	default:
+		t = &s.transfer
+	}
+	if raw {
 		err = wire.DecodeRawTransfer(payload, t)
 	} else {
-		t = &s.transfer
 		err = wire.DecodeTransfer(payload, t)
 	}
 	if err != nil {
@@ -68,46 +73,14 @@ func (s *session) handleTransfer(payload []byte, raw bool) {
 			return
 		}
 	}
-
-	u.mu.Lock()
-	switch {
-	case u.session != s:
-		u.mu.Unlock()
-		s.replyErr(id, wire.Errorf(wire.CodeBusy, "%v", errTakenOver))
-		s.stopReading()
+	if !s.workFrame {
+		// Read outside the pipeline (the session is stopping and had no
+		// chunkWork to read into): store it now, while the frame is valid.
+		s.queued.Wait()
+		s.storeChunk(&chunkWork{t: t, u: u, off: off})
 		return
-	case u.broken != nil:
-		u.mu.Unlock()
-		s.replyErr(id, wire.Errorf(wire.CodeInternal, "upload state lost after a storage error; reconnect"))
-		s.stopReading()
-		return
-	case fs.done != nil || fs.held.Has(t.Index):
-		u.mu.Unlock()
-		s.send(reply{id: id, chunk: true, file: t.File, index: t.Index})
-		return
-	case fs.pending.Has(t.Index):
-		// Written already, commit in progress: just wait for it.
-	default:
-		c := store.Chunk{Part: store.Part{FID: u.fid, File: t.File}, Index: t.Index, Offset: int64(off), Data: t.Data}
-		if err := s.srv.st.Chunks.WriteChunk(s.ctx, c); err != nil {
-			u.mu.Unlock()
-			s.log.Error("storing chunk", "file", t.File, "index", t.Index, "err", err)
-			s.replyErr(id, wire.Errorf(wire.CodeInternal, "cannot store chunk %d of file %d; reconnect and try again later", t.Index, t.File))
-			s.stopReading()
-			return
-		}
-		fs.pending.Set(t.Index)
-		if fs.h == nil {
-			fs.h = sha256.New()
-		}
-		if off == fs.hashed {
-			fs.h.Write(t.Data)
-			fs.hashed += uint64(n)
-		}
-		s.chunks.Add(1)
-		s.bytes.Add(int64(n))
 	}
-	u.mu.Unlock()
-	s.commits.Add(1)
-	s.srv.commit.enqueue(chunkJob{s: s, u: u, file: t.File, index: t.Index, id: id})
+	w := s.work
+	w.t, w.u, w.off = t, u, off
+	s.handOn(w)
 }
