@@ -20,6 +20,7 @@ import (
 	"github.com/hoist-dev/hoist/transfer/auth"
 	"github.com/hoist-dev/hoist/transfer/chaos"
 	"github.com/hoist-dev/hoist/transfer/server"
+	"github.com/hoist-dev/hoist/transfer/store"
 )
 
 const serveHelp = `Runs the storage server. It listens on TCP (optionally TLS) and/or a Unix
@@ -47,13 +48,20 @@ or "demo" (` + chaos.DemoSpec + `),
 optionally followed by overrides ("demo,seed=7"). Nothing acknowledged is
 ever lost to it; it is logged loudly at start and never meant for real data.
 
-Every flag but --stdio can also be set in the [serve] table of the config
+--stdio --user USER serves the session as USER: a request without a token
+acts as USER (a token, when sent, is still verified and decides). It is meant
+as a forced command in ~/.ssh/authorized_keys, so that ssh's login decides who
+uploads and clients need no token:
+  command="hoist serve --stdio --user alice --root /srv/hoist",restrict ssh-ed25519 AAAA... alice@laptop
+
+Every flag but --stdio and --user can also be set in the [serve] table of the config
 file or with a HOIST_* variable: see 'hoist config --help'.`
 
 const serveExamples = `  hoist serve --listen 127.0.0.1:7800 --root /srv/hoist
   hoist serve --listen :7800 --tls-cert cert.pem --tls-key key.pem --root /srv/hoist
   hoist serve --unix /run/hoist.sock --quota 10GiB --max-file-size 2GiB
   ssh host hoist serve --stdio        (what a client's ssh:// address runs)
+  hoist serve --stdio --user alice    (forced command for alice's ssh key)
   hoist serve --chaos demo            (fail on purpose, to watch clients retry)`
 
 // newServeCommand builds `hoist serve`, which runs the server until ctx is
@@ -69,12 +77,21 @@ func newServeCommand(env *Env) *cobra.Command {
 	flags := cmd.Flags()
 	config.RegisterServerFlags(flags)
 	stdio := flags.Bool("stdio", false, "serve one session over stdin/stdout, then exit (logs go to stderr)")
+	user := flags.String("user", "", "with --stdio: serve the session as `USER`, who needs no token (ssh forced command)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if *user != "" && !*stdio {
+			return usagef(cmd, "--user needs --stdio: it names the user of an ssh session")
+		}
+		if *user != "" {
+			if err := store.SafeName(*user); err != nil {
+				return usagef(cmd, "--user %q cannot name a user: %v", *user, err)
+			}
+		}
 		cfg, err := loadServe(flags, env.Getenv, *stdio)
 		if err != nil {
 			return err
 		}
-		return serve(cmd.Context(), cfg, env)
+		return serve(cmd.Context(), cfg, env, *user)
 	}
 	return cmd
 }
@@ -153,8 +170,9 @@ func chaosFaults(spec string, log *slog.Logger) (server.Faults, error) {
 const shutdownTimeout = 30 * time.Second
 
 // serve runs the server described by cfg until ctx is done (or, with
-// Stdio, until the session ends).
-func serve(ctx context.Context, cfg config.Server, env *Env) error {
+// Stdio, until the session ends). stdioUser, if set, is the user of the
+// stdio session (see ServeConnAs).
+func serve(ctx context.Context, cfg config.Server, env *Env, stdioUser string) error {
 	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
 	if len(cfg.Listen) == 0 && cfg.Unix == "" && !cfg.Stdio {
 		return errors.New("nothing to serve: give --listen, --unix or --stdio")
@@ -199,7 +217,9 @@ func serve(ctx context.Context, cfg config.Server, env *Env) error {
 			defer wg.Done()
 			conn, restore := stdioConn(env.Stdin, env.Stdout)
 			defer restore()
-			srv.ServeConn(ctx, conn)
+			if err := srv.ServeConnAs(ctx, conn, stdioUser); err != nil {
+				log.Error("serving stdin/stdout", "err", err)
+			}
 			errc <- nil // the session is over: stop
 		}()
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-	"github.com/hoist-dev/hoist/transfer/store"
 	"github.com/hoist-dev/hoist/transfer/wire"
 )
 
@@ -41,12 +40,12 @@ func (s *session) authenticate(head *wire.AuthenticationHead, payload []byte) (*
 			return nil, err
 		}
 	}
-	user, err := srv.opts.Verifier.Verify(head.Token)
-	if err != nil {
-		return nil, wire.Errorf(wire.CodeUnauthorized, "%v", err)
+	user, werr := s.identify(head.Token)
+	if werr != nil {
+		return nil, werr
 	}
-	if err := store.SafeName(user); err != nil {
-		return nil, wire.Errorf(wire.CodeUnauthorized, "the token's subject cannot name a user: %v", err)
+	if head.Token != "" {
+		s.user = user
 	}
 	fid, err := uuid.Parse(head.FID)
 	if err != nil {
@@ -149,7 +148,7 @@ func (srv *Server) authOK(id string, u *upload) *wire.Response {
 	for i, fs := range u.files {
 		resp.Missing[i] = []wire.Range{}
 		if fs.done != nil {
-			resp.Complete = append(resp.Complete, wire.FileDigest{File: i, SHA256: fs.done.SHA256})
+			resp.Complete = append(resp.Complete, wire.FileDigest{File: i, SHA256: fs.done.SHA256, Stored: fs.done.Stored})
 			continue
 		}
 		gaps = fs.held.Gaps(gaps[:0], fs.chunks)
@@ -160,8 +159,9 @@ func (srv *Server) authOK(id string, u *upload) *wire.Response {
 	u.mu.Unlock()
 	coarsen(resp.Missing, maxMissingRanges)
 	if !srv.opts.DisableRawTransfer {
-		resp.Extensions = []string{wire.ExtensionRawTransfer}
+		resp.Extensions = append(resp.Extensions, wire.ExtensionRawTransfer)
 	}
+	resp.Extensions = append(resp.Extensions, wire.ExtensionList, wire.ExtensionRemove)
 	return resp
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -174,7 +175,15 @@ func TestBadAuthentication(t *testing.T) {
 		{"dot dot", func(a *wire.Authentication) { a.Files[0].Name = ".." }, wire.CodeBadRequest},
 		{"dot", func(a *wire.Authentication) { a.Files[0].Name = "." }, wire.CodeBadRequest},
 		{"slash", func(a *wire.Authentication) { a.Files[0].Name = "../../etc/passwd" }, wire.CodeBadRequest},
-		{"subdir", func(a *wire.Authentication) { a.Files[0].Name = "dir/a" }, wire.CodeBadRequest},
+		{"dotdot element", func(a *wire.Authentication) { a.Files[0].Name = "dir/../a" }, wire.CodeBadRequest},
+		{"absolute path", func(a *wire.Authentication) { a.Files[0].Name = "/etc/a" }, wire.CodeBadRequest},
+		{"empty element", func(a *wire.Authentication) { a.Files[0].Name = "dir//a" }, wire.CodeBadRequest},
+		{"trailing slash", func(a *wire.Authentication) { a.Files[0].Name = "dir/" }, wire.CodeBadRequest},
+		{"dot element", func(a *wire.Authentication) { a.Files[0].Name = "./a" }, wire.CodeBadRequest},
+		{"backslash in element", func(a *wire.Authentication) { a.Files[0].Name = `dir/a\b` }, wire.CodeBadRequest},
+		{"control char in element", func(a *wire.Authentication) { a.Files[0].Name = "dir/a\x01b" }, wire.CodeBadRequest},
+		{"element over 255 bytes", func(a *wire.Authentication) { a.Files[0].Name = "dir/" + strings.Repeat("x", 256) }, wire.CodeBadRequest},
+		{"path over 4096 bytes", func(a *wire.Authentication) { a.Files[0].Name = strings.Repeat("abcdefg/", 512) + "x" }, wire.CodeBadRequest},
 		{"backslash", func(a *wire.Authentication) { a.Files[0].Name = `..\a` }, wire.CodeBadRequest},
 		{"NUL", func(a *wire.Authentication) { a.Files[0].Name = "a\x00b" }, wire.CodeBadRequest},
 		{"control", func(a *wire.Authentication) { a.Files[0].Name = "a\nb" }, wire.CodeBadRequest},
@@ -336,7 +345,7 @@ func TestRawTransferDisabled(t *testing.T) {
 	c := dial(t, srv)
 	f := randomFile(t, "x", 3000)
 	r := c.mustAuth(authMsg(srv.Token("alice"), uuid.New(), []file{f}, nil, 1024))
-	if len(r.Extensions) != 0 {
+	if slices.Contains(r.Extensions, wire.ExtensionRawTransfer) {
 		t.Fatalf("extensions advertised: %v", r.Extensions)
 	}
 	got := c.sendChunks(0, f.data, []uint64{0}, true)

@@ -215,5 +215,5 @@ func (f *finisher) settle(ctx context.Context, j finishJob, rec *store.File, err
 		return
 	}
 	c := j.chunk
-	c.s.commitDone(reply{id: c.id, chunk: true, file: c.file, index: c.index, completed: true, sha256: rec.SHA256})
+	c.s.commitDone(reply{id: c.id, chunk: true, file: c.file, index: c.index, completed: true, sha256: rec.SHA256, stored: rec.Stored})
 }

@@ -84,6 +84,15 @@ func FuzzSession(f *testing.F) {
 	f.Add(seedStream(tok, 0, []byte("tiny")))
 	f.Add(append(seedStream(tok, 8, []byte("0123456789abcdef!")), wire.AppendFrame(nil, 7, []byte(`{"message-id":"u"}`))...))
 	f.Add(wire.AppendFrame(nil, wire.TypeTransfer, []byte(`{"message-id":"x","chunk":"","file":0,"index":0,"data":"","crc32c":0}`)))
+	// LIST and REMOVE, with and without a token, after an upload of paths.
+	list, _ := wire.EncodeJSON(&wire.List{MessageID: "l1", Prefix: "d/", Tags: []string{"fuzz"}, Limit: 2})
+	listTok, _ := wire.EncodeJSON(&wire.List{MessageID: "l2", Token: tok, Paths: []string{"a", "d/e"}})
+	remove, _ := wire.EncodeJSON(&wire.Remove{MessageID: "r1", Paths: []string{"a", "d/e"}})
+	trees := append(wire.AppendFrame(nil, wire.TypeList, listTok), seedStream(tok, 16, []byte("abc"))...)
+	trees = wire.AppendFrame(trees, wire.TypeList, list)
+	trees = wire.AppendFrame(trees, wire.TypeRemove, remove)
+	f.Add(trees)
+	f.Add(wire.AppendFrame(nil, wire.TypeRemove, []byte(`{"message-id":"r","paths":["\ud800","../x"]}`)))
 	f.Add([]byte{2, 0xff, 0xff, 0xff, 0xff, 1})
 	f.Add([]byte{2, 0, 0, 0, 3, 1, '{', '}'})
 

@@ -13,20 +13,21 @@ type reply struct {
 	err *wire.Error
 	// full, when set, is sent as is (the Ok to an AUTHENTICATION).
 	full *wire.Response
-	// chunk is set for the Ok to a TRANSFER; file and sha256 when it
-	// completed a file.
+	// chunk is set for the Ok to a TRANSFER; file, sha256 and stored
+	// (the path the file got) when it completed a file.
 	chunk     bool
 	file      int
 	index     uint64
 	completed bool
 	sha256    string
+	stored    string
 }
 
 // appendReply appends r's JSON payload to dst. Common Oks are written
 // directly; everything else goes through encoding/json. Both produce what
 // json.Marshal(wire.Response) does.
 func appendReply(dst []byte, r *reply) ([]byte, error) {
-	if r.full == nil && r.err == nil && plainASCII(r.id) {
+	if r.full == nil && r.err == nil && plainASCII(r.id) && plainASCII(r.stored) {
 		dst = append(dst, `{"message-id":"`...)
 		dst = append(dst, r.id...)
 		dst = append(dst, `","response":"Ok"`...)
@@ -36,6 +37,11 @@ func appendReply(dst []byte, r *reply) ([]byte, error) {
 			dst = append(dst, `,"sha256":"`...)
 			dst = append(dst, r.sha256...)
 			dst = append(dst, '"')
+			if r.stored != "" {
+				dst = append(dst, `,"stored":"`...)
+				dst = append(dst, r.stored...)
+				dst = append(dst, '"')
+			}
 		}
 		return append(dst, '}'), nil
 	}
@@ -48,7 +54,7 @@ func appendReply(dst []byte, r *reply) ([]byte, error) {
 		resp = wire.OKResponse(r.id)
 		if r.completed {
 			f := r.file
-			resp.File, resp.SHA256 = &f, r.sha256
+			resp.File, resp.SHA256, resp.Stored = &f, r.sha256, r.stored
 		}
 	}
 	b, err := json.Marshal(resp)

@@ -49,7 +49,7 @@ func TestResumeExactMissing(t *testing.T) {
 	if !slices.EqualFunc(r.Missing, want, slices.Equal) {
 		t.Fatalf("missing %v, want %v", r.Missing, want)
 	}
-	if len(r.Complete) != 1 || r.Complete[0] != (wire.FileDigest{File: 2, SHA256: sha(files[2].data)}) {
+	if len(r.Complete) != 1 || r.Complete[0] != (wire.FileDigest{File: 2, SHA256: sha(files[2].data), Stored: files[2].name}) {
 		t.Fatalf("complete %+v", r.Complete)
 	}
 	var sums []string

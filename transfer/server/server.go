@@ -267,10 +267,29 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // returns when it ends; it closes conn. Read deadlines apply only if conn
 // has a SetReadDeadline method that works.
 func (s *Server) ServeConn(ctx context.Context, conn io.ReadWriteCloser) error {
+	return s.ServeConnAs(ctx, conn, "")
+}
+
+// ServeConnAs is ServeConn for a stream whose peer is already known to be
+// user (hoist serve --stdio --user, run by sshd as a forced command): a
+// request with an empty token acts as user, while a non-empty token is
+// verified as usual and decides. An empty user is ServeConn. A user that
+// is not a safe name is refused before anything is read.
+func (s *Server) ServeConnAs(ctx context.Context, conn io.ReadWriteCloser, user string) error {
+	if user != "" {
+		if err := store.SafeName(user); err != nil {
+			conn.Close()
+			return fmt.Errorf("serving a stream as user %q: %w", user, err)
+		}
+	}
 	sess, err := s.newSession(ctx, conn, "stream")
 	if err != nil {
 		conn.Close()
 		return err
+	}
+	if user != "" {
+		sess.user = user
+		sess.log = sess.log.With("stream_user", user)
 	}
 	sess.run()
 	s.conns.Done()

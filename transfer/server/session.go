@@ -53,10 +53,14 @@ type session struct {
 	readerDone chan struct{} // the reader stopped
 	committed  chan struct{} // ... and every chunk it took is committed
 
-	up          *upload // reader goroutine only
-	sawFrame    bool    // a first frame was read
-	reserved    int64   // bytes of Server.preauth held for the frame being handled
-	frameBuf    []byte  // and the buffer it was read into
+	up *upload // reader goroutine only
+	// user is the connection's user (§13 of PROTOCOL.md): the stream's
+	// fixed user, or that of the last request accepted with a token.
+	// Reader goroutine only.
+	user        string
+	sawFrame    bool   // a first frame was read
+	reserved    int64  // bytes of Server.preauth held for the frame being handled
+	frameBuf    []byte // and the buffer it was read into
 	transfer    wire.Transfer
 	rawTransfer wire.Transfer
 
@@ -203,6 +207,10 @@ func (s *session) handleFrame(f wire.Frame) {
 		s.handleAuthentication(f.Payload)
 	case wire.TypeTransfer:
 		s.handleTransfer(f.Payload, false)
+	case wire.TypeList:
+		s.handleList(f.Payload)
+	case wire.TypeRemove:
+		s.handleRemove(f.Payload)
 	case wire.TypeTransferRaw:
 		if s.srv.opts.DisableRawTransfer {
 			s.replyErr(messageID(f.Payload), wire.Errorf(wire.CodeBadRequest, "this server does not accept TRANSFER-RAW (user type 4); use TRANSFER"))

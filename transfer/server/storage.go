@@ -88,6 +88,9 @@ type FilePublisher interface {
 	Publish(ctx context.Context, fid uuid.UUID, index int, owner, name string) (string, error)
 	// SyncPublished makes owner's names published so far durable.
 	SyncPublished(ctx context.Context, owner string) error
+	// Unpublish deletes owner's file at the stored path (and what that
+	// leaves empty); a file already gone is no error.
+	Unpublish(ctx context.Context, owner, stored string) error
 }
 
 // FileRecords keeps the records of completed files.
@@ -98,6 +101,13 @@ type FileRecords interface {
 	CompleteFiles(ctx context.Context, files []*store.File) error
 	// Files lists the completed files q selects, oldest first.
 	Files(ctx context.Context, q store.Query) ([]*store.File, error)
+	// ListFiles returns one page of an owner's completed files in byte
+	// order of their stored paths, reading only what the page needs.
+	ListFiles(ctx context.Context, q store.ListQuery) (*store.Page, error)
+	// RemoveFiles drops the records of an owner's files at the stored
+	// paths and releases their bytes from the owner's usage, all or none:
+	// store.ErrFileNotFound (wrapped) if one is not the owner's file.
+	RemoveFiles(ctx context.Context, owner string, paths []string) ([]*store.File, error)
 }
 
 // Sweeper is implemented by a backend that can clean up after a crash;

@@ -27,7 +27,7 @@ func (srv *Server) checkRequest(a *wire.Authentication) (*store.Upload, *wire.Er
 		// One name, one spelling: "é" composed or decomposed is the same
 		// file name (NFC, as macOS and most tools write it).
 		f.Name = norm.NFC.String(f.Name)
-		if err := store.SafeName(f.Name); err != nil {
+		if err := store.SafePath(f.Name); err != nil {
 			return nil, wire.Errorf(wire.CodeBadRequest, "file %d: %v", i, err)
 		}
 		if f.Size > uint64(lim.MaxFileSize) {

@@ -20,8 +20,8 @@ import (
 // File is a completed file.
 type File struct {
 	Owner string `json:"owner"`
-	// Name is the name the client gave; Stored the name under the owner's
-	// directory, which differs when Name was taken already.
+	// Name is the path the client gave; Stored the path under the owner's
+	// directory ('/'-separated), which differs when Name was taken already.
 	Name      string    `json:"name"`
 	Stored    string    `json:"stored"`
 	Size      uint64    `json:"size"`
@@ -30,10 +30,15 @@ type File struct {
 	FID       uuid.UUID `json:"fid"`
 	Index     int       `json:"file"`
 	Completed time.Time `json:"completed"`
+	// Removed marks the record of a file the owner removed while its
+	// upload was still known (a tombstone: see RemoveFiles).
+	Removed bool `json:"removed,omitempty"`
 }
 
 // Path is the file's path relative to the data directory.
-func (f *File) Path() string { return filepath.Join(usersDir, f.Owner, f.Stored) }
+func (f *File) Path() string {
+	return filepath.Join(usersDir, f.Owner, filepath.FromSlash(f.Stored))
+}
 
 func filePrefix(dst []byte, owner string, fid uuid.UUID) []byte {
 	dst = append(dst, owner...)
@@ -46,12 +51,14 @@ func fileKey(owner string, fid uuid.UUID, index int) []byte {
 }
 
 // CompleteFiles records completed files in one transaction: the file
-// records, the tag index, the owner's usage (reserved bytes become
-// completed), and drops their chunk bitmaps. Recording a file twice is a
-// no-op.
+// records, the path and tag indexes, the owner's usage (reserved bytes
+// become completed), and drops their chunk bitmaps. Recording a file twice
+// is a no-op. A record whose stored path the new file takes (its bytes
+// were deleted behind the server's back, since Publish found the path
+// free) is dropped.
 func (s *BoltStore) CompleteFiles(ctx context.Context, files []*File) error {
 	return s.db.Update(func(tx *bbolt.Tx) error {
-		fb, tb, cb := tx.Bucket(bucketFiles), tx.Bucket(bucketTags), tx.Bucket(bucketChunks)
+		fb, tb, cb, pb := tx.Bucket(bucketFiles), tx.Bucket(bucketTags), tx.Bucket(bucketChunks), tx.Bucket(bucketPaths)
 		for _, f := range files {
 			key := fileKey(f.Owner, f.FID, f.Index)
 			if fb.Get(key) != nil {
@@ -61,7 +68,16 @@ func (s *BoltStore) CompleteFiles(ctx context.Context, files []*File) error {
 			if err != nil {
 				return err
 			}
+			pk := pathKey(f.Owner, f.Stored)
+			if old := pb.Get(pk); old != nil && !bytes.Equal(old, key) {
+				if _, err := removeRecord(tx, bytes.Clone(old)); err != nil {
+					return err
+				}
+			}
 			if err := fb.Put(key, rec); err != nil {
+				return err
+			}
+			if err := pb.Put(pk, key); err != nil {
 				return err
 			}
 			for _, tag := range f.Tags {
@@ -105,7 +121,9 @@ func listFiles(db *bbolt.DB, q Query) ([]*File, error) {
 			if err := json.Unmarshal(v, &f); err != nil {
 				return fmt.Errorf("corrupt file record: %w", err)
 			}
-			out = append(out, &f)
+			if !f.Removed {
+				out = append(out, &f)
+			}
 			return nil
 		}
 		if q.Tag != "" {

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/hoist-dev/hoist/transfer/wire"
 )
 
 // ErrNoSpace: the disk has no room for an upload's files.
@@ -55,19 +56,26 @@ func (s *BoltStore) PrepareUserArea(ctx context.Context, owner string) error {
 const maxNumbered = 100
 
 // Publish moves the partial file of file index of upload fid into owner's
-// directory under name, or, if that name is taken (by any entry, including a
-// symbolic link, which is never followed), under "stem (2).ext",
-// "stem (3).ext", ... and finally "stem (FID8-I).ext". It never overwrites.
-// The new directory entry is durable only after SyncPublished(owner), so
-// that a batch of files needs one directory sync. Publishing the same
-// partial file again (after a crash between the link and the metadata
-// update) finds and returns the earlier name.
+// directory at the relative path name ('/'-separated, see SafePath),
+// creating its directories. It never overwrites and never follows a
+// symbolic link:
+//   - if the last element is taken (by any entry, including a symbolic
+//     link), it uses "stem (2).ext", "stem (3).ext", ... and finally
+//     "stem (FID8-I).ext" in the same directory;
+//   - if a directory element exists but is not a plain directory, it uses
+//     "dir (2)", "dir (3)", ... (the first that is a plain directory or
+//     free), and finally "dir (FID8-I)".
+//
+// It returns the path used. The new entries are durable only after
+// SyncPublished(owner), so that a batch of files needs one sync per
+// directory. Publishing the same partial file again (after a crash between
+// the link and the metadata update) finds and returns the earlier path.
 //
 // The partial file stays in place; RemovePartial removes it once the
 // completion is recorded.
 func (s *BoltStore) Publish(ctx context.Context, fid uuid.UUID, index int, owner, name string) (string, error) {
-	if err := SafeName(name); err != nil {
-		return "", fmt.Errorf("file name: %w", err)
+	if err := SafePath(name); err != nil {
+		return "", fmt.Errorf("file path: %w", err)
 	}
 	if err := s.PrepareUserArea(ctx, owner); err != nil {
 		return "", err
@@ -77,13 +85,33 @@ func (s *BoltStore) Publish(ctx context.Context, fid uuid.UUID, index int, owner
 	if err != nil {
 		return "", fmt.Errorf("publishing: %w", err)
 	}
-	dir := path.Join(usersDir, owner)
+	s.dirMu.Lock()
+	defer s.dirMu.Unlock()
+	area := path.Join(usersDir, owner)
+	dir := area
+	elems := strings.Split(name, "/")
+	// A numbered variant lengthens the path: stems are shortened so that
+	// the stored path stays within wire.MaxPathLength, as the path sent.
+	total := len(name)
+	room := func(elem string) int {
+		return min(MaxNameLength, len(elem)+max(wire.MaxPathLength-total, 0))
+	}
+	for _, elem := range elems[:len(elems)-1] {
+		used, err := s.enterDir(owner, dir, elem, fid, index, room(elem))
+		if err != nil {
+			return "", fmt.Errorf("publishing %s for user %s: %w", name, owner, err)
+		}
+		total += len(used) - len(elem)
+		dir = path.Join(dir, used)
+	}
+	base := elems[len(elems)-1]
+	maxLen := room(base)
 	for n := 1; n <= maxNumbered+1; n++ {
-		cand := candidateName(name, n, fid, index)
+		cand := candidateName(base, n, fid, index, true, maxLen)
 		dst := path.Join(dir, cand)
 		if fi, err := s.root.Lstat(dst); err == nil {
 			if os.SameFile(fi, srcInfo) {
-				return cand, nil
+				return dst[len(area)+1:], nil
 			}
 			continue
 		}
@@ -94,32 +122,124 @@ func (s *BoltStore) Publish(ctx context.Context, fid uuid.UUID, index int, owner
 		if err != nil {
 			return "", fmt.Errorf("publishing %s for user %s: %w", name, owner, err)
 		}
-		return cand, nil
+		s.markUnsynced(owner, dir)
+		return dst[len(area)+1:], nil
 	}
 	return "", fmt.Errorf("publishing %s for user %s: %w", name, owner, ErrNoFreeName)
 }
 
-// SyncPublished makes the entries Publish added to owner's directory
+// enterDir finds or makes the directory for element elem under parent: elem
+// itself, or its first numbered variant (of at most maxLen bytes) that is a
+// plain directory or free. It returns the element used. The caller holds
+// dirMu.
+func (s *BoltStore) enterDir(owner, parent, elem string, fid uuid.UUID, index int, maxLen int) (string, error) {
+	for n := 1; n <= maxNumbered+1; n++ {
+		cand := candidateName(elem, n, fid, index, false, maxLen)
+		p := path.Join(parent, cand)
+		err := s.root.Mkdir(p, 0o700)
+		if err == nil {
+			s.markUnsynced(owner, parent)
+			return cand, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", err
+		}
+		fi, err := s.root.Lstat(p)
+		if err != nil {
+			return "", err
+		}
+		if fi.IsDir() { // Lstat: never true of a symbolic link
+			return cand, nil
+		}
+	}
+	return "", fmt.Errorf("directory %s: %w", elem, ErrNoFreeName)
+}
+
+// markUnsynced notes that dir's entries changed. The caller holds dirMu.
+func (s *BoltStore) markUnsynced(owner, dir string) {
+	m := s.unsynced[owner]
+	if m == nil {
+		m = map[string]bool{}
+		s.unsynced[owner] = m
+	}
+	m[dir] = true
+}
+
+// SyncPublished makes the entries Publish added to owner's directories
 // durable.
 func (s *BoltStore) SyncPublished(ctx context.Context, owner string) error {
-	return s.syncDir(path.Join(usersDir, owner))
+	s.dirMu.Lock()
+	dirs := s.unsynced[owner]
+	delete(s.unsynced, owner)
+	s.dirMu.Unlock()
+	area := path.Join(usersDir, owner)
+	if dirs == nil {
+		dirs = map[string]bool{area: true}
+	}
+	var errs []error
+	for dir := range dirs {
+		if err := s.syncDir(dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		s.dirMu.Lock()
+		for dir := range dirs {
+			s.markUnsynced(owner, dir) // try again next time
+		}
+		s.dirMu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// Unpublish deletes owner's file at the stored path, then the directories
+// of the path that this leaves empty (never owner's directory itself). A
+// file already gone is no error.
+func (s *BoltStore) Unpublish(ctx context.Context, owner, stored string) error {
+	if err := SafeName(owner); err != nil {
+		return fmt.Errorf("user id: %w", err)
+	}
+	if err := SafePath(stored); err != nil {
+		return fmt.Errorf("file path: %w", err)
+	}
+	s.dirMu.Lock()
+	defer s.dirMu.Unlock()
+	area := path.Join(usersDir, owner)
+	p := path.Join(area, stored)
+	if err := s.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing %s of user %s: %w", stored, owner, err)
+	}
+	dir := path.Dir(p)
+	for dir != area {
+		if s.root.Remove(dir) != nil {
+			break // not empty (or gone): the directories above are not empty either
+		}
+		dir = path.Dir(dir)
+	}
+	if err := s.syncDir(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // candidateName is name for n == 1, "stem (n).ext" up to maxNumbered, then a
-// name made unique by the fid and file index.
-func candidateName(name string, n int, fid uuid.UUID, index int) string {
+// name made unique by the fid and file index, with stem shortened (at a
+// rune boundary) to keep the result within maxLen bytes where it can. With
+// splitExt false (a directory) the whole name is the stem.
+func candidateName(name string, n int, fid uuid.UUID, index int, splitExt bool, maxLen int) string {
 	if n == 1 {
 		return name
 	}
 	stem, ext := name, ""
-	if i := strings.LastIndexByte(name, '.'); i > 0 && len(name)-i <= 32 {
+	if i := strings.LastIndexByte(name, '.'); splitExt && i > 0 && len(name)-i <= 32 {
 		stem, ext = name[:i], name[i:]
 	}
 	suffix := fmt.Sprintf(" (%d)%s", n, ext)
 	if n > maxNumbered {
 		suffix = fmt.Sprintf(" (%s-%d)%s", fid.String()[:8], index, ext)
 	}
-	for len(stem)+len(suffix) > MaxNameLength {
+	for stem != "" && len(stem)+len(suffix) > maxLen {
 		_, size := utf8.DecodeLastRuneInString(stem)
 		stem = stem[:len(stem)-size]
 	}

@@ -7,11 +7,13 @@
 //	hoist.db            bbolt metadata (this package's buckets)
 //	catalog.db          a read-only copy of hoist.db for `hoist ls` while a server runs
 //	partial/FID/I       the bytes of file I of upload FID while it is incomplete
-//	users/USER/NAME     completed files, one directory per user
+//	users/USER/PATH     completed files, one directory per user; PATH may
+//	                    have directories (a/b/notes.txt)
 //
-// Every path below the data directory is opened through an os.Root, and user
-// names and file names must be single safe path elements (see SafeName), so
-// nothing is read or written outside it.
+// Every path below the data directory is opened through an os.Root, user
+// names must be single safe path elements (see SafeName) and file paths
+// safe relative paths (SafePath); no symbolic link in a user's area is ever
+// followed, so nothing is read or written outside it.
 package store
 
 import (
@@ -19,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -39,9 +42,10 @@ var (
 	bucketTouched = []byte("touched") // fid(16) -> unix nanoseconds (8, big-endian)
 	bucketChunks  = []byte("chunks")  // fid(16) file(4) segment(4) -> bitmap bytes
 	bucketFiles   = []byte("files")   // owner 0 fid(16) file(4) -> File JSON
+	bucketPaths   = []byte("paths")   // owner 0 stored path -> key in files
 	bucketTags    = []byte("tags")    // tag 0 owner 0 fid(16) file(4) -> empty
 	bucketUsage   = []byte("usage")   // owner -> completed(8) reserved(8)
-	allBuckets    = [][]byte{bucketUploads, bucketTouched, bucketChunks, bucketFiles, bucketTags, bucketUsage}
+	allBuckets    = [][]byte{bucketUploads, bucketTouched, bucketChunks, bucketFiles, bucketPaths, bucketTags, bucketUsage}
 )
 
 // Errors.
@@ -63,6 +67,13 @@ type BoltStore struct {
 	db    *bbolt.DB
 	root  *os.Root
 	cache *fileCache
+
+	// dirMu serialises changes to users' directory trees (Publish,
+	// Unpublish), so that a directory is never removed while a file is
+	// being placed in it. unsynced has, per owner, the directories whose
+	// entries Publish changed since the last SyncPublished.
+	dirMu    sync.Mutex
+	unsynced map[string]map[string]bool
 }
 
 // Options configure Open.
@@ -106,10 +117,14 @@ func Open(dir string, opts Options) (*BoltStore, error) {
 		return nil, fmt.Errorf("opening %s: %w", filepath.Join(dir, DBFile), err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
+		migrate := tx.Bucket(bucketPaths) == nil && tx.Bucket(bucketFiles) != nil
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		if migrate {
+			return buildPathIndex(tx)
 		}
 		return nil
 	})
@@ -118,7 +133,7 @@ func Open(dir string, opts Options) (*BoltStore, error) {
 		root.Close()
 		return nil, fmt.Errorf("initializing %s: %w", DBFile, err)
 	}
-	s := &BoltStore{dir: dir, db: db, root: root}
+	s := &BoltStore{dir: dir, db: db, root: root, unsynced: map[string]map[string]bool{}}
 	s.cache = newFileCache(opts.MaxOpenFiles, s.openPartial, s.syncPartialFS)
 	return s, nil
 }

@@ -166,12 +166,12 @@ func TestCandidateNames(t *testing.T) {
 		{"a.txt", maxNumbered + 1, "a (12345678-4).txt"},
 	}
 	for _, c := range cases {
-		if got := candidateName(c.name, c.n, fid, 4); got != c.want {
+		if got := candidateName(c.name, c.n, fid, 4, true, MaxNameLength); got != c.want {
 			t.Errorf("candidateName(%q, %d) = %q, want %q", c.name, c.n, got, c.want)
 		}
 	}
 	long := strings.Repeat("é", 127) + ".txt" // 258 bytes... shortened at a rune boundary
-	got := candidateName(long[:MaxNameLength-1], 2, fid, 0)
+	got := candidateName(long[:MaxNameLength-1], 2, fid, 0, true, MaxNameLength)
 	if len(got) > MaxNameLength || !utf8.ValidString(got) || SafeName(got) != nil {
 		t.Fatalf("long candidate %q (%d bytes)", got, len(got))
 	}

@@ -117,7 +117,7 @@ func (s *BoltStore) LoadUpload(ctx context.Context, fid uuid.UUID) (*Upload, err
 			if err := json.Unmarshal(v, &f); err != nil {
 				return fmt.Errorf("upload %s: corrupt file record: %w", fid, err)
 			}
-			if f.Index >= 0 && f.Index < len(u.Files) {
+			if f.Index >= 0 && f.Index < len(u.Files) { // tombstones too: the file was completed
 				u.Done[f.Index] = &f
 			}
 		}
@@ -209,9 +209,10 @@ func (s *BoltStore) MarkHeld(ctx context.Context, marks []Mark, now time.Time) e
 	})
 }
 
-// DeleteUpload forgets upload fid: its record, chunk bitmaps and the
-// reservation of its incomplete files. Completed files stay listed. The
-// caller removes the partial data (RemovePartials).
+// DeleteUpload forgets upload fid: its record, chunk bitmaps, the
+// reservation of its incomplete files and the tombstones of its removed
+// files. Completed files stay listed. The caller removes the partial data
+// (RemovePartials).
 func (s *BoltStore) DeleteUpload(ctx context.Context, fid uuid.UUID) error {
 	u, err := s.LoadUpload(ctx, fid)
 	if err != nil {
@@ -233,6 +234,13 @@ func (s *BoltStore) DeleteUpload(ctx context.Context, fid uuid.UUID) error {
 		}
 		if err := tx.Bucket(bucketTouched).Delete(fid[:]); err != nil {
 			return err
+		}
+		for i, f := range u.Done {
+			if f != nil && f.Removed {
+				if err := tx.Bucket(bucketFiles).Delete(fileKey(u.Owner, fid, i)); err != nil {
+					return err
+				}
+			}
 		}
 		return tx.Bucket(bucketUploads).Delete(fid[:])
 	})

@@ -23,6 +23,9 @@ const (
 	// CodeNoFreeName: a file cannot be stored because its name and every
 	// variant the server may use instead are taken; retrying cannot help.
 	CodeNoFreeName Code = "no-free-name"
+	// CodeNotFound: a REMOVE named a path that is not one of the user's
+	// files; nothing was removed.
+	CodeNotFound Code = "not-found"
 	// CodeCorrupt: a chunk's checksum did not match; nothing was stored, resend it.
 	CodeCorrupt Code = "corrupt"
 	// CodeBusy: the server cannot take this now; reconnect later.
@@ -34,7 +37,7 @@ const (
 // Codes lists every code, in the order PROTOCOL.md documents them.
 var Codes = []Code{
 	CodeUnauthorized, CodeForbidden, CodeBadRequest, CodeTooLarge, CodeQuota,
-	CodeConflict, CodeNoFreeName, CodeCorrupt, CodeBusy, CodeInternal,
+	CodeConflict, CodeNoFreeName, CodeNotFound, CodeCorrupt, CodeBusy, CodeInternal,
 }
 
 // Retryable reports whether a request answered with c may succeed later
@@ -81,6 +84,7 @@ var (
 	ErrQuota        = &Error{Code: CodeQuota}
 	ErrConflict     = &Error{Code: CodeConflict}
 	ErrNoFreeName   = &Error{Code: CodeNoFreeName}
+	ErrNotFound     = &Error{Code: CodeNotFound}
 	ErrCorrupt      = &Error{Code: CodeCorrupt}
 	ErrBusy         = &Error{Code: CodeBusy}
 	ErrInternal     = &Error{Code: CodeInternal}

@@ -36,6 +36,12 @@ const (
 	// raw bytes. It is an extension: a client may send it only after the
 	// server advertised ExtensionRawTransfer.
 	TypeTransferRaw UserType = 4
+	// TypeList asks for a page of the user's completed files (client to
+	// server); an older server answers it bad-request.
+	TypeList UserType = 5
+	// TypeRemove deletes some of the user's completed files (client to
+	// server); an older server answers it bad-request.
+	TypeRemove UserType = 6
 )
 
 func (t UserType) String() string {
@@ -48,6 +54,10 @@ func (t UserType) String() string {
 		return "TRANSFER"
 	case TypeTransferRaw:
 		return "TRANSFER-RAW"
+	case TypeList:
+		return "LIST"
+	case TypeRemove:
+		return "REMOVE"
 	}
 	return fmt.Sprintf("user type %d", byte(t))
 }

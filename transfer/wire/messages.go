@@ -73,15 +73,30 @@ type Response struct {
 	// holds no unfinished upload with that fid any more.
 	Aborted bool `json:"aborted,omitempty"`
 
-	// Set in the Ok to the TRANSFER that completed a file.
+		// Set in the Ok to the TRANSFER that completed a file: its index, its
+	// sha256, and the path it was stored under in the user's area (the
+	// name sent, or a new unique name when that was taken).
 	File   *int   `json:"file,omitempty"`
 	SHA256 string `json:"sha256,omitempty"`
+	Stored string `json:"stored,omitempty"`
+
+	// Set in the Ok to a LIST: one page of files in path order, the
+	// cursor for the next page (empty on the last page), and the
+	// server's limits.
+	Files  []ListedFile  `json:"files,omitempty"`
+	Next   string        `json:"next,omitempty"`
+	Limits *ServerLimits `json:"limits,omitempty"`
+
+	// Set in the Ok to a REMOVE: the paths removed.
+	Removed []string `json:"removed,omitempty"`
 }
 
-// FileDigest is the sha256 of one completed file of an upload.
+// FileDigest is the sha256 of one completed file of an upload, and the
+// path it was stored under.
 type FileDigest struct {
 	File   int    `json:"file"`
 	SHA256 string `json:"sha256"`
+	Stored string `json:"stored,omitempty"`
 }
 
 // OK reports whether the response is an Ok.
@@ -177,5 +192,6 @@ func DecodeResponse(payload []byte) (*Response, error) {
 	return &r, nil
 }
 
-// EncodeJSON marshals a message that has no fast codec (AUTHENTICATION, RESPONSE).
+// EncodeJSON marshals a message that has no fast codec (AUTHENTICATION,
+// RESPONSE, LIST, REMOVE).
 func EncodeJSON(v any) ([]byte, error) { return json.Marshal(v) }
