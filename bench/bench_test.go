@@ -38,8 +38,13 @@ type benchConfig struct {
 // benchFullConfig is the benchmark's configuration: issue 6's sizes unless the
 // environment says otherwise.
 func benchFullConfig() (benchConfig, error) {
-	c := benchConfig{Size: 1 << 30, LiteralSize: 4 << 20, Files: 1000, FileSize: 4 << 10, Rounds: 3}
+	c := benchConfig{Size: 1 << 30, LiteralSize: 4 << 20, Files: 100_000, FileSize: 4 << 10, Rounds: 3}
 	var err error
+	if v := os.Getenv("HOIST_BENCH_FILES"); v != "" {
+		if c.Files, err = strconv.Atoi(v); err != nil || c.Files < 1 {
+			return c, fmt.Errorf("HOIST_BENCH_FILES=%q: want a positive integer", v)
+		}
+	}
 	if c.Size, err = benchEnvSize("HOIST_BENCH_SIZE", c.Size); err != nil {
 		return c, err
 	}
@@ -107,7 +112,7 @@ func TestBenchSmoke(t *testing.T) {
 	// Every run of the harness happened and checked its copy (scp runs only
 	// where an sshd can run).
 	for _, s := range benchScenarios() {
-		if strings.HasPrefix(s.name, "scp") && rep.noSSH != "" {
+		if strings.HasPrefix(s.name, "scp") && rep.noSSH != "" || strings.HasPrefix(s.name, "tusd") && rep.noTusd != "" {
 			continue
 		}
 		if len(rep.runs[s.name]) != 1 {
@@ -131,8 +136,11 @@ type benchEnv struct {
 	quarter string // random file of cfg.Size/4 bytes, for concurrent clients
 	literal string // random file of cfg.LiteralSize bytes
 	tree    string // directory of cfg.Files files of cfg.FileSize bytes
+	tree1k  string // directory of the first min(cfg.Files, 1000) of them
 	sshd    *testkit.SSHD
 	noSSH   string // why there is no sshd
+	tusd    string // the tusd binary
+	noTusd  string // why there is none
 }
 
 // benchRun is the outcome of one timed run.
@@ -166,11 +174,16 @@ func benchScenarios() []benchScenario {
 		{"hoist-tui", benchRunTUI},
 		{"hoist-json", benchRunHoist(benchSend{paths: benchBig, serverFlags: []string{"--disable-raw-transfer"}})},
 		{"scp", benchRunSCP(false)},
+		{"tusd", benchRunTusd(false)},
+		{"tusd-sync", benchRunTusd(true)},
 		{"raw-fsync-4MiB", benchRunRaw(4 << 20)},
 		{"hoist-tree", benchRunHoist(benchSend{paths: benchTree})},
+		{"hoist-tree-1k", benchRunHoist(benchSend{paths: benchTree1k})},
 		{"scp-tree", benchRunSCP(true)},
 		{"hoist-1k", benchRunHoist(benchSend{paths: benchLiteral, sendFlags: []string{"--chunk-size", "1024", "--window-chunks", "1"}})},
-		{"hoist-link", benchRunHoist(benchSend{paths: benchLink, link: true})},
+		{"hoist-link", benchRunHoist(benchSend{paths: benchLinkFile, link: &benchLinkShort})},
+		{"hoist-lfn-100ms", benchRunHoist(benchSend{paths: benchLinkFile, link: &benchLinkLong})},
+		{"hoist-lfn-200ms", benchRunHoist(benchSend{paths: benchLinkFile, link: &benchLinkLonger})},
 		{"hoist-4-clients", benchRunHoist(benchSend{paths: benchQuarter, clients: 4})},
 	}
 }
@@ -178,17 +191,23 @@ func benchScenarios() []benchScenario {
 // benchRunAll prepares the inputs and runs every scenario cfg.Rounds times,
 // interleaved so that the machine's noise hits them all alike.
 func benchRunAll(tb testing.TB, cfg benchConfig) *benchReport {
+	return benchRunScenarios(tb, cfg, benchScenarios())
+}
+
+// benchRunScenarios prepares the inputs and runs scenarios cfg.Rounds times,
+// interleaved.
+func benchRunScenarios(tb testing.TB, cfg benchConfig, scenarios []benchScenario) *benchReport {
 	ctx := tb.Context()
 	e := benchPrepare(tb, cfg)
-	rep := &benchReport{cfg: cfg, runs: map[string][]benchRun{}, noSSH: e.noSSH}
+	rep := &benchReport{cfg: cfg, runs: map[string][]benchRun{}, noSSH: e.noSSH, noTusd: e.noTusd}
 	rep.load[0] = benchLoad()
 	defer func() { rep.load[1] = benchLoad() }()
 	for round := range cfg.Rounds {
-		for _, s := range benchScenarios() {
+		for _, s := range scenarios {
 			if cfg.Only != nil && !cfg.Only.MatchString(s.name) {
 				continue
 			}
-			if e.sshd == nil && strings.HasPrefix(s.name, "scp") {
+			if !e.can(s.name) {
 				continue
 			}
 			out := filepath.Join(e.dir, "out-"+s.name)
@@ -214,6 +233,18 @@ func benchRunAll(tb testing.TB, cfg benchConfig) *benchReport {
 	return rep
 }
 
+// can reports whether the run named name can run here: scp needs an sshd,
+// tusd its binary.
+func (e *benchEnv) can(name string) bool {
+	switch {
+	case strings.HasPrefix(name, "scp"):
+		return e.sshd != nil
+	case strings.HasPrefix(name, "tusd"):
+		return e.tusd != ""
+	}
+	return true
+}
+
 func benchPrepare(tb testing.TB, cfg benchConfig) *benchEnv {
 	e := &benchEnv{cfg: cfg, dir: tb.TempDir()}
 	e.big = filepath.Join(e.dir, "big.bin")
@@ -229,22 +260,52 @@ func benchPrepare(tb testing.TB, cfg benchConfig) *benchEnv {
 			tb.Fatal(err)
 		}
 	}
-	if err := os.Mkdir(e.tree, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	for i := range cfg.Files {
-		if err := benchWriteRandom(filepath.Join(e.tree, fmt.Sprintf("f%04d.bin", i)), int64(cfg.FileSize), uint64(100+i)); err != nil {
+	e.tree1k = filepath.Join(e.dir, "tree1k")
+	for _, dir := range []string{e.tree, e.tree1k} {
+		if err := os.Mkdir(dir, 0o755); err != nil {
 			tb.Fatal(err)
 		}
+	}
+	// Files go in directories of at most 1,000, as trees usually hold them.
+	for i := range cfg.Files {
+		sub := filepath.Join(e.tree, fmt.Sprintf("d%03d", i/1000))
+		if i%1000 == 0 {
+			if err := os.Mkdir(sub, 0o755); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		name := fmt.Sprintf("f%06d.bin", i)
+		if err := benchWriteFile(filepath.Join(sub, name), int64(cfg.FileSize), uint64(100+i)); err != nil {
+			tb.Fatal(err)
+		}
+		if i < 1000 {
+			if err := os.Link(filepath.Join(sub, name), filepath.Join(e.tree1k, name)); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	if err := benchSyncFS(e.dir); err != nil {
+		tb.Fatal(err)
 	}
 	if e.noSSH = testkit.SSHAvailable(); e.noSSH == "" {
 		e.sshd = testkit.StartSSHD(tb)
 	}
+	e.tusd, e.noTusd = benchFindTusd()
 	return e
 }
 
-// benchWriteRandom writes size pseudo-random (incompressible) bytes to path.
+// benchWriteRandom writes size pseudo-random (incompressible) bytes to path
+// and syncs it.
 func benchWriteRandom(path string, size int64, seed uint64) error {
+	return benchWrite(path, size, seed, true)
+}
+
+// benchWriteFile is benchWriteRandom without the sync, for many small files.
+func benchWriteFile(path string, size int64, seed uint64) error {
+	return benchWrite(path, size, seed, false)
+}
+
+func benchWrite(path string, size int64, seed uint64, sync bool) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -253,7 +314,7 @@ func benchWriteRandom(path string, size int64, seed uint64) error {
 	key[0] = byte(seed)
 	key[1] = byte(seed >> 8)
 	_, err = io.CopyN(f, rand.NewChaCha8(key), size)
-	if err == nil {
+	if err == nil && sync {
 		// On disk now, so that writing it back does not slow the first runs.
 		err = f.Sync()
 	}
@@ -291,21 +352,21 @@ func benchRunSCP(tree bool) func(context.Context, testing.TB, *benchEnv, string)
 			if err := e.warm(); err != nil {
 				return benchRun{}, err
 			}
-			d, err := benchSCP(ctx, e.sshd, e.big, dst, false)
+			d, client, server, err := benchSCP(ctx, e.sshd, e.big, dst, false)
 			if err != nil {
 				return benchRun{}, err
 			}
-			return benchRun{Bytes: e.cfg.Size, Files: 1, Elapsed: d}, benchSameFiles(e.big, dst)
+			return benchRun{Bytes: e.cfg.Size, Files: 1, Elapsed: d, Client: client, Server: server}, benchSameFiles(e.big, dst)
 		}
 		dst := filepath.Join(out, "tree")
 		if err := e.warm(); err != nil {
 			return benchRun{}, err
 		}
-		d, err := benchSCP(ctx, e.sshd, e.tree, dst, true)
+		d, client, server, err := benchSCP(ctx, e.sshd, e.tree, dst, true)
 		if err != nil {
 			return benchRun{}, err
 		}
-		return benchRun{Bytes: int64(e.cfg.Files * e.cfg.FileSize), Files: e.cfg.Files, Elapsed: d}, benchSameTrees(e.tree, dst)
+		return benchRun{Bytes: int64(e.cfg.Files * e.cfg.FileSize), Files: e.cfg.Files, Elapsed: d, Client: client, Server: server}, benchSameTrees(e.tree, dst)
 	}
 }
 

@@ -21,19 +21,20 @@ type benchSend struct {
 	paths       func(e *benchEnv) []string
 	serverFlags []string
 	sendFlags   []string
-	// link puts the emulated 50 MB/s, 25 ms link between client and server.
-	link bool
+	// link, when set, is the emulated link between client and server.
+	link *benchLink
 	// clients is how many `hoist send` processes upload the same paths at
 	// once, each as its own upload on its own connection (0 means 1).
 	clients int
 }
 
 // benchBig, benchTree, ... pick a scenario's input.
-func benchBig(e *benchEnv) []string     { return []string{e.big} }
-func benchTree(e *benchEnv) []string    { return []string{e.tree} }
-func benchLink(e *benchEnv) []string    { return []string{e.link} }
-func benchLiteral(e *benchEnv) []string { return []string{e.literal} }
-func benchQuarter(e *benchEnv) []string { return []string{e.quarter} }
+func benchBig(e *benchEnv) []string      { return []string{e.big} }
+func benchTree(e *benchEnv) []string     { return []string{e.tree} }
+func benchTree1k(e *benchEnv) []string   { return []string{e.tree1k} }
+func benchLinkFile(e *benchEnv) []string { return []string{e.link} }
+func benchLiteral(e *benchEnv) []string  { return []string{e.literal} }
+func benchQuarter(e *benchEnv) []string  { return []string{e.quarter} }
 
 // benchUser is the user the harness uploads as.
 const benchUser = "bench"
@@ -50,8 +51,8 @@ func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, s
 			return benchRun{}, err
 		}
 		url := srv.URL
-		if cfg.link {
-			proxy, err := benchStartLink(srv.Addr)
+		if cfg.link != nil {
+			proxy, err := benchStartLink(srv.Addr, *cfg.link)
 			if err != nil {
 				return benchRun{}, err
 			}
