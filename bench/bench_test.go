@@ -33,6 +33,9 @@ type benchConfig struct {
 	FileSize    int   // bytes in each of them
 	Rounds      int   // repetitions; figures are medians
 	Only        *regexp.Regexp
+	// Baseline is another hoist binary (HOIST_BENCH_BASELINE), run as well
+	// for before/after ratios measured in the same run.
+	Baseline string
 }
 
 // benchFullConfig is the benchmark's configuration: issue 6's sizes unless the
@@ -59,6 +62,7 @@ func benchFullConfig() (benchConfig, error) {
 			return c, fmt.Errorf("HOIST_BENCH_ROUNDS=%q: want a positive integer", v)
 		}
 	}
+	c.Baseline = os.Getenv("HOIST_BENCH_BASELINE")
 	if v := os.Getenv("HOIST_BENCH_ONLY"); v != "" {
 		if c.Only, err = regexp.Compile(v); err != nil {
 			return c, fmt.Errorf("HOIST_BENCH_ONLY: %w", err)
@@ -112,7 +116,7 @@ func TestBenchSmoke(t *testing.T) {
 	// Every run of the harness happened and checked its copy (scp runs only
 	// where an sshd can run).
 	for _, s := range benchScenarios() {
-		if strings.HasPrefix(s.name, "scp") && rep.noSSH != "" || strings.HasPrefix(s.name, "tusd") && rep.noTusd != "" {
+		if strings.HasPrefix(s.name, "scp") && rep.noSSH != "" || strings.HasPrefix(s.name, "tusd") && rep.noTusd != "" || strings.HasPrefix(s.name, "base-") {
 			continue
 		}
 		if len(rep.runs[s.name]) != 1 {
@@ -185,6 +189,8 @@ func benchScenarios() []benchScenario {
 		{"hoist-lfn-100ms", benchRunHoist(benchSend{paths: benchLinkFile, link: &benchLinkLong})},
 		{"hoist-lfn-200ms", benchRunHoist(benchSend{paths: benchLinkFile, link: &benchLinkLonger})},
 		{"hoist-4-clients", benchRunHoist(benchSend{paths: benchQuarter, clients: 4})},
+		{"base-hoist", benchRunHoist(benchSend{paths: benchBig, baseline: true})},
+		{"base-hoist-json", benchRunHoist(benchSend{paths: benchBig, baseline: true, serverFlags: []string{"--disable-raw-transfer"}})},
 	}
 }
 
@@ -241,6 +247,8 @@ func (e *benchEnv) can(name string) bool {
 		return e.sshd != nil
 	case strings.HasPrefix(name, "tusd"):
 		return e.tusd != ""
+	case strings.HasPrefix(name, "base-"):
+		return e.cfg.Baseline != ""
 	}
 	return true
 }

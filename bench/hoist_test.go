@@ -26,6 +26,9 @@ type benchSend struct {
 	// clients is how many `hoist send` processes upload the same paths at
 	// once, each as its own upload on its own connection (0 means 1).
 	clients int
+	// baseline runs the binary HOIST_BENCH_BASELINE names (an older
+	// build, for before/after ratios in one run) on both sides.
+	baseline bool
 }
 
 // benchBig, benchTree, ... pick a scenario's input.
@@ -44,10 +47,14 @@ const benchUser = "bench"
 // measures both processes, stops the server and checks what it stored.
 func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, string) (benchRun, error) {
 	return func(ctx context.Context, tb testing.TB, e *benchEnv, out string) (benchRun, error) {
-		srv := hoist.StartServer(tb, out, cfg.serverFlags...)
+		bin := hoist
+		if cfg.baseline {
+			bin = testkit.Hoist{Path: e.cfg.Baseline}
+		}
+		srv := bin.StartServer(tb, out, cfg.serverFlags...)
 		defer srv.Kill()
 		tokenFile := filepath.Join(out, "bench.jwt")
-		if err := os.WriteFile(tokenFile, []byte(hoist.MintToken(tb, out, benchUser)), 0o600); err != nil {
+		if err := os.WriteFile(tokenFile, []byte(bin.MintToken(tb, out, benchUser)), 0o600); err != nil {
 			return benchRun{}, err
 		}
 		url := srv.URL
@@ -64,7 +71,7 @@ func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, s
 		if err := e.warm(); err != nil {
 			return benchRun{}, err
 		}
-		run, err := benchSendFiles(ctx, tb, e, srv.Pid(), url, tokenFile, cfg.sendFlags, paths, clients)
+		run, err := benchSendFiles(ctx, e, bin.Path, srv.Pid(), url, tokenFile, cfg.sendFlags, paths, clients)
 		if err != nil {
 			return benchRun{}, fmt.Errorf("%w\nhoist serve stderr:\n%s", err, srv.Stderr())
 		}
@@ -83,7 +90,7 @@ func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, s
 // the run, timed until the last one ends, with the costs of the client that
 // peaked highest (CPU summed over all) and of the server (its CPU counted
 // from just before the upload to its end).
-func benchSendFiles(ctx context.Context, tb testing.TB, e *benchEnv, serverPID int, url, tokenFile string, flags, paths []string, clients int) (benchRun, error) {
+func benchSendFiles(ctx context.Context, e *benchEnv, bin string, serverPID int, url, tokenFile string, flags, paths []string, clients int) (benchRun, error) {
 	run := benchRun{}
 	for _, p := range paths {
 		n, size, err := benchCount(p)
@@ -101,7 +108,7 @@ func benchSendFiles(ctx context.Context, tb testing.TB, e *benchEnv, serverPID i
 	cmds := make([]*exec.Cmd, clients)
 	stderrs := make([]strings.Builder, clients)
 	for i := range cmds {
-		cmds[i] = exec.CommandContext(ctx, hoist.Path, append(args, paths...)...)
+		cmds[i] = exec.CommandContext(ctx, bin, append(args, paths...)...)
 		cmds[i].Env = benchClientEnv(e)
 		cmds[i].Stderr = &stderrs[i]
 	}

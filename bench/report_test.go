@@ -145,6 +145,11 @@ func (r *benchReport) rows() []benchRow {
 		}
 		add(row)
 	}
+	for _, b := range []struct{ name, base string }{{"hoist", "base-hoist"}, {"hoist-json", "base-hoist-json"}} {
+		if r.has(b.name) && r.has(b.base) {
+			add(benchRow{"baseline binary: " + b.name, mbps(b.base), fmt.Sprintf("this build %.2fx the baseline", r.ratio(b.name, b.base, benchRun.MBps)), "reference", ""})
+		}
+	}
 	rows = append(rows, r.procRows()...)
 	rows = append(rows, r.tuiRows()...)
 	return rows
@@ -197,6 +202,8 @@ func (r *benchReport) cpuRows() []benchRow {
 	for _, u := range []struct{ name, label, client, server string }{
 		{"hoist", "hoist", "client", "server"},
 		{"hoist-json", "hoist JSON/base64", "client", "server"},
+		{"base-hoist", "baseline hoist", "client", "server"},
+		{"base-hoist-json", "baseline hoist JSON/base64", "client", "server"},
 		{"tusd", "tusd + curl", "curl", "tusd"},
 		{"tusd-sync", "tusd + curl + fsync", "curl", "tusd"},
 		{"scp", "scp", "scp+ssh", "sshd"},

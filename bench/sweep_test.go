@@ -18,14 +18,21 @@ import (
 // default maximum).
 var benchSweepSizes = []int{256 << 10, 512 << 10, 1 << 20, 2 << 20, 4 << 20}
 
-// benchSweepScenarios is one durable upload of the big file per chunk size.
+// benchSweepScenarios is one durable upload of the big file per chunk size,
+// and the same with the baseline binary when there is one.
 func benchSweepScenarios(sizes []int) []benchScenario {
 	var out []benchScenario
-	for _, cs := range sizes {
-		out = append(out, benchScenario{
-			name: benchSweepName(cs),
-			run:  benchRunHoist(benchSend{paths: benchBig, sendFlags: []string{"--chunk-size", strconv.Itoa(cs)}}),
-		})
+	for _, baseline := range []bool{false, true} {
+		for _, cs := range sizes {
+			name := benchSweepName(cs)
+			if baseline {
+				name = "base-" + name
+			}
+			out = append(out, benchScenario{
+				name: name,
+				run:  benchRunHoist(benchSend{paths: benchBig, baseline: baseline, sendFlags: []string{"--chunk-size", strconv.Itoa(cs)}}),
+			})
+		}
 	}
 	return out
 }
@@ -81,8 +88,14 @@ func (r *benchReport) printSweep(w io.Writer, sizes []int) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "chunk size\tmedian MB/s\tspread of rounds\ttarget\tmet\trounds (MB/s; CPU client+server s/GB)")
 	var medians []float64
+	var names []string
 	for _, cs := range sizes {
-		name := benchSweepName(cs)
+		names = append(names, benchSweepName(cs))
+	}
+	for _, cs := range sizes {
+		names = append(names, "base-"+benchSweepName(cs))
+	}
+	for _, name := range names {
 		runs := r.runs[name]
 		if len(runs) == 0 {
 			continue
@@ -95,7 +108,9 @@ func (r *benchReport) printSweep(w io.Writer, sizes []int) {
 			rounds = append(rounds, fmt.Sprintf("%.0f (%.2f+%.2f)", run.MBps(), run.Client.CPU.Seconds()/gb, run.Server.CPU.Seconds()/gb))
 		}
 		med := benchMedian(xs)
-		medians = append(medians, med)
+		if !strings.HasPrefix(name, "base-") {
+			medians = append(medians, med)
+		}
 		spread := (slices.Max(xs) - slices.Min(xs)) / med
 		fmt.Fprintf(tw, "%s\t%.1f\t%.0f%%\t< 10%%\t%s\t%s\n", name, med, 100*spread, benchMet(spread < 0.1), strings.Join(rounds, "  "))
 	}
