@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"hash"
 	"io"
 
 	"github.com/hoist-dev/hoist/transfer/store"
@@ -118,6 +119,7 @@ func (s *session) storeChunk(w *chunkWork) {
 	id := t.MessageID
 	fs := u.files[t.File] // size and chunks never change
 	n := len(t.Data)
+	var h hash.Hash // set when this chunk continues the file's hash
 	u.mu.Lock()
 	switch {
 	case u.session != s:
@@ -150,13 +152,20 @@ func (s *session) storeChunk(w *chunkWork) {
 			fs.h = sha256.New()
 		}
 		if w.off == fs.hashed {
-			fs.h.Write(t.Data)
+			h = fs.h
 			fs.hashed += uint64(n)
 		}
 		s.chunks.Add(1)
 		s.bytes.Add(int64(n))
 	}
 	u.mu.Unlock()
+	// The hash is fed outside the lock, which the committer takes to
+	// answer chunks. Only this goroutine feeds it: no other session's
+	// chunk writer runs on the upload (takeOver waits for it), and the
+	// finisher reads it only once this chunk, queued below, committed.
+	if h != nil {
+		h.Write(t.Data)
+	}
 	s.commits.Add(1)
 	s.srv.commit.enqueue(chunkJob{s: s, u: u, file: t.File, index: t.Index, id: id})
 }
