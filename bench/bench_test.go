@@ -156,6 +156,9 @@ type benchRun struct {
 	Client, Server *benchProc
 	// TermBytes counts what a TUI wrote to its terminal.
 	TermBytes int64
+	// ChunkSize is the chunk size of a hoist run's (first) upload, from
+	// the server's log.
+	ChunkSize int
 }
 
 // MBps is the run's rate in MB (10^6 bytes) per second.

@@ -2,12 +2,15 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +32,12 @@ type benchSend struct {
 	// baseline runs the binary HOIST_BENCH_BASELINE names (an older
 	// build, for before/after ratios in one run) on both sides.
 	baseline bool
+	// chunkSize, when set, makes the client ask for exactly this chunk
+	// size. --chunk-size alone is only the largest the client asks for: on
+	// a server it has not measured (every run here starts one on a new
+	// port) it asks for 256 KiB, so the harness tells it, through the link
+	// book in its state directory, that the link is fast.
+	chunkSize int
 }
 
 // benchBig, benchTree, ... pick a scenario's input.
@@ -68,12 +77,22 @@ func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, s
 		}
 		paths := cfg.paths(e)
 		clients := max(cfg.clients, 1)
+		flags := cfg.sendFlags
+		if cfg.chunkSize > 0 {
+			flags = append(slices.Clone(flags), "--chunk-size", strconv.Itoa(cfg.chunkSize))
+			if err := benchSeedLinkBook(e, url); err != nil {
+				return benchRun{}, err
+			}
+		}
 		if err := e.warm(); err != nil {
 			return benchRun{}, err
 		}
-		run, err := benchSendFiles(ctx, e, bin.Path, srv.Pid(), url, tokenFile, cfg.sendFlags, paths, clients)
+		run, err := benchSendFiles(ctx, e, bin.Path, srv.Pid(), url, tokenFile, flags, paths, clients)
 		if err != nil {
 			return benchRun{}, fmt.Errorf("%w\nhoist serve stderr:\n%s", err, srv.Stderr())
+		}
+		if m := benchChunkSizeRE.FindStringSubmatch(srv.Stderr()); m != nil {
+			run.ChunkSize, _ = strconv.Atoi(m[1])
 		}
 		if err := srv.Terminate(); err != nil {
 			return benchRun{}, fmt.Errorf("hoist serve did not stop cleanly: %w\n%s", err, srv.Stderr())
@@ -149,6 +168,25 @@ func benchSendFiles(ctx context.Context, e *benchEnv, bin string, serverPID int,
 	run.Client = &client
 	run.Server = &benchProc{PeakRSS: after.PeakRSS, CPU: after.CPU - before.CPU}
 	return run, nil
+}
+
+// benchChunkSizeRE finds the chunk size of the first upload in a server's log.
+var benchChunkSizeRE = regexp.MustCompile(`msg="upload created".* chunk_size=(\d+)`)
+
+// benchSeedLinkBook records in the clients' link book (the engine's
+// links.json under its state directory) a very fast link to server, so
+// that the client asks for the chunk size --chunk-size names.
+func benchSeedLinkBook(e *benchEnv, server string) error {
+	dir := filepath.Join(e.dir, "state", "hoist", "uploads")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	book := map[string]any{server: map[string]any{"bytes-per-second": 1e12, "measured": time.Now().UTC()}}
+	b, err := json.Marshal(book)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "links.json"), b, 0o600)
 }
 
 // benchClientEnv isolates a client from the user's config file and journal.

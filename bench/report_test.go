@@ -297,8 +297,12 @@ func (r *benchReport) printRounds(w io.Writer) {
 				f = fmt.Sprintf("%.0f", run.FilesPerSec())
 			}
 			if run.Client != nil && run.Server != nil {
-				f += fmt.Sprintf(" (cpu %.1f+%.1f s, rss %.0f+%.0f MB)", run.Client.CPU.Seconds(), run.Server.CPU.Seconds(),
+				f += fmt.Sprintf(" (cpu %.1f+%.1f s, rss %.0f+%.0f MB", run.Client.CPU.Seconds(), run.Server.CPU.Seconds(),
 					float64(run.Client.PeakRSS)/1e6, float64(run.Server.PeakRSS)/1e6)
+				if run.ChunkSize > 0 {
+					f += ", chunk " + units.FormatSize(uint64(run.ChunkSize))
+				}
+				f += ")"
 			}
 			figs = append(figs, f)
 		}

@@ -30,7 +30,7 @@ func benchSweepScenarios(sizes []int) []benchScenario {
 			}
 			out = append(out, benchScenario{
 				name: name,
-				run:  benchRunHoist(benchSend{paths: benchBig, baseline: baseline, sendFlags: []string{"--chunk-size", strconv.Itoa(cs)}}),
+				run:  benchRunHoist(benchSend{paths: benchBig, baseline: baseline, chunkSize: cs}),
 			})
 		}
 	}
@@ -88,14 +88,18 @@ func (r *benchReport) printSweep(w io.Writer, sizes []int) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "chunk size\tmedian MB/s\tspread of rounds\ttarget\tmet\trounds (MB/s; CPU client+server s/GB)")
 	var medians []float64
-	var names []string
-	for _, cs := range sizes {
-		names = append(names, benchSweepName(cs))
+	type sweepRun struct {
+		name string
+		cs   int
 	}
-	for _, cs := range sizes {
-		names = append(names, "base-"+benchSweepName(cs))
+	var names []sweepRun
+	for _, prefix := range []string{"", "base-"} {
+		for _, cs := range sizes {
+			names = append(names, sweepRun{prefix + benchSweepName(cs), cs})
+		}
 	}
-	for _, name := range names {
+	for _, sr := range names {
+		name, cs := sr.name, sr.cs
 		runs := r.runs[name]
 		if len(runs) == 0 {
 			continue
@@ -106,6 +110,9 @@ func (r *benchReport) printSweep(w io.Writer, sizes []int) {
 			xs = append(xs, run.MBps())
 			gb := float64(run.Bytes) / 1e9
 			rounds = append(rounds, fmt.Sprintf("%.0f (%.2f+%.2f)", run.MBps(), run.Client.CPU.Seconds()/gb, run.Server.CPU.Seconds()/gb))
+			if run.ChunkSize != cs {
+				rounds[len(rounds)-1] += fmt.Sprintf(" [chunk %d!]", run.ChunkSize)
+			}
 		}
 		med := benchMedian(xs)
 		if !strings.HasPrefix(name, "base-") {
