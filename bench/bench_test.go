@@ -191,6 +191,8 @@ func benchScenarios() []benchScenario {
 		{"hoist-link", benchRunHoist(benchSend{paths: benchLinkFile, link: &benchLinkShort})},
 		{"hoist-lfn-100ms", benchRunHoist(benchSend{paths: benchLinkFile, link: &benchLinkLong})},
 		{"hoist-lfn-200ms", benchRunHoist(benchSend{paths: benchLinkFile, link: &benchLinkLonger})},
+		{"raw-lfn-100ms", benchRunRawVia(0, &benchLinkLong)},
+		{"raw-lfn-200ms", benchRunRawVia(0, &benchLinkLonger)},
 		{"hoist-4-clients", benchRunHoist(benchSend{paths: benchQuarter, clients: 4})},
 		{"base-hoist", benchRunHoist(benchSend{paths: benchBig, baseline: true})},
 		{"base-hoist-json", benchRunHoist(benchSend{paths: benchBig, baseline: true, serverFlags: []string{"--disable-raw-transfer"}})},
@@ -340,19 +342,29 @@ func benchCloseJoin(err error, f *os.File) error {
 }
 
 func benchRunRaw(syncEvery int64) func(context.Context, testing.TB, *benchEnv, string) (benchRun, error) {
+	return benchRunRawVia(syncEvery, nil)
+}
+
+// benchRunRawVia is the raw copy of the big file, or with link of the link
+// file through that emulated link: what plain TCP gets out of it.
+func benchRunRawVia(syncEvery int64, link *benchLink) func(context.Context, testing.TB, *benchEnv, string) (benchRun, error) {
 	return func(ctx context.Context, _ testing.TB, e *benchEnv, out string) (benchRun, error) {
+		src, size := e.big, e.cfg.Size
+		if link != nil {
+			src, size = e.link, e.cfg.LinkSize
+		}
 		dst := filepath.Join(out, "big.bin")
 		if err := e.warm(); err != nil {
 			return benchRun{}, err
 		}
-		d, err := benchRawCopy(ctx, e.big, dst, syncEvery)
+		d, err := benchRawCopy(ctx, src, dst, syncEvery, link)
 		if err != nil {
 			return benchRun{}, err
 		}
-		if err := benchSameFiles(e.big, dst); err != nil {
+		if err := benchSameFiles(src, dst); err != nil {
 			return benchRun{}, err
 		}
-		return benchRun{Bytes: e.cfg.Size, Files: 1, Elapsed: d}, nil
+		return benchRun{Bytes: size, Files: 1, Elapsed: d}, nil
 	}
 }
 

@@ -131,15 +131,22 @@ func (r *benchReport) rows() []benchRow {
 		add(benchRow{"hoist, 4 clients at once (1/4 size each)", mbps("hoist-4-clients"), fmt.Sprintf("%.2fx raw", vsRaw("hoist-4-clients")), "reference", ""})
 	}
 	for _, l := range []struct {
-		name   string
-		link   benchLink
-		target bool
-	}{{"hoist-link", benchLinkShort, true}, {"hoist-lfn-100ms", benchLinkLong, true}, {"hoist-lfn-200ms", benchLinkLonger, false}} {
+		name, raw string
+		link      benchLink
+		target    bool
+	}{{"hoist-link", "", benchLinkShort, true}, {"hoist-lfn-100ms", "raw-lfn-100ms", benchLinkLong, true}, {"hoist-lfn-200ms", "raw-lfn-200ms", benchLinkLonger, false}} {
+		if r.has(l.raw) {
+			add(benchRow{fmt.Sprintf("raw TCP copy via %d MB/s, %d ms each way", l.link.MBps, l.link.LatencyMS), mbps(l.raw),
+				fmt.Sprintf("%.0f%% of link", 100*r.rate(l.raw)/float64(l.link.MBps)), "reference", ""})
+		}
 		if !r.has(l.name) {
 			continue
 		}
 		used := r.rate(l.name) / float64(l.link.MBps)
 		row := benchRow{fmt.Sprintf("hoist via %d MB/s, %d ms each way", l.link.MBps, l.link.LatencyMS), mbps(l.name), fmt.Sprintf("%.0f%% of link", 100*used), "reference", ""}
+		if r.has(l.raw) {
+			row.compare += fmt.Sprintf(", %.2fx raw via the link", r.ratio(l.name, l.raw, benchRun.MBps))
+		}
 		if l.target {
 			row.target, row.met = ">= 90% of link", benchMet(used >= 0.9)
 		}
