@@ -33,13 +33,21 @@ type benchConfig struct {
 	FileSize    int   // bytes in each of them
 	Rounds      int   // repetitions; figures are medians
 	Only        *regexp.Regexp
+	// Baseline is another hoist binary (HOIST_BENCH_BASELINE), run as well
+	// for before/after ratios measured in the same run.
+	Baseline string
 }
 
 // benchFullConfig is the benchmark's configuration: issue 6's sizes unless the
 // environment says otherwise.
 func benchFullConfig() (benchConfig, error) {
-	c := benchConfig{Size: 1 << 30, LiteralSize: 4 << 20, Files: 1000, FileSize: 4 << 10, Rounds: 3}
+	c := benchConfig{Size: 1 << 30, LiteralSize: 4 << 20, Files: 100_000, FileSize: 4 << 10, Rounds: 3}
 	var err error
+	if v := os.Getenv("HOIST_BENCH_FILES"); v != "" {
+		if c.Files, err = strconv.Atoi(v); err != nil || c.Files < 1 {
+			return c, fmt.Errorf("HOIST_BENCH_FILES=%q: want a positive integer", v)
+		}
+	}
 	if c.Size, err = benchEnvSize("HOIST_BENCH_SIZE", c.Size); err != nil {
 		return c, err
 	}
@@ -54,6 +62,7 @@ func benchFullConfig() (benchConfig, error) {
 			return c, fmt.Errorf("HOIST_BENCH_ROUNDS=%q: want a positive integer", v)
 		}
 	}
+	c.Baseline = os.Getenv("HOIST_BENCH_BASELINE")
 	if v := os.Getenv("HOIST_BENCH_ONLY"); v != "" {
 		if c.Only, err = regexp.Compile(v); err != nil {
 			return c, fmt.Errorf("HOIST_BENCH_ONLY: %w", err)
@@ -107,7 +116,7 @@ func TestBenchSmoke(t *testing.T) {
 	// Every run of the harness happened and checked its copy (scp runs only
 	// where an sshd can run).
 	for _, s := range benchScenarios() {
-		if strings.HasPrefix(s.name, "scp") && rep.noSSH != "" {
+		if strings.HasPrefix(s.name, "scp") && rep.noSSH != "" || strings.HasPrefix(s.name, "tusd") && rep.noTusd != "" || strings.HasPrefix(s.name, "base-") {
 			continue
 		}
 		if len(rep.runs[s.name]) != 1 {
@@ -131,8 +140,11 @@ type benchEnv struct {
 	quarter string // random file of cfg.Size/4 bytes, for concurrent clients
 	literal string // random file of cfg.LiteralSize bytes
 	tree    string // directory of cfg.Files files of cfg.FileSize bytes
+	tree1k  string // directory of the first min(cfg.Files, 1000) of them
 	sshd    *testkit.SSHD
 	noSSH   string // why there is no sshd
+	tusd    string // the tusd binary
+	noTusd  string // why there is none
 }
 
 // benchRun is the outcome of one timed run.
@@ -144,6 +156,9 @@ type benchRun struct {
 	Client, Server *benchProc
 	// TermBytes counts what a TUI wrote to its terminal.
 	TermBytes int64
+	// ChunkSize is the chunk size of a hoist run's (first) upload, from
+	// the server's log.
+	ChunkSize int
 }
 
 // MBps is the run's rate in MB (10^6 bytes) per second.
@@ -166,29 +181,44 @@ func benchScenarios() []benchScenario {
 		{"hoist-tui", benchRunTUI},
 		{"hoist-json", benchRunHoist(benchSend{paths: benchBig, serverFlags: []string{"--disable-raw-transfer"}})},
 		{"scp", benchRunSCP(false)},
+		{"tusd", benchRunTusd(false)},
+		{"tusd-sync", benchRunTusd(true)},
 		{"raw-fsync-4MiB", benchRunRaw(4 << 20)},
 		{"hoist-tree", benchRunHoist(benchSend{paths: benchTree})},
+		{"hoist-tree-1k", benchRunHoist(benchSend{paths: benchTree1k})},
 		{"scp-tree", benchRunSCP(true)},
 		{"hoist-1k", benchRunHoist(benchSend{paths: benchLiteral, sendFlags: []string{"--chunk-size", "1024", "--window-chunks", "1"}})},
-		{"hoist-link", benchRunHoist(benchSend{paths: benchLink, link: true})},
+		{"hoist-link", benchRunHoist(benchSend{paths: benchLinkFile, link: &benchLinkShort})},
+		{"hoist-lfn-100ms", benchRunHoist(benchSend{paths: benchLinkFile, link: &benchLinkLong})},
+		{"hoist-lfn-200ms", benchRunHoist(benchSend{paths: benchLinkFile, link: &benchLinkLonger})},
+		{"raw-lfn-100ms", benchRunRawVia(0, &benchLinkLong)},
+		{"raw-lfn-200ms", benchRunRawVia(0, &benchLinkLonger)},
 		{"hoist-4-clients", benchRunHoist(benchSend{paths: benchQuarter, clients: 4})},
+		{"base-hoist", benchRunHoist(benchSend{paths: benchBig, baseline: true})},
+		{"base-hoist-json", benchRunHoist(benchSend{paths: benchBig, baseline: true, serverFlags: []string{"--disable-raw-transfer"}})},
 	}
 }
 
 // benchRunAll prepares the inputs and runs every scenario cfg.Rounds times,
 // interleaved so that the machine's noise hits them all alike.
 func benchRunAll(tb testing.TB, cfg benchConfig) *benchReport {
+	return benchRunScenarios(tb, cfg, benchScenarios())
+}
+
+// benchRunScenarios prepares the inputs and runs scenarios cfg.Rounds times,
+// interleaved.
+func benchRunScenarios(tb testing.TB, cfg benchConfig, scenarios []benchScenario) *benchReport {
 	ctx := tb.Context()
 	e := benchPrepare(tb, cfg)
-	rep := &benchReport{cfg: cfg, runs: map[string][]benchRun{}, noSSH: e.noSSH}
+	rep := &benchReport{cfg: cfg, runs: map[string][]benchRun{}, noSSH: e.noSSH, noTusd: e.noTusd}
 	rep.load[0] = benchLoad()
 	defer func() { rep.load[1] = benchLoad() }()
 	for round := range cfg.Rounds {
-		for _, s := range benchScenarios() {
+		for _, s := range scenarios {
 			if cfg.Only != nil && !cfg.Only.MatchString(s.name) {
 				continue
 			}
-			if e.sshd == nil && strings.HasPrefix(s.name, "scp") {
+			if !e.can(s.name) {
 				continue
 			}
 			out := filepath.Join(e.dir, "out-"+s.name)
@@ -214,6 +244,20 @@ func benchRunAll(tb testing.TB, cfg benchConfig) *benchReport {
 	return rep
 }
 
+// can reports whether the run named name can run here: scp needs an sshd,
+// tusd its binary.
+func (e *benchEnv) can(name string) bool {
+	switch {
+	case strings.HasPrefix(name, "scp"):
+		return e.sshd != nil
+	case strings.HasPrefix(name, "tusd"):
+		return e.tusd != ""
+	case strings.HasPrefix(name, "base-"):
+		return e.cfg.Baseline != ""
+	}
+	return true
+}
+
 func benchPrepare(tb testing.TB, cfg benchConfig) *benchEnv {
 	e := &benchEnv{cfg: cfg, dir: tb.TempDir()}
 	e.big = filepath.Join(e.dir, "big.bin")
@@ -229,22 +273,52 @@ func benchPrepare(tb testing.TB, cfg benchConfig) *benchEnv {
 			tb.Fatal(err)
 		}
 	}
-	if err := os.Mkdir(e.tree, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	for i := range cfg.Files {
-		if err := benchWriteRandom(filepath.Join(e.tree, fmt.Sprintf("f%04d.bin", i)), int64(cfg.FileSize), uint64(100+i)); err != nil {
+	e.tree1k = filepath.Join(e.dir, "tree1k")
+	for _, dir := range []string{e.tree, e.tree1k} {
+		if err := os.Mkdir(dir, 0o755); err != nil {
 			tb.Fatal(err)
 		}
+	}
+	// Files go in directories of at most 1,000, as trees usually hold them.
+	for i := range cfg.Files {
+		sub := filepath.Join(e.tree, fmt.Sprintf("d%03d", i/1000))
+		if i%1000 == 0 {
+			if err := os.Mkdir(sub, 0o755); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		name := fmt.Sprintf("f%06d.bin", i)
+		if err := benchWriteFile(filepath.Join(sub, name), int64(cfg.FileSize), uint64(100+i)); err != nil {
+			tb.Fatal(err)
+		}
+		if i < 1000 {
+			if err := os.Link(filepath.Join(sub, name), filepath.Join(e.tree1k, name)); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	if err := benchSyncFS(e.dir); err != nil {
+		tb.Fatal(err)
 	}
 	if e.noSSH = testkit.SSHAvailable(); e.noSSH == "" {
 		e.sshd = testkit.StartSSHD(tb)
 	}
+	e.tusd, e.noTusd = benchFindTusd()
 	return e
 }
 
-// benchWriteRandom writes size pseudo-random (incompressible) bytes to path.
+// benchWriteRandom writes size pseudo-random (incompressible) bytes to path
+// and syncs it.
 func benchWriteRandom(path string, size int64, seed uint64) error {
+	return benchWrite(path, size, seed, true)
+}
+
+// benchWriteFile is benchWriteRandom without the sync, for many small files.
+func benchWriteFile(path string, size int64, seed uint64) error {
+	return benchWrite(path, size, seed, false)
+}
+
+func benchWrite(path string, size int64, seed uint64, sync bool) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -253,7 +327,7 @@ func benchWriteRandom(path string, size int64, seed uint64) error {
 	key[0] = byte(seed)
 	key[1] = byte(seed >> 8)
 	_, err = io.CopyN(f, rand.NewChaCha8(key), size)
-	if err == nil {
+	if err == nil && sync {
 		// On disk now, so that writing it back does not slow the first runs.
 		err = f.Sync()
 	}
@@ -268,19 +342,29 @@ func benchCloseJoin(err error, f *os.File) error {
 }
 
 func benchRunRaw(syncEvery int64) func(context.Context, testing.TB, *benchEnv, string) (benchRun, error) {
+	return benchRunRawVia(syncEvery, nil)
+}
+
+// benchRunRawVia is the raw copy of the big file, or with link of the link
+// file through that emulated link: what plain TCP gets out of it.
+func benchRunRawVia(syncEvery int64, link *benchLink) func(context.Context, testing.TB, *benchEnv, string) (benchRun, error) {
 	return func(ctx context.Context, _ testing.TB, e *benchEnv, out string) (benchRun, error) {
+		src, size := e.big, e.cfg.Size
+		if link != nil {
+			src, size = e.link, e.cfg.LinkSize
+		}
 		dst := filepath.Join(out, "big.bin")
 		if err := e.warm(); err != nil {
 			return benchRun{}, err
 		}
-		d, err := benchRawCopy(ctx, e.big, dst, syncEvery)
+		d, err := benchRawCopy(ctx, src, dst, syncEvery, link)
 		if err != nil {
 			return benchRun{}, err
 		}
-		if err := benchSameFiles(e.big, dst); err != nil {
+		if err := benchSameFiles(src, dst); err != nil {
 			return benchRun{}, err
 		}
-		return benchRun{Bytes: e.cfg.Size, Files: 1, Elapsed: d}, nil
+		return benchRun{Bytes: size, Files: 1, Elapsed: d}, nil
 	}
 }
 
@@ -291,21 +375,21 @@ func benchRunSCP(tree bool) func(context.Context, testing.TB, *benchEnv, string)
 			if err := e.warm(); err != nil {
 				return benchRun{}, err
 			}
-			d, err := benchSCP(ctx, e.sshd, e.big, dst, false)
+			d, client, server, err := benchSCP(ctx, e.sshd, e.big, dst, false)
 			if err != nil {
 				return benchRun{}, err
 			}
-			return benchRun{Bytes: e.cfg.Size, Files: 1, Elapsed: d}, benchSameFiles(e.big, dst)
+			return benchRun{Bytes: e.cfg.Size, Files: 1, Elapsed: d, Client: client, Server: server}, benchSameFiles(e.big, dst)
 		}
 		dst := filepath.Join(out, "tree")
 		if err := e.warm(); err != nil {
 			return benchRun{}, err
 		}
-		d, err := benchSCP(ctx, e.sshd, e.tree, dst, true)
+		d, client, server, err := benchSCP(ctx, e.sshd, e.tree, dst, true)
 		if err != nil {
 			return benchRun{}, err
 		}
-		return benchRun{Bytes: int64(e.cfg.Files * e.cfg.FileSize), Files: e.cfg.Files, Elapsed: d}, benchSameTrees(e.tree, dst)
+		return benchRun{Bytes: int64(e.cfg.Files * e.cfg.FileSize), Files: e.cfg.Files, Elapsed: d, Client: client, Server: server}, benchSameTrees(e.tree, dst)
 	}
 }
 

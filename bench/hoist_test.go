@@ -2,12 +2,15 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,19 +24,29 @@ type benchSend struct {
 	paths       func(e *benchEnv) []string
 	serverFlags []string
 	sendFlags   []string
-	// link puts the emulated 50 MB/s, 25 ms link between client and server.
-	link bool
+	// link, when set, is the emulated link between client and server.
+	link *benchLink
 	// clients is how many `hoist send` processes upload the same paths at
 	// once, each as its own upload on its own connection (0 means 1).
 	clients int
+	// baseline runs the binary HOIST_BENCH_BASELINE names (an older
+	// build, for before/after ratios in one run) on both sides.
+	baseline bool
+	// chunkSize, when set, makes the client ask for exactly this chunk
+	// size. --chunk-size alone is only the largest the client asks for: on
+	// a server it has not measured (every run here starts one on a new
+	// port) it asks for 256 KiB, so the harness tells it, through the link
+	// book in its state directory, that the link is fast.
+	chunkSize int
 }
 
 // benchBig, benchTree, ... pick a scenario's input.
-func benchBig(e *benchEnv) []string     { return []string{e.big} }
-func benchTree(e *benchEnv) []string    { return []string{e.tree} }
-func benchLink(e *benchEnv) []string    { return []string{e.link} }
-func benchLiteral(e *benchEnv) []string { return []string{e.literal} }
-func benchQuarter(e *benchEnv) []string { return []string{e.quarter} }
+func benchBig(e *benchEnv) []string      { return []string{e.big} }
+func benchTree(e *benchEnv) []string     { return []string{e.tree} }
+func benchTree1k(e *benchEnv) []string   { return []string{e.tree1k} }
+func benchLinkFile(e *benchEnv) []string { return []string{e.link} }
+func benchLiteral(e *benchEnv) []string  { return []string{e.literal} }
+func benchQuarter(e *benchEnv) []string  { return []string{e.quarter} }
 
 // benchUser is the user the harness uploads as.
 const benchUser = "bench"
@@ -43,15 +56,19 @@ const benchUser = "bench"
 // measures both processes, stops the server and checks what it stored.
 func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, string) (benchRun, error) {
 	return func(ctx context.Context, tb testing.TB, e *benchEnv, out string) (benchRun, error) {
-		srv := hoist.StartServer(tb, out, cfg.serverFlags...)
+		bin := hoist
+		if cfg.baseline {
+			bin = testkit.Hoist{Path: e.cfg.Baseline}
+		}
+		srv := bin.StartServer(tb, out, cfg.serverFlags...)
 		defer srv.Kill()
 		tokenFile := filepath.Join(out, "bench.jwt")
-		if err := os.WriteFile(tokenFile, []byte(hoist.MintToken(tb, out, benchUser)), 0o600); err != nil {
+		if err := os.WriteFile(tokenFile, []byte(bin.MintToken(tb, out, benchUser)), 0o600); err != nil {
 			return benchRun{}, err
 		}
 		url := srv.URL
-		if cfg.link {
-			proxy, err := benchStartLink(srv.Addr)
+		if cfg.link != nil {
+			proxy, err := benchStartLink(srv.Addr, *cfg.link)
 			if err != nil {
 				return benchRun{}, err
 			}
@@ -60,12 +77,22 @@ func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, s
 		}
 		paths := cfg.paths(e)
 		clients := max(cfg.clients, 1)
+		flags := cfg.sendFlags
+		if cfg.chunkSize > 0 {
+			flags = append(slices.Clone(flags), "--chunk-size", strconv.Itoa(cfg.chunkSize))
+			if err := benchSeedLinkBook(e, url); err != nil {
+				return benchRun{}, err
+			}
+		}
 		if err := e.warm(); err != nil {
 			return benchRun{}, err
 		}
-		run, err := benchSendFiles(ctx, tb, e, srv.Pid(), url, tokenFile, cfg.sendFlags, paths, clients)
+		run, err := benchSendFiles(ctx, e, bin.Path, srv.Pid(), url, tokenFile, flags, paths, clients)
 		if err != nil {
 			return benchRun{}, fmt.Errorf("%w\nhoist serve stderr:\n%s", err, srv.Stderr())
+		}
+		if m := benchChunkSizeRE.FindStringSubmatch(srv.Stderr()); m != nil {
+			run.ChunkSize, _ = strconv.Atoi(m[1])
 		}
 		if err := srv.Terminate(); err != nil {
 			return benchRun{}, fmt.Errorf("hoist serve did not stop cleanly: %w\n%s", err, srv.Stderr())
@@ -82,7 +109,7 @@ func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, s
 // the run, timed until the last one ends, with the costs of the client that
 // peaked highest (CPU summed over all) and of the server (its CPU counted
 // from just before the upload to its end).
-func benchSendFiles(ctx context.Context, tb testing.TB, e *benchEnv, serverPID int, url, tokenFile string, flags, paths []string, clients int) (benchRun, error) {
+func benchSendFiles(ctx context.Context, e *benchEnv, bin string, serverPID int, url, tokenFile string, flags, paths []string, clients int) (benchRun, error) {
 	run := benchRun{}
 	for _, p := range paths {
 		n, size, err := benchCount(p)
@@ -100,7 +127,7 @@ func benchSendFiles(ctx context.Context, tb testing.TB, e *benchEnv, serverPID i
 	cmds := make([]*exec.Cmd, clients)
 	stderrs := make([]strings.Builder, clients)
 	for i := range cmds {
-		cmds[i] = exec.CommandContext(ctx, hoist.Path, append(args, paths...)...)
+		cmds[i] = exec.CommandContext(ctx, bin, append(args, paths...)...)
 		cmds[i].Env = benchClientEnv(e)
 		cmds[i].Stderr = &stderrs[i]
 	}
@@ -141,6 +168,25 @@ func benchSendFiles(ctx context.Context, tb testing.TB, e *benchEnv, serverPID i
 	run.Client = &client
 	run.Server = &benchProc{PeakRSS: after.PeakRSS, CPU: after.CPU - before.CPU}
 	return run, nil
+}
+
+// benchChunkSizeRE finds the chunk size of the first upload in a server's log.
+var benchChunkSizeRE = regexp.MustCompile(`msg="upload created".* chunk_size=(\d+)`)
+
+// benchSeedLinkBook records in the clients' link book (the engine's
+// links.json under its state directory) a very fast link to server, so
+// that the client asks for the chunk size --chunk-size names.
+func benchSeedLinkBook(e *benchEnv, server string) error {
+	dir := filepath.Join(e.dir, "state", "hoist", "uploads")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	book := map[string]any{server: map[string]any{"bytes-per-second": 1e12, "measured": time.Now().UTC()}}
+	b, err := json.Marshal(book)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "links.json"), b, 0o600)
 }
 
 // benchClientEnv isolates a client from the user's config file and journal.

@@ -16,19 +16,29 @@ import (
 // kernel's sendfile and splice do the work). The receiver fsyncs every
 // syncEvery bytes (0: only once, at the end), so the data is on disk when the
 // copy counts as done. It returns the wall time from dial to that fsync.
-func benchRawCopy(ctx context.Context, src, dst string, syncEvery int64) (time.Duration, error) {
+// With link set, the copy goes through that emulated link.
+func benchRawCopy(ctx context.Context, src, dst string, syncEvery int64, link *benchLink) (time.Duration, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("raw copy: %w", err)
 	}
 	defer ln.Close()
+	addr := ln.Addr().String()
+	if link != nil {
+		proxy, err := benchStartLink(addr, *link)
+		if err != nil {
+			return 0, err
+		}
+		defer proxy.Stop()
+		addr = proxy.Listen
+	}
 
 	received := make(chan error, 1)
 	go func() { received <- benchReceiveRaw(ln, dst, syncEvery) }()
 
 	start := time.Now()
-	sendErr := benchSendRaw(ctx, ln.Addr().String(), src)
+	sendErr := benchSendRaw(ctx, addr, src)
 	if sendErr != nil {
 		ln.Close() // unblocks a receiver still waiting in Accept
 	}

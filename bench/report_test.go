@@ -12,15 +12,13 @@ import (
 
 // benchReport gathers every run of the harness and prints issue 6's table.
 type benchReport struct {
-	cfg   benchConfig
-	runs  map[string][]benchRun
-	order []string // run names in the order they first ran
-	noSSH string
-	load  [2]string // load average before and after
+	cfg    benchConfig
+	runs   map[string][]benchRun
+	order  []string // run names in the order they first ran
+	noSSH  string
+	noTusd string
+	load   [2]string // load average before and after
 }
-
-// benchLinkMBps is the emulated link's bandwidth in MB/s (toxiproxy's KB are 1000 bytes).
-const benchLinkMBps = 50
 
 // benchRow is one line of the table.
 type benchRow struct {
@@ -74,13 +72,26 @@ func (r *benchReport) rows() []benchRow {
 	if r.has("scp") {
 		add(benchRow{"scp", mbps("scp"), fmt.Sprintf("%.2fx raw", vsRaw("scp")), "reference", ""})
 	}
+	if r.has("tusd") {
+		add(benchRow{"tusd + curl (not durable)", mbps("tusd"), fmt.Sprintf("%.2fx raw", vsRaw("tusd")), "reference", ""})
+	}
+	if r.has("tusd-sync") {
+		add(benchRow{"tusd + curl + one final fsync", mbps("tusd-sync"), fmt.Sprintf("%.2fx raw", vsRaw("tusd-sync")), "reference", ""})
+	}
 	if r.has("hoist") {
 		ratio := vsRaw("hoist")
 		cmp := fmt.Sprintf("%.2fx raw", ratio)
+		target, met := ">= 0.6x raw (aim 0.75)", ratio >= 0.6
+		if r.has("tusd-sync") {
+			vsTusd := r.ratio("hoist", "tusd-sync", benchRun.MBps)
+			cmp += fmt.Sprintf(", %.2fx tusd+sync", vsTusd)
+			target += ", >= 0.8x tusd+sync (aim 1.0)"
+			met = met && vsTusd >= 0.8
+		}
 		if r.has("scp") {
 			cmp += fmt.Sprintf(", %.2fx scp", r.ratio("hoist", "scp", benchRun.MBps))
 		}
-		add(benchRow{"hoist durable (raw-transfer)", mbps("hoist"), cmp, ">= 0.5x raw (aim 0.6)", benchMet(ratio >= 0.5)})
+		add(benchRow{"hoist durable (raw-transfer)", mbps("hoist"), cmp, target, benchMet(met)})
 	}
 	if r.has("hoist-json") {
 		ratio := vsRaw("hoist-json")
@@ -107,15 +118,44 @@ func (r *benchReport) rows() []benchRow {
 	if r.has("scp-tree") {
 		add(benchRow{"scp -r " + files, fps("scp-tree"), "", "reference", ""})
 	}
+	if r.has("hoist-tree-1k") && r.has("hoist-tree") {
+		small := min(r.cfg.Files, 1000)
+		flat := r.ratio("hoist-tree", "hoist-tree-1k", benchRun.FilesPerSec)
+		add(benchRow{fmt.Sprintf("hoist %d x %d KiB", small, r.cfg.FileSize>>10), fps("hoist-tree-1k"),
+			fmt.Sprintf("rate at %d files: %.2fx the rate at %d", r.cfg.Files, flat, small), ">= 0.8x (flat)", benchMet(flat >= 0.8)})
+	}
 	if r.has("hoist-1k") {
 		add(benchRow{"hoist literal 1 KiB, 1 in flight", mbps("hoist-1k"), fmt.Sprintf("%.4fx raw", vsRaw("hoist-1k")), "reference", ""})
 	}
 	if r.has("hoist-4-clients") {
 		add(benchRow{"hoist, 4 clients at once (1/4 size each)", mbps("hoist-4-clients"), fmt.Sprintf("%.2fx raw", vsRaw("hoist-4-clients")), "reference", ""})
 	}
-	if r.has("hoist-link") {
-		used := r.rate("hoist-link") / benchLinkMBps
-		add(benchRow{fmt.Sprintf("hoist via %d MB/s, 25 ms link", benchLinkMBps), mbps("hoist-link"), fmt.Sprintf("%.0f%% of link", 100*used), ">= 90% of link", benchMet(used >= 0.9)})
+	for _, l := range []struct {
+		name, raw string
+		link      benchLink
+		target    bool
+	}{{"hoist-link", "", benchLinkShort, true}, {"hoist-lfn-100ms", "raw-lfn-100ms", benchLinkLong, true}, {"hoist-lfn-200ms", "raw-lfn-200ms", benchLinkLonger, false}} {
+		if r.has(l.raw) {
+			add(benchRow{fmt.Sprintf("raw TCP copy via %d MB/s, %d ms each way", l.link.MBps, l.link.LatencyMS), mbps(l.raw),
+				fmt.Sprintf("%.0f%% of link", 100*r.rate(l.raw)/float64(l.link.MBps)), "reference", ""})
+		}
+		if !r.has(l.name) {
+			continue
+		}
+		used := r.rate(l.name) / float64(l.link.MBps)
+		row := benchRow{fmt.Sprintf("hoist via %d MB/s, %d ms each way", l.link.MBps, l.link.LatencyMS), mbps(l.name), fmt.Sprintf("%.0f%% of link", 100*used), "reference", ""}
+		if r.has(l.raw) {
+			row.compare += fmt.Sprintf(", %.2fx raw via the link", r.ratio(l.name, l.raw, benchRun.MBps))
+		}
+		if l.target {
+			row.target, row.met = ">= 90% of link", benchMet(used >= 0.9)
+		}
+		add(row)
+	}
+	for _, b := range []struct{ name, base string }{{"hoist", "base-hoist"}, {"hoist-json", "base-hoist-json"}} {
+		if r.has(b.name) && r.has(b.base) {
+			add(benchRow{"baseline binary: " + b.name, mbps(b.base), fmt.Sprintf("this build %.2fx the baseline", r.ratio(b.name, b.base, benchRun.MBps)), "reference", ""})
+		}
 	}
 	rows = append(rows, r.procRows()...)
 	rows = append(rows, r.tuiRows()...)
@@ -157,17 +197,38 @@ func (r *benchReport) procRows() []benchRow {
 				"per connection <= window (64 MiB)", benchMet(perConn <= 64<<20)})
 		}
 	}
-	for _, name := range []string{"hoist", "hoist-json"} {
-		runs := r.runs[name]
+	rows = append(rows, r.cpuRows()...)
+	return rows
+}
+
+// cpuRows put the median CPU seconds per GB of each side of each uploader
+// next to each other: hoist's client and server, curl and tusd, scp (with
+// its ssh) and sshd (with its session).
+func (r *benchReport) cpuRows() []benchRow {
+	var rows []benchRow
+	for _, u := range []struct{ name, label, client, server string }{
+		{"hoist", "hoist", "client", "server"},
+		{"hoist-json", "hoist JSON/base64", "client", "server"},
+		{"base-hoist", "baseline hoist", "client", "server"},
+		{"base-hoist-json", "baseline hoist JSON/base64", "client", "server"},
+		{"tusd", "tusd + curl", "curl", "tusd"},
+		{"tusd-sync", "tusd + curl + fsync", "curl", "tusd"},
+		{"scp", "scp", "scp+ssh", "sshd"},
+	} {
+		runs := r.runs[u.name]
 		if len(runs) == 0 || runs[0].Client == nil || runs[0].Server == nil {
 			continue
 		}
 		cpu := func(p func(benchRun) *benchProc) float64 {
-			return r.median(name, func(run benchRun) float64 { return p(run).CPU.Seconds() / (float64(run.Bytes) / 1e9) })
+			return r.median(u.name, func(run benchRun) float64 { return p(run).CPU.Seconds() / (float64(run.Bytes) / 1e9) })
 		}
 		client := cpu(func(run benchRun) *benchProc { return run.Client })
 		server := cpu(func(run benchRun) *benchProc { return run.Server })
-		rows = append(rows, benchRow{name + " CPU per GB", fmt.Sprintf("client %.2f s, server %.2f s", client, server), "", "", ""})
+		row := benchRow{u.label + " CPU per GB", fmt.Sprintf("%s %.2f s, %s %.2f s", u.client, client, u.server, server), "", "", ""}
+		if u.name == "hoist" {
+			row.target, row.met = "client <= 0.8 s, server <= 1.1 s", benchMet(client <= 0.8 && server <= 1.1)
+		}
+		rows = append(rows, row)
 	}
 	return rows
 }
@@ -215,6 +276,9 @@ func (r *benchReport) print(w io.Writer) {
 	if r.noSSH != "" {
 		fmt.Fprintf(w, "scp not measured: %s\n", r.noSSH)
 	}
+	if r.noTusd != "" {
+		fmt.Fprintf(w, "tusd not measured: %s\n", r.noTusd)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "run\tfigure\tcompared\ttarget\tmet")
 	for _, row := range r.rows() {
@@ -240,8 +304,12 @@ func (r *benchReport) printRounds(w io.Writer) {
 				f = fmt.Sprintf("%.0f", run.FilesPerSec())
 			}
 			if run.Client != nil && run.Server != nil {
-				f += fmt.Sprintf(" (cpu %.1f+%.1f s, rss %.0f+%.0f MB)", run.Client.CPU.Seconds(), run.Server.CPU.Seconds(),
+				f += fmt.Sprintf(" (cpu %.1f+%.1f s, rss %.0f+%.0f MB", run.Client.CPU.Seconds(), run.Server.CPU.Seconds(),
 					float64(run.Client.PeakRSS)/1e6, float64(run.Server.PeakRSS)/1e6)
+				if run.ChunkSize > 0 {
+					f += ", chunk " + units.FormatSize(uint64(run.ChunkSize))
+				}
+				f += ")"
 			}
 			figs = append(figs, f)
 		}

@@ -23,7 +23,10 @@ type SSHD struct {
 	Port int
 	User string
 	Key  string
-	log  *SyncBuffer
+	// Pid is the listening sshd's process id (its sessions are its
+	// children), for benchmarks that measure its CPU.
+	Pid int
+	log *SyncBuffer
 }
 
 // SSHAvailable reports why no sshd can run here, or "" when sshd,
@@ -108,6 +111,7 @@ func StartSSHD(t testing.TB) *SSHD {
 			<-exited
 		})
 		if waitListening(s.Port, exited, 30*time.Second) {
+			s.Pid = cmd.Process.Pid
 			return s
 		}
 		if attempt == 3 {

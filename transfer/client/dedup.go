@@ -2,7 +2,11 @@ package client
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -142,4 +146,50 @@ func hashLocal(ctx context.Context, path string, buf []byte) (string, error) {
 		return "", err
 	}
 	return hashFile(ctx, &upFile{path: path, size: size, modTime: mt}, buf)
+}
+
+// hashFile is the sha256 of f, read whole; it fails if f changed since it
+// was listed.
+func hashFiles(ctx context.Context, files []*upFile, results chan<- hashResult) {
+	buf := make([]byte, 1<<20)
+	for _, f := range files {
+		if ctx.Err() != nil {
+			return
+		}
+		sha, err := hashFile(ctx, f, buf)
+		results <- hashResult{file: f.index, sha: sha, err: err}
+	}
+}
+func hashFile(ctx context.Context, f *upFile, buf []byte) (string, error) {
+	if err := f.checkUnchanged(); err != nil {
+		return "", err
+	}
+	h, err := os.Open(f.path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", f.path, err)
+	}
+	defer h.Close()
+	d := sha256.New()
+	var off int64
+	for {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		n, err := h.ReadAt(buf, off)
+		d.Write(buf[:n])
+		off += int64(n)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", f.path, err)
+		}
+	}
+	if uint64(off) != f.size {
+		return "", fmt.Errorf("%s: %w: read %d bytes, expected %d", f.path, ErrFileChanged, off, f.size)
+	}
+	if err := f.checkUnchanged(); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(d.Sum(nil)), nil
 }

@@ -33,6 +33,11 @@ type upFile struct {
 	ackedBytes  uint64
 	inFlight    int
 	retries     int
+	// hashFed is the next chunk the hasher gets from the sender (chunks
+	// below it were read and hashed); hashAsked: it was asked to read the
+	// rest of the file itself.
+	hashFed   uint64
+	hashAsked bool
 
 	state     FileState
 	serverSHA string

@@ -379,11 +379,12 @@ func (s *session) flush() error {
 func (s *session) send(f *upFile, ref chunkRef, n int) error {
 	u := s.u
 	off, _ := wire.ChunkBounds(f.size, u.chunkSize, ref.index)
-	if cap(u.buf) < n {
-		u.buf = make([]byte, u.chunkSize)
+	data, err := u.hasher.buffer(n)
+	if err != nil {
+		return err
 	}
-	data := u.buf[:n]
 	if _, err := f.f.ReadAt(data, int64(off)); err != nil {
+		u.hasher.recycle(data)
 		if errors.Is(err, io.EOF) {
 			err = fmt.Errorf("%s: %w: it is shorter than %d bytes now", f.path, ErrFileChanged, f.size)
 		} else {
@@ -417,7 +418,15 @@ func (s *session) send(f *upFile, ref chunkRef, n int) error {
 	s.inflight++
 	s.inflightBytes += int64(n)
 	s.outstanding.Add(1) // before the frame can reach the server
-	if err := s.w.WriteFrameParts(typ, u.frame, body); err != nil {
+	err = s.w.WriteFrameParts(typ, u.frame, body)
+	// The frame is written (or buffered as a copy): the bytes are free to
+	// hash, once, in file order.
+	if fed, ferr := u.feed(f, ref.index, data); ferr != nil {
+		return ferr
+	} else if !fed {
+		u.hasher.recycle(data)
+	}
+	if err != nil {
 		return s.writeError("sending chunks", err)
 	}
 

@@ -36,7 +36,8 @@ type upload struct {
 	windowBytes int64
 	retryReason map[chunkRef]string
 	hashes      chan hashResult
-	buf, frame  []byte // chunk and frame buffers, reused across sessions
+	hasher      *chunkHasher // while drive runs
+	frame       []byte       // frame buffer, reused across sessions
 
 	// Control, set by other goroutines.
 	paused   atomic.Bool
@@ -137,8 +138,9 @@ func (u *upload) drive(ctx context.Context) error {
 		return err
 	}
 	hctx, stopHashing := context.WithCancel(ctx)
+	u.hasher = newChunkHasher(hctx, len(u.files), u.hashes)
 	var hashing sync.WaitGroup
-	hashing.Go(func() { hashFiles(hctx, u.files, u.hashes) })
+	hashing.Go(u.hasher.run)
 	defer hashing.Wait()
 	defer stopHashing()
 
@@ -319,6 +321,9 @@ func (u *upload) hashed(h hashResult) {
 func (u *upload) verify(f *upFile) {
 	if f.terminal() || !f.allHeld() {
 		return
+	}
+	if f.localSHA == "" {
+		u.hashRest(f)
 	}
 	if f.serverSHA == "" || f.localSHA == "" {
 		f.state = FileVerifying

@@ -29,6 +29,17 @@ type window struct {
 // windowGain is the headroom over the estimated bandwidth-delay product.
 const windowGain = 2
 
+// commitAllowance is the shortest round trip the window plans for. Every
+// answer waits for the server's group commit (an fsync of the chunks, a
+// database transaction), whose latency varies with the disk and with how
+// much each commit carries; the lowest round trip seen on a fast path is a
+// lucky commit, and a window sized from it (2 x rate x that) holds too
+// little to keep the pipe full while the usual commit runs: it then sticks
+// at its floor of a few chunks, and the rate follows the commit latency
+// (slow and erratic, worse the smaller the chunks). Planning for at least
+// this long costs a slow path at most this much extra queueing.
+const commitAllowance = 50 * time.Millisecond
+
 // floorChunks is how many chunks the window always allows.
 const floorChunks = 4
 
@@ -104,7 +115,7 @@ func (w *window) maxRate() float64 {
 }
 
 func (w *window) target() int64 {
-	bdp := w.maxRate() * w.minRTT.Seconds()
+	bdp := w.maxRate() * max(w.minRTT, commitAllowance).Seconds()
 	t := int64(windowGain * bdp)
 	return min(max(t, w.floor), w.maxBytes)
 }

@@ -49,6 +49,7 @@ func TestWindowSettlesNearTwiceTheBandwidthDelayProduct(t *testing.T) {
 		rtt  time.Duration
 	}{
 		{"50MB/s 50ms", 50e6, 50 * time.Millisecond},
+		{"40MB/s 400ms", 40e6, 400 * time.Millisecond},
 		{"5MB/s 20ms", 5e6, 20 * time.Millisecond},
 		{"1GB/s 1ms", 1e9, time.Millisecond},
 	}
@@ -57,12 +58,13 @@ func TestWindowSettlesNearTwiceTheBandwidthDelayProduct(t *testing.T) {
 			w := newWindow(Window{Chunks: 4096, Bytes: 1 << 30}, chunk)
 			start := w.bytes()
 			got := simulate(w, chunk, c.rate, c.rtt, 5*time.Second)
-			bdp := c.rate * c.rtt.Seconds()
+			// The window plans for at least the commit allowance.
+			bdp := c.rate * max(c.rtt, commitAllowance).Seconds()
 			if got < start {
 				t.Fatalf("window shrank from %d to %d", start, got)
 			}
 			if float64(got) < 1.5*bdp || float64(got) > 3*bdp+float64(4*chunk) {
-				t.Fatalf("window %d bytes, want about 2 x BDP = %.0f", got, 2*bdp)
+				t.Fatalf("window %d bytes, want about 2 x rate x max(RTT, %v) = %.0f", got, commitAllowance, 2*bdp)
 			}
 			t.Logf("BDP %.0f bytes, window %d bytes (%.2f x)", bdp, got, float64(got)/bdp)
 		})

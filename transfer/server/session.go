@@ -64,6 +64,15 @@ type session struct {
 	transfer    wire.Transfer
 	rawTransfer wire.Transfer
 
+	// The chunk pipeline (pipeline.go): the reader hands checked chunks to
+	// the chunk writer through pipe; spare holds the free chunkWorks.
+	pipe      chan *chunkWork
+	spare     chan *chunkWork
+	pipeDone  chan struct{}
+	queued    sync.WaitGroup // chunks handed on and not yet stored
+	work      *chunkWork     // reader only: the chunkWork for the next frame
+	workFrame bool           // reader only: the frame being handled is in work
+
 	chunks, bytes atomic.Int64
 	// refusedCode is the code of the last AUTHENTICATION refused, for the
 	// session's summary (reader goroutine only).
@@ -127,7 +136,9 @@ func (s *session) run() {
 		defer close(writerDone)
 		s.writeLoop()
 	}()
+	s.startPipeline()
 	why := s.readLoop()
+	s.stopPipeline()
 	close(s.readerDone)
 	s.commits.Wait()
 	close(s.committed)
@@ -170,6 +181,12 @@ func (s *session) readLoop() string {
 		if s.stopping.Load() {
 			return "server stopped the session"
 		}
+		// An authenticated connection reads each frame into a chunkWork,
+		// waiting here (before any read deadline runs) for the chunk
+		// writer to free one.
+		if s.up != nil && s.takeWork() == nil {
+			return "server stopped the session"
+		}
 		f, idle, err := s.readFrame()
 		if err != nil {
 			s.releaseReservation()
@@ -180,6 +197,7 @@ func (s *session) readLoop() string {
 			return "server stopped the session"
 		}
 		s.handleFrame(f)
+		s.workFrame = false // not handed on: read the next frame into it
 		s.releaseReservation()
 	}
 }
@@ -188,6 +206,8 @@ func (s *session) readLoop() string {
 func (s *session) handleFrame(f wire.Frame) {
 	switch f.Type {
 	case wire.TypeAuthentication:
+		// Answer it from the upload's state after every chunk read before.
+		s.queued.Wait()
 		s.handleAuthentication(f.Payload)
 	case wire.TypeTransfer:
 		s.handleTransfer(f.Payload, false)
@@ -271,6 +291,8 @@ func (s *session) readFrame() (f wire.Frame, idle bool, err error) {
 		if f, ok, err := s.readStrangerFrame(); ok || err != nil {
 			return f, false, err
 		}
+	} else if f, ok, err := s.readChunkFrame(); ok || err != nil {
+		return f, false, err
 	}
 	f, err = s.fr.ReadFrame()
 	s.sawFrame = true

@@ -121,12 +121,27 @@ func (r *Reader) ReadFrame() (Frame, error) {
 // Writer writes frames to a buffered stream. Call Flush to push buffered
 // frames out; a Writer is not safe for concurrent use.
 type Writer struct {
-	w *bufio.Writer
+	w   *bufio.Writer
+	dst io.Writer
 }
 
 // NewWriter returns a Writer that buffers frames for w.
 func NewWriter(w io.Writer) *Writer {
-	return &Writer{w: bufio.NewWriterSize(w, 256<<10)}
+	return &Writer{w: bufio.NewWriterSize(w, 256<<10), dst: w}
+}
+
+// put buffers p, except that a part at least as large as the buffer (a
+// chunk) goes straight to the stream after what is buffered, never copied.
+func (w *Writer) put(p []byte) error {
+	if len(p) < w.w.Size() {
+		_, err := w.w.Write(p)
+		return err
+	}
+	if err := w.w.Flush(); err != nil {
+		return err
+	}
+	_, err := w.dst.Write(p)
+	return err
 }
 
 // WriteFrame buffers one frame. It refuses payloads over MaxPayload.
@@ -139,8 +154,7 @@ func (w *Writer) WriteFrame(t UserType, payload []byte) error {
 	if _, err := w.w.Write(h[:]); err != nil {
 		return err
 	}
-	_, err := w.w.Write(payload)
-	return err
+	return w.put(payload)
 }
 
 // WriteFrameParts buffers one frame whose payload is head followed by body,
@@ -156,11 +170,10 @@ func (w *Writer) WriteFrameParts(t UserType, head, body []byte) error {
 	if _, err := w.w.Write(h[:]); err != nil {
 		return err
 	}
-	if _, err := w.w.Write(head); err != nil {
+	if err := w.put(head); err != nil {
 		return err
 	}
-	_, err := w.w.Write(body)
-	return err
+	return w.put(body)
 }
 
 // Flush writes any buffered frames to the underlying stream.

@@ -47,3 +47,54 @@ func TestWriteFramePartsRefusesOversize(t *testing.T) {
 		t.Fatalf("%d bytes buffered for a refused frame", w.Buffered())
 	}
 }
+
+// writeSizes records the size of every write it gets.
+type writeSizes struct {
+	bytes.Buffer
+	sizes []int
+}
+
+func (w *writeSizes) Write(p []byte) (int, error) {
+	w.sizes = append(w.sizes, len(p))
+	return w.Buffer.Write(p)
+}
+
+// TestLargePartsGoStraightToTheStream: a part at least as large as the
+// Writer's buffer reaches the stream in one write of its own, not copied
+// through the buffer, and the frames around it still arrive whole and in
+// order.
+func TestLargePartsGoStraightToTheStream(t *testing.T) {
+	var dst writeSizes
+	w := NewWriter(&dst)
+	sizes := []int{10, 256 << 10, 100, 1 << 20, 256<<10 - 1, 3}
+	var want [][]byte
+	for i, n := range sizes {
+		body := bytes.Repeat([]byte{byte(i + 1)}, n)
+		want = append(want, append([]byte("head\n"), body...))
+		if err := w.WriteFrameParts(TypeTransferRaw, []byte("head\n"), body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{256 << 10, 1 << 20} {
+		found := false
+		for _, s := range dst.sizes {
+			found = found || s == n
+		}
+		if !found {
+			t.Errorf("no single write of the %d-byte part: writes were %v", n, dst.sizes)
+		}
+	}
+	r := NewReader(&dst)
+	for i, p := range want {
+		f, err := r.ReadFrame()
+		if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		if !bytes.Equal(f.Payload, p) {
+			t.Fatalf("frame %d: payload of %d bytes differs from the %d written", i, len(f.Payload), len(p))
+		}
+	}
+}

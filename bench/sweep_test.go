@@ -1,0 +1,130 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"text/tabwriter"
+
+	"github.com/hoist-dev/hoist/internal/units"
+)
+
+// benchSweepSizes are the chunk sizes the sweep compares: from 256 KiB to
+// the largest a client asks for (client.MaxChunkSize, also the server's
+// default maximum).
+var benchSweepSizes = []int{256 << 10, 512 << 10, 1 << 20, 2 << 20, 4 << 20}
+
+// benchSweepScenarios is one durable upload of the big file per chunk size,
+// and the same with the baseline binary when there is one.
+func benchSweepScenarios(sizes []int) []benchScenario {
+	var out []benchScenario
+	for _, baseline := range []bool{false, true} {
+		for _, cs := range sizes {
+			name := benchSweepName(cs)
+			if baseline {
+				name = "base-" + name
+			}
+			out = append(out, benchScenario{
+				name: name,
+				run:  benchRunHoist(benchSend{paths: benchBig, baseline: baseline, chunkSize: cs}),
+			})
+		}
+	}
+	return out
+}
+
+func benchSweepName(cs int) string { return "hoist-chunk-" + units.FormatSize(uint64(cs)) }
+
+// BenchmarkChunkSizes uploads the big file with each chunk size in turn,
+// HOIST_BENCH_SWEEP_ROUNDS rounds (default 5) interleaved, and prints each
+// size's median rate and the spread of its rounds: issue 15 wants the
+// sizes within 15% of each other and any size's rounds within 10%.
+//
+//	go test -run '^$' -bench ChunkSizes -benchtime 1x -timeout 60m ./bench/
+func BenchmarkChunkSizes(b *testing.B) {
+	cfg, err := benchFullConfig()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.Rounds = 5
+	if v := os.Getenv("HOIST_BENCH_SWEEP_ROUNDS"); v != "" {
+		if cfg.Rounds, err = strconv.Atoi(v); err != nil || cfg.Rounds < 1 {
+			b.Fatalf("HOIST_BENCH_SWEEP_ROUNDS=%q: want a positive integer", v)
+		}
+	}
+	cfg.Files = 0 // no tree needed
+	for b.Loop() {
+		rep := benchRunScenarios(b, cfg, benchSweepScenarios(benchSweepSizes))
+		rep.printSweep(os.Stdout, benchSweepSizes)
+	}
+}
+
+// TestBenchSweepSmoke runs the sweep once on small sizes at its two ends.
+func TestBenchSweepSmoke(t *testing.T) {
+	cfg := benchSmokeConfig()
+	cfg.Files = 0
+	sizes := []int{256 << 10, 1 << 20}
+	rep := benchRunScenarios(t, cfg, benchSweepScenarios(sizes))
+	var out strings.Builder
+	rep.printSweep(&out, sizes)
+	t.Log("\n" + out.String())
+	for _, cs := range sizes {
+		if len(rep.runs[benchSweepName(cs)]) != 1 || !strings.Contains(out.String(), benchSweepName(cs)) {
+			t.Errorf("%s did not run or is not in the report", benchSweepName(cs))
+		}
+	}
+}
+
+// printSweep prints the sweep's table: per size the median, the rounds'
+// spread ((max-min)/median) and every round; then the spread of the
+// medians across sizes.
+func (r *benchReport) printSweep(w io.Writer, sizes []int) {
+	fmt.Fprintf(w, "\nhoist chunk-size sweep: %s file, durable, %d round(s) interleaved; load %s -> %s\n",
+		units.FormatSize(uint64(r.cfg.Size)), r.cfg.Rounds, r.load[0], r.load[1])
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "chunk size\tmedian MB/s\tspread of rounds\ttarget\tmet\trounds (MB/s; CPU client+server s/GB)")
+	var medians []float64
+	type sweepRun struct {
+		name string
+		cs   int
+	}
+	var names []sweepRun
+	for _, prefix := range []string{"", "base-"} {
+		for _, cs := range sizes {
+			names = append(names, sweepRun{prefix + benchSweepName(cs), cs})
+		}
+	}
+	for _, sr := range names {
+		name, cs := sr.name, sr.cs
+		runs := r.runs[name]
+		if len(runs) == 0 {
+			continue
+		}
+		var rounds []string
+		var xs []float64
+		for _, run := range runs {
+			xs = append(xs, run.MBps())
+			gb := float64(run.Bytes) / 1e9
+			rounds = append(rounds, fmt.Sprintf("%.0f (%.2f+%.2f)", run.MBps(), run.Client.CPU.Seconds()/gb, run.Server.CPU.Seconds()/gb))
+			if run.ChunkSize != cs {
+				rounds[len(rounds)-1] += fmt.Sprintf(" [chunk %d!]", run.ChunkSize)
+			}
+		}
+		med := benchMedian(xs)
+		if !strings.HasPrefix(name, "base-") {
+			medians = append(medians, med)
+		}
+		spread := (slices.Max(xs) - slices.Min(xs)) / med
+		fmt.Fprintf(tw, "%s\t%.1f\t%.0f%%\t< 10%%\t%s\t%s\n", name, med, 100*spread, benchMet(spread < 0.1), strings.Join(rounds, "  "))
+	}
+	tw.Flush()
+	if len(medians) > 1 {
+		across := (slices.Max(medians) - slices.Min(medians)) / slices.Max(medians)
+		fmt.Fprintf(w, "medians across sizes: slowest %.1f, fastest %.1f MB/s, %.0f%% apart (target within 15%%: %s)\n",
+			slices.Min(medians), slices.Max(medians), 100*across, benchMet(across <= 0.15))
+	}
+}
