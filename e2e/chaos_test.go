@@ -236,8 +236,9 @@ func TestSendSaysWhatChaosDid(t *testing.T) {
 // demoChaosSeed makes `hoist demo --chaos` fail early, with the demo's own
 // rates. Which faults the upload meets first depends on how many
 // connections the UI opened before it (the Browse screen's on-server marks
-// use connections of their own), so the test asks for a refusal and a
-// corrupt answer, not for a particular one first.
+// use connections of their own), so the test asks for a corrupt answer and
+// a fault that forces a backoff (a refusal or a drop), not for a
+// particular one first.
 const demoChaosSeed = "181"
 
 // TestDemoChaosUI runs `hoist demo --chaos` in a terminal and uploads two
@@ -318,9 +319,11 @@ func TestDemoChaosUI(t *testing.T) {
 	if !strings.Contains(out, "DEMO-EXIT=0") {
 		t.Fatalf("hoist demo --chaos did not exit cleanly:\n%s", out)
 	}
-	m := regexp.MustCompile(`chaos injected auth-busy=(\d+) busy=(\d+) corrupt=(\d+)`).FindStringSubmatch(out)
-	if m == nil || m[1]+m[2] == "00" || m[3] == "0" {
-		t.Errorf("the demo's goodbye does not report the refusals and corrupt answers it injected:\n%s", out)
+	// The goodbye counts what the screen showed: corrupt answers (the
+	// resends) and faults that end a connection or refuse it (the backoff).
+	m := regexp.MustCompile(`chaos injected auth-busy=(\d+) busy=(\d+) corrupt=(\d+) drop=(\d+) stall=(\d+)`).FindStringSubmatch(out)
+	if m == nil || m[3] == "0" || m[1]+m[2]+m[4]+m[5] == "0000" {
+		t.Errorf("the demo's goodbye does not report the corrupt answers and the refusals or drops it injected:\n%s", out)
 	}
 	for name, sum := range sums {
 		stored, err := os.ReadFile(filepath.Join(base, "demo-data", "users", "demo", name))
