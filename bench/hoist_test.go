@@ -127,7 +127,11 @@ func benchSendFiles(ctx context.Context, e *benchEnv, bin string, serverPID int,
 	cmds := make([]*exec.Cmd, clients)
 	stderrs := make([]strings.Builder, clients)
 	for i := range cmds {
-		cmds[i] = exec.CommandContext(ctx, bin, append(args, paths...)...)
+		own, err := benchClientPaths(e, paths, i, clients)
+		if err != nil {
+			return run, err
+		}
+		cmds[i] = exec.CommandContext(ctx, bin, append(args, own...)...)
 		cmds[i].Env = benchClientEnv(e)
 		cmds[i].Stderr = &stderrs[i]
 	}
@@ -218,6 +222,32 @@ func benchCount(path string) (files int, size int64, err error) {
 		return err
 	})
 	return files, size, err
+}
+
+// benchClientPaths returns what client i of clients sends: paths itself
+// for a single client; otherwise a link to each under a name of its own.
+// Clients sending the same content under the same path would find it
+// already on the server and skip it (hoist sends nothing twice), so each
+// names its copy apart.
+func benchClientPaths(e *benchEnv, paths []string, i, clients int) ([]string, error) {
+	if clients <= 1 {
+		return paths, nil
+	}
+	own := make([]string, len(paths))
+	for j, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, err
+		}
+		own[j] = filepath.Join(e.dir, fmt.Sprintf("client%d-%s", i+1, filepath.Base(abs)))
+		if err := os.Remove(own[j]); err != nil && !os.IsNotExist(err) {
+			return nil, err
+		}
+		if err := os.Symlink(abs, own[j]); err != nil {
+			return nil, err
+		}
+	}
+	return own, nil
 }
 
 // benchCheckStored checks that the server with data directory root stored
