@@ -163,7 +163,7 @@ func spawnAgent(getenv func(string) string) error {
 	cmd := exec.Command(exe, "agent")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = devNull, logFile, logFile
 	cmd.Dir = "/"
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = detachedProcess()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting the hoist agent: %w", err)
 	}
