@@ -106,13 +106,7 @@ func writeUsage(cat *store.Catalog, user string, quota int64, asJSON bool, stdou
 		}
 	}
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		for _, rec := range recs {
-			if err := enc.Encode(rec); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONLines(stdout, recs)
 	}
 	if len(recs) == 0 {
 		fmt.Fprintln(stderr, "no user holds anything")
@@ -172,13 +166,7 @@ func writePartials(cat *store.Catalog, user string, now time.Time, asJSON bool, 
 		}
 	}
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		for _, rec := range recs {
-			if err := enc.Encode(rec); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONLines(stdout, recs)
 	}
 	if len(recs) == 0 {
 		fmt.Fprintln(stderr, "no unfinished uploads")
@@ -215,6 +203,17 @@ func formatAge(seconds float64) string {
 func checkDataDir(root string) error {
 	if _, err := os.Stat(filepath.Join(root, store.DBFile)); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("no hoist data in %s (a server creates it: hoist serve --root %s)", root, root)
+	}
+	return nil
+}
+
+// writeJSONLines writes each record as one JSON object per line.
+func writeJSONLines[T any](w io.Writer, recs []T) error {
+	enc := json.NewEncoder(w)
+	for _, rec := range recs {
+		if err := enc.Encode(rec); err != nil {
+			return err
+		}
 	}
 	return nil
 }
