@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/list"
+	"github.com/charmbracelet/bubbles/paginator"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/hoist-dev/hoist/transfer/client"
@@ -68,6 +69,10 @@ type browser struct {
 	focusName string
 }
 
+// manyEntries is the size from which a directory's pages are counted with
+// numbers, not dots.
+const manyEntries = 1000
+
 func newBrowser(keys *KeyMap, styles *Styles, sel *selection, opts Options, stop <-chan struct{}) *browser {
 	d := browseDelegate{styles: styles, sel: sel, now: opts.Now, skipLinkedDirs: opts.SkipLinkedDirs}
 	l := list.New(nil, d, 0, 0)
@@ -83,6 +88,7 @@ func newBrowser(keys *KeyMap, styles *Styles, sel *selection, opts Options, stop
 	l.FilterInput.Prompt = "Filter: "
 	l.FilterInput.Cursor.SetMode(cursor.CursorStatic)
 	l.KeyMap = listKeyMap(keys)
+	l.Filter = (&fuzzyFilter{}).filter
 	l.Title = shortPath(opts.Home, opts.StartDir)
 	return &browser{
 		keys:       keys,
@@ -186,7 +192,10 @@ func (b *browser) update(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	b.list, cmd = b.list.Update(msg)
 	if b.list.FilterValue() != filter {
+		// The list's command would filter the entries a second time, in
+		// the background, only to have its answer dropped.
 		b.refilter()
+		return nil
 	}
 	return cmd
 }
@@ -393,6 +402,12 @@ func (b *browser) refresh() tea.Cmd {
 		}
 	}
 	b.list.Title = b.displayPath(b.dir)
+	// Dots count the pages of a small directory; a big one gets "3/2857",
+	// since the list draws, measures and drops every dot at each keystroke.
+	b.list.Paginator.Type = paginator.Dots
+	if len(items) > manyEntries {
+		b.list.Paginator.Type = paginator.Arabic
+	}
 	// The list's own filtering of the new items would answer late: drop
 	// its command and filter at once.
 	_ = b.list.SetItems(items)

@@ -1,0 +1,167 @@
+package tui
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/bubbles/list"
+)
+
+// fuzzyFilter is the browse list's filter. It matches as bubbles' default
+// does (the letters typed, in order, anywhere in the name, case folded) and
+// ranks the same kind of matches first (at the start of the name, after a
+// separator, at a camel-case hump, next to each other), but it is built for
+// big directories: a keystroke that extends the previous term searches only
+// the previous matches, since a name that lacks "ab" cannot have "abc". On a
+// directory of 100,000 entries the default filter took about 100 ms per
+// keystroke (BenchmarkBrowseLargeDirectory).
+type fuzzyFilter struct {
+	term    string
+	targets []string
+	matched []int // indexes into targets that matched term, ascending
+}
+
+// Scores of one match; a name's score is their sum.
+const (
+	scoreFirstChar      = 10 // the term's first letter is the name's first
+	scoreAfterSeparator = 20 // a letter right after '/', '-', '_', ' ' or '.'
+	scoreCamelHump      = 20 // an upper-case letter after a lower-case one
+	scoreAdjacent       = 5  // a letter right after the previous matched one
+	scoreLeadingPenalty = -5 // per name letter before the first match…
+	scoreLeadingFloor   = -15
+)
+
+// filter implements list.FilterFunc.
+func (f *fuzzyFilter) filter(term string, targets []string) []list.Rank {
+	candidates := f.candidates(term, targets)
+	pattern := []rune(term)
+	ranks := make([]list.Rank, 0, len(candidates))
+	scores := make([]int, 0, len(candidates))
+	matched := make([]int, 0, len(candidates))
+	// One backing array for every match's letter positions.
+	positions := make([]int, 0, len(candidates)*len(pattern))
+	for _, i := range candidates {
+		start := len(positions)
+		var score int
+		var ok bool
+		positions, score, ok = matchName(pattern, targets[i], positions)
+		if !ok {
+			continue
+		}
+		matched = append(matched, i)
+		ranks = append(ranks, list.Rank{Index: i, MatchedIndexes: positions[start:len(positions):len(positions)]})
+		scores = append(scores, score)
+	}
+	f.term, f.targets, f.matched = term, targets, matched
+
+	// Best first; equal scores keep the list's order (name, size or time).
+	order := make([]int, len(ranks))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return scores[b] - scores[a] })
+	sorted := make([]list.Rank, len(ranks))
+	for i, o := range order {
+		sorted[i] = ranks[o]
+	}
+	return sorted
+}
+
+// candidates returns the indexes of targets worth trying: the previous
+// matches when term extends the previous term over the same targets,
+// otherwise all of them.
+func (f *fuzzyFilter) candidates(term string, targets []string) []int {
+	if f.targets != nil && strings.HasPrefix(term, f.term) && sameStrings(f.targets, targets) {
+		return f.matched
+	}
+	all := make([]int, len(targets))
+	for i := range all {
+		all[i] = i
+	}
+	return all
+}
+
+// sameStrings reports whether a and b hold the same strings in the same
+// order. The list builds a new slice of targets for every filtering, from
+// the same items, so this compares the names and not the slices.
+func sameStrings(a, b []string) bool {
+	return slices.Equal(a, b)
+}
+
+// matchName matches pattern against name, appending the rune positions of
+// the matched letters to positions. It takes each pattern letter at its
+// first occurrence after the previous one.
+func matchName(pattern []rune, name string, positions []int) ([]int, int, bool) {
+	start := len(positions)
+	score := 0
+	p := 0
+	var prev rune
+	prevMatched := -2
+	runeIndex := 0
+	for byteIndex := 0; byteIndex < len(name) && p < len(pattern); runeIndex++ {
+		c, size := rune(name[byteIndex]), 1
+		if c >= utf8.RuneSelf {
+			c, size = utf8.DecodeRuneInString(name[byteIndex:])
+		}
+		byteIndex += size
+		if foldEqual(c, pattern[p]) {
+			switch {
+			case runeIndex == 0:
+				if p == 0 {
+					score += scoreFirstChar
+				}
+			case isSeparator(prev):
+				score += scoreAfterSeparator
+			case unicode.IsLower(prev) && unicode.IsUpper(c):
+				score += scoreCamelHump
+			}
+			if prevMatched == runeIndex-1 {
+				score += scoreAdjacent
+			}
+			if p == 0 {
+				score += max(runeIndex*scoreLeadingPenalty, scoreLeadingFloor)
+			}
+			positions = append(positions, runeIndex)
+			prevMatched = runeIndex
+			p++
+		}
+		prev = c
+	}
+	if p < len(pattern) {
+		return positions[:start], 0, false
+	}
+	return positions, score, true
+}
+
+// foldEqual reports whether two letters are equal ignoring case, quickly
+// for ASCII.
+func foldEqual(a, b rune) bool {
+	if a == b {
+		return true
+	}
+	if a < utf8.RuneSelf && b < utf8.RuneSelf {
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		return a == b
+	}
+	for r := unicode.SimpleFold(a); r != a; r = unicode.SimpleFold(r) {
+		if r == b {
+			return true
+		}
+	}
+	return false
+}
+
+func isSeparator(r rune) bool {
+	switch r {
+	case '/', '-', '_', ' ', '.', '\\':
+		return true
+	}
+	return false
+}
