@@ -25,8 +25,6 @@ func TestMain(m *testing.M) {
 	}
 	hoist = h
 	goleak.VerifyTestMain(m,
-		goleak.IgnoreAnyFunction("github.com/Shopify/toxiproxy/v2.(*ToxicLink).read"),
-		goleak.IgnoreAnyFunction("github.com/Shopify/toxiproxy/v2/toxics.(*ToxicStub).Run"),
 		goleak.Cleanup(func(code int) {
 			remove()
 			os.Exit(code)
