@@ -54,7 +54,7 @@ var clientFields = []field[Client]{
 		bind: func(c *Client) value { return listValue{&c.Tags} }},
 	{key: "limit_rate", env: "HOIST_LIMIT_RATE", flag: "limit-rate", usage: "send at most this `size` of chunks a second, e.g. 2MiB; 0 is no limit",
 		bind: func(c *Client) value { return sizeValue[int64]{&c.LimitRate} }},
-	{key: "exclude", env: "HOIST_EXCLUDE", flag: "exclude", usage: "leave out files and directories matching this `glob`, matched against paths relative to the directory sent; ** matches any number of directories (repeatable; commas separate several)",
+	{key: "exclude", env: "HOIST_EXCLUDE", flag: "exclude", usage: "leave out files and directories matching this `glob`, matched against paths relative to the directory sent (in the terminal UI, relative to the directory it started in); ** matches any number of directories (repeatable; commas separate several)",
 		bind: func(c *Client) value { return listValue{&c.Exclude} }},
 	{key: "chunk_size", env: "HOIST_CHUNK_SIZE", flag: "chunk-size", usage: "largest chunk `size` asked for; below it the chunk size adapts to the measured throughput",
 		bind: func(c *Client) value { return sizeValue[int]{&c.ChunkSize} }},

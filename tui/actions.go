@@ -369,7 +369,7 @@ func (m *Model) startQueued() tea.Cmd {
 		u.FID = m.opts.NewFID()
 		m.uploads.add(u.FID.String(), u)
 		if len(u.Roots) > 0 {
-			cmds = append(cmds, startJob(m.up, u, m.opts.Exclude))
+			cmds = append(cmds, startJob(m.up, u, m.opts.Exclude, m.browse.root))
 		} else {
 			cmds = append(cmds, startUpload(m.up, u))
 		}
@@ -393,8 +393,9 @@ func startUpload(up Uploader, u Upload) tea.Cmd {
 }
 
 // startJob starts u, whose Roots are set, as a job leaving out what
-// excludes (and hidden entries, when the selection left them out) names.
-func startJob(up Uploader, u Upload, excludes []string) tea.Cmd {
+// excludes (and hidden entries, when the selection left them out) names,
+// matched as the browser matched them: relative to its start directory.
+func startJob(up Uploader, u Upload, excludes []string, startDir string) tea.Cmd {
 	return func() tea.Msg {
 		key := u.FID.String()
 		globs := slices.Clone(excludes)
@@ -405,7 +406,7 @@ func startJob(up Uploader, u Upload, excludes []string) tea.Cmd {
 		if err != nil {
 			return startedMsg{fid: key, err: fmt.Errorf("cannot start: %w; fix the exclude setting", err)}
 		}
-		job, err := up.StartTree(Tree{Paths: u.Roots, Tags: u.Tags, Exclude: x})
+		job, err := up.StartTree(Tree{Paths: u.Roots, Tags: u.Tags, Exclude: x.Within(startDir)})
 		return startedMsg{fid: key, job: job, err: err}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hoist-dev/hoist/transfer/client"
 )
 
 // TestBrowseGreysOrHidesExcludedEntries: entries the exclude patterns
@@ -49,5 +51,33 @@ func TestBadExcludePatternIsReported(t *testing.T) {
 	defer m.Close()
 	if m.excludeErr == nil || !strings.Contains(m.excludeErr.Error(), "[unclosed") {
 		t.Fatalf("excludeErr = %v, want one naming the pattern", m.excludeErr)
+	}
+}
+
+// A pattern with a "/" is matched from the browser's start directory both
+// on screen and in the job: picking the directory that holds the excluded
+// entry leaves it out, as the browser showed.
+func TestExcludesWithASlashMatchFromTheStartDirectory(t *testing.T) {
+	opts := testOptions(makeTree(t))
+	opts.Exclude = []string{"photos/raw", "docs/*.txt"}
+	d := newDriver(t, opts, 80, 24)
+	d.keys("g", "down", "enter") // into photos
+	d.requireView("~/photos", "raw/", "1 excluded (greyed)")
+	d.keys("backspace", "g", "space", "space", "u", "enter") // docs and photos (space moves down)
+	trees := d.up.startedTrees()
+	if len(trees) != 1 {
+		t.Fatalf("%d trees started, want 1", len(trees))
+	}
+	files, err := client.CollectFiles(trees[0].Paths, trees[0].Exclude)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, f.Name)
+	}
+	slices.Sort(names)
+	if want := []string{"docs/old/2019.txt", "docs/report.pdf", "photos/beach.jpg", "photos/cat.jpg"}; !slices.Equal(names, want) {
+		t.Fatalf("the job sends %q, want %q", names, want)
 	}
 }

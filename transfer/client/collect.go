@@ -44,7 +44,7 @@ func CollectFiles(paths []string, x Excludes) ([]LocalFile, error) {
 			}
 			rel, _ := filepath.Rel(abs, path)
 			rel = filepath.ToSlash(rel)
-			if rel != "." && x.Match(rel) {
+			if rel != "." && x.matchPath(path, rel) {
 				if d.IsDir() {
 					return filepath.SkipDir
 				}

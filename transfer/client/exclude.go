@@ -3,6 +3,7 @@ package client
 import (
 	"fmt"
 	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -22,6 +23,34 @@ import (
 type Excludes struct {
 	patterns [][]string // split at "/"
 	sources  []string
+	// base, when set (Within), is the directory that paths under it are
+	// matched relative to.
+	base string
+}
+
+// Within returns x matching the paths under dir relative to dir, and only
+// the others relative to the directory being sent. The terminal UI passes
+// the directory its browser started in: a pattern such as "build/*.o" then
+// leaves out what the browser shows excluded, whichever directory inside
+// it the user picked ("build" itself, or its parent).
+func (x Excludes) Within(dir string) Excludes {
+	if abs, err := filepath.Abs(dir); err == nil {
+		x.base = abs
+	}
+	return x
+}
+
+// matchPath reports whether the file or directory at path, rel from the
+// directory being sent, is excluded.
+func (x Excludes) matchPath(path, rel string) bool {
+	if x.base != "" {
+		if abs, err := filepath.Abs(path); err == nil {
+			if r, err := filepath.Rel(x.base, abs); err == nil && r != "." && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+				return x.Match(filepath.ToSlash(r))
+			}
+		}
+	}
+	return x.Match(rel)
 }
 
 // NewExcludes compiles globs; a malformed one (an unclosed "[") is an error

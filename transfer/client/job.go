@@ -25,7 +25,8 @@ type TreeSpec struct {
 	// protocol carries files (WalkProgress.EmptyDirs counts them).
 	Paths []string
 	Tags  []string
-	// Exclude leaves paths out, matched relative to each directory.
+	// Exclude leaves paths out, matched relative to each directory (or
+	// to Excludes.Within's directory).
 	Exclude Excludes
 	// SendAll sends every file, without asking the server first which
 	// ones it already holds.

@@ -112,7 +112,7 @@ func (t *treeWalker) walkDir(r treeRoot, path, rel string, fi fs.FileInfo, entri
 // walked, a symbolic link followed to what it leads to, anything else
 // skipped.
 func (t *treeWalker) entry(r treeRoot, path, rel string, d fs.DirEntry) error {
-	if t.x.Match(rel) {
+	if t.x.matchPath(path, rel) {
 		t.w.Excluded++
 		return nil
 	}
