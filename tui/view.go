@@ -107,7 +107,10 @@ func (m *Model) header() string {
 	if m.rateLimit > 0 {
 		right = "≤ " + units.FormatRate(float64(m.rateLimit)) + " · " + right
 	}
-	return spread(b.String(), s.Server.Render(right), m.width)
+	// The tabs come first: a long server address is cut, not them.
+	left := b.String()
+	right = truncate(right, m.width-lipgloss.Width(left)-1)
+	return spread(left, s.Server.Render(right), m.width)
 }
 
 func countText(n int) string {
