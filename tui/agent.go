@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -33,6 +34,8 @@ type AgentUploader struct {
 	known    map[string]Upload
 	replayed map[string]bool
 	rate     int64 // what SetRateLimit was told
+	// lost is why the agent's stream ended, when it was not Close.
+	lost error
 
 	jobs   agentJobs
 	remote RemoteFiles
@@ -70,6 +73,15 @@ func uploadOf(info agent.UploadInfo) Upload {
 // pump turns the agent's stream into engine events until it ends.
 func (u *AgentUploader) pump() {
 	defer close(u.events)
+	defer func() {
+		select {
+		case <-u.done: // Close: the UI is going away
+		default:
+			u.mu.Lock()
+			u.lost = errLostAgent
+			u.mu.Unlock()
+		}
+	}()
 	for m := range u.c.Stream() {
 		if m.Upload != nil {
 			u.mu.Lock()
@@ -103,6 +115,18 @@ func (u *AgentUploader) emit(ev client.Event) bool {
 	case <-u.done:
 		return false
 	}
+}
+
+// errLostAgent is what the UI shows when the agent's stream ends under it.
+var errLostAgent = errors.New("lost the hoist agent (it stopped or was killed): this screen no longer follows its uploads; " +
+	"unfinished ones stay in the journal: quit and start hoist again to resume them")
+
+// Lost returns why the agent's event stream ended under the UI, or nil
+// while it runs or after Close.
+func (u *AgentUploader) Lost() error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.lost
 }
 
 // Close detaches from the agent; its uploads go on.

@@ -15,9 +15,12 @@ import (
 type fakeAgent struct {
 	*fakeUploader
 	known map[string]Upload
+	lost  error
 }
 
 func (f *fakeAgent) Detached() bool { return true }
+
+func (f *fakeAgent) Lost() error { return f.lost }
 
 func (f *fakeAgent) Describe(fid string) (Upload, bool, bool) {
 	up, ok := f.known[fid]

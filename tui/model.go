@@ -198,6 +198,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.listening = !msg.closed
 			if m.listening {
 				cmd = listenEvents(msg.src, m.stop)
+			} else if l, ok := m.up.(interface{ Lost() error }); ok && l.Lost() != nil {
+				m.err = l.Lost()
 			}
 		}
 		return m, tea.Batch(append(refresh, cmd, m.startTicking())...)

@@ -1,0 +1,70 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hoist-dev/hoist/transfer/agent"
+	"github.com/hoist-dev/hoist/transfer/client"
+)
+
+// An agent that goes away under an attached UI is reported (Lost), and a
+// UI that detaches itself is not told it lost anything.
+func TestAgentUploaderReportsALostAgent(t *testing.T) {
+	s, err := agent.Listen(agent.Config{
+		Dir: filepath.Join(t.TempDir(), "hoist"),
+		NewEngine: func(agent.Settings) (*client.Engine, error) {
+			return nil, errors.New("no uploads in this test")
+		},
+		IdleTimeout: time.Minute,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() { defer close(served); s.Serve(ctx) }()
+	defer func() { cancel(); <-served }()
+	attach := func() *AgentUploader {
+		t.Helper()
+		c, err := agent.Dial(t.Context(), s.Socket())
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := NewAgentUploader(t.Context(), c, agent.Settings{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+
+	detached := attach()
+	detached.Close()
+	if err := detached.Lost(); err != nil {
+		t.Fatalf("Lost after Close = %v", err)
+	}
+
+	u := attach()
+	defer u.Close()
+	if err := u.Lost(); err != nil {
+		t.Fatalf("Lost while the agent runs = %v", err)
+	}
+	cancel() // the agent stops
+	<-served
+	for range u.Events() { // until the stream ends
+	}
+	if err := u.Lost(); !errors.Is(err, errLostAgent) {
+		t.Fatalf("Lost after the agent stopped = %v", err)
+	}
+}
+
+// The UI says so when it loses the agent.
+func TestLosingTheAgentIsShown(t *testing.T) {
+	d, fa := attachedDriver(t)
+	fa.lost = errLostAgent
+	d.send(eventsMsg{src: fa.events, closed: true})
+	d.requireView("lost the hoist agent")
+}
