@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/hoist-dev/hoist/transfer/client"
@@ -103,18 +104,31 @@ func (u *AgentUploader) Remove(ctx context.Context, paths []string) ([]string, e
 	return u.remote.Remove(ctx, paths)
 }
 
-// SetRateLimit implements Uploader. The agent's uploads are not limited
-// from the UI (a limit is a setting of the agent's engine): the UI only
-// remembers the value it shows.
-func (u *AgentUploader) SetRateLimit(bytesPerSecond int64) {
+// SetRateLimit implements Uploader: the agent caps the uploads it runs
+// with this UI's connection settings, all together, those other UIs and
+// 'hoist send --detach' started with the same settings included.
+func (u *AgentUploader) SetRateLimit(bytesPerSecond int64) error {
 	u.mu.Lock()
 	u.rate = bytesPerSecond
 	u.mu.Unlock()
+	ctx, cancel := u.ctx()
+	defer cancel()
+	if err := u.c.SetRateLimit(ctx, u.set, bytesPerSecond); err != nil {
+		return fmt.Errorf("the agent did not take the rate limit: %w", err)
+	}
+	return nil
 }
 
-// RateLimit implements Uploader.
+// RateLimit implements Uploader: the agent's cap, or the last one set
+// here if the agent cannot say.
 func (u *AgentUploader) RateLimit() int64 {
+	ctx, cancel := u.ctx()
+	defer cancel()
+	rate, err := u.c.RateLimit(ctx, u.set)
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if err == nil {
+		u.rate = rate
+	}
 	return u.rate
 }

@@ -121,7 +121,10 @@ func (u *EngineUploader) Remove(ctx context.Context, paths []string) ([]string, 
 }
 
 // SetRateLimit implements Uploader.
-func (u *EngineUploader) SetRateLimit(bytesPerSecond int64) { u.engine.SetRateLimit(bytesPerSecond) }
+func (u *EngineUploader) SetRateLimit(bytesPerSecond int64) error {
+	u.engine.SetRateLimit(bytesPerSecond)
+	return nil
+}
 
 // RateLimit implements Uploader.
 func (u *EngineUploader) RateLimit() int64 { return u.engine.RateLimit() }

@@ -182,11 +182,12 @@ func (f *fakeUploader) Remove(_ context.Context, paths []string) ([]string, erro
 	return removed, nil
 }
 
-func (f *fakeUploader) SetRateLimit(bps int64) {
+func (f *fakeUploader) SetRateLimit(bps int64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.rate = bps
 	f.calls = append(f.calls, fmt.Sprintf("rate %d", bps))
+	return nil
 }
 
 func (f *fakeUploader) RateLimit() int64 {

@@ -63,7 +63,9 @@ func (m *Model) changeRate(limit int64) tea.Cmd {
 	m.notice = rateText(limit) + " (+ and - change it)"
 	up := m.up
 	return func() tea.Msg {
-		up.SetRateLimit(limit)
+		if err := up.SetRateLimit(limit); err != nil {
+			return ErrorMsg{err}
+		}
 		return nil
 	}
 }

@@ -51,7 +51,7 @@ type Uploader interface {
 
 	// SetRateLimit caps the bytes sent per second, all uploads together;
 	// 0 lifts the cap. It takes effect at once.
-	SetRateLimit(bytesPerSecond int64)
+	SetRateLimit(bytesPerSecond int64) error
 	// RateLimit is the cap SetRateLimit set (0: none).
 	RateLimit() int64
 }

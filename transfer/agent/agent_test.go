@@ -211,3 +211,28 @@ func TestAnIdleAgentExits(t *testing.T) {
 		t.Fatalf("socket left behind: %v", err)
 	}
 }
+
+// A rate limit set by one client caps the engine of those settings: every
+// client asking about them sees it, and a negative one is refused.
+func TestRateLimitOfASettingsEngine(t *testing.T) {
+	srv := servertest.Start(t)
+	s, _ := startAgent(t, srv, time.Minute)
+	one, two := dial(t, s), dial(t, s)
+	set := Settings{Server: srv.URL()}
+	ctx := t.Context()
+	if rate, err := two.RateLimit(ctx, set); err != nil || rate != 0 {
+		t.Fatalf("RateLimit before any was set = %d, %v; want 0", rate, err)
+	}
+	if err := one.SetRateLimit(ctx, set, 2<<20); err != nil {
+		t.Fatal(err)
+	}
+	if rate, err := two.RateLimit(ctx, set); err != nil || rate != 2<<20 {
+		t.Fatalf("RateLimit seen by another client = %d, %v; want %d", rate, err, 2<<20)
+	}
+	if rate, err := two.RateLimit(ctx, Settings{Server: srv.URL(), KeepTrying: true}); err != nil || rate != 0 {
+		t.Fatalf("RateLimit of other settings = %d, %v; want 0", rate, err)
+	}
+	if err := one.SetRateLimit(ctx, set, -1); err == nil || !strings.Contains(err.Error(), "want 0") {
+		t.Fatalf("a negative rate limit: %v", err)
+	}
+}

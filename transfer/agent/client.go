@@ -248,6 +248,25 @@ func (c *Client) ResumeUnfinished(ctx context.Context, set Settings, fid string)
 	return err
 }
 
+// SetRateLimit caps the bytes per second of the uploads run with set, all
+// together, new ones included (0: no cap).
+func (c *Client) SetRateLimit(ctx context.Context, set Settings, bytesPerSecond int64) error {
+	_, err := c.call(ctx, Request{Op: OpRateLimit, Settings: &set, Rate: &bytesPerSecond})
+	return err
+}
+
+// RateLimit returns the cap in force for the uploads run with set.
+func (c *Client) RateLimit(ctx context.Context, set Settings) (int64, error) {
+	m, err := c.call(ctx, Request{Op: OpRateLimit, Settings: &set})
+	if err != nil {
+		return 0, err
+	}
+	if m.Rate == nil {
+		return 0, errors.New("the agent did not say its rate limit")
+	}
+	return *m.Rate, nil
+}
+
 // Subscribe asks for every upload and event: it returns the uploads as
 // they are now, and Stream then delivers the replay (each upload's
 // description, recent events and latest state) followed by live events.

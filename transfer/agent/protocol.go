@@ -22,6 +22,7 @@ const (
 	OpResumeUnfinished = "resume_unfinished"
 	OpSubscribe        = "subscribe"
 	OpWait             = "wait"
+	OpRateLimit        = "rate_limit"
 )
 
 // Settings are the connection settings an upload runs with: the server's
@@ -62,6 +63,10 @@ type Request struct {
 	Settings *Settings `json:"settings,omitempty"`
 	Files    []File    `json:"files,omitempty"`
 	Tags     []string  `json:"tags,omitempty"`
+	// Rate, for OpRateLimit, is the new cap in bytes per second of the
+	// uploads run with Settings, all together (0: none); absent, the cap
+	// is only read.
+	Rate *int64 `json:"rate,omitempty"`
 }
 
 // Message is one line from the agent to a client: the answer to request
@@ -78,6 +83,8 @@ type Message struct {
 	// Upload announces an upload to a subscriber before its events.
 	Upload *UploadInfo `json:"upload,omitempty"`
 	Event  *WireEvent  `json:"event,omitempty"`
+	// Rate answers OpRateLimit: the cap in force, in bytes per second.
+	Rate *int64 `json:"rate,omitempty"`
 }
 
 // Hello is the agent's greeting.

@@ -438,6 +438,20 @@ func (s *Server) handle(ctx context.Context, req Request) Message {
 		return m
 	case OpResumeUnfinished:
 		return s.resumeUnfinished(ctx, req)
+	case OpRateLimit:
+		if req.Rate != nil && *req.Rate < 0 {
+			return Message{Error: fmt.Sprintf("rate limit %d: want 0 (none) or more bytes per second", *req.Rate)}
+		}
+		e, err := s.engine(req.Settings)
+		if err != nil {
+			return Message{Error: err.Error()}
+		}
+		if req.Rate != nil {
+			e.SetRateLimit(*req.Rate)
+			s.log.Info("rate limit changed", "server", req.Settings.Server, "bytes_per_second", *req.Rate)
+		}
+		rate := e.RateLimit()
+		return Message{Rate: &rate}
 	}
 	return Message{Error: fmt.Sprintf("the agent does not know the request %q", req.Op)}
 }

@@ -12,12 +12,13 @@ import (
 )
 
 // An agent that goes away under an attached UI is reported (Lost), and a
-// UI that detaches itself is not told it lost anything.
+// UI that detaches itself is not told it lost anything. A rate limit set in
+// a UI is the agent's.
 func TestAgentUploaderReportsALostAgent(t *testing.T) {
 	s, err := agent.Listen(agent.Config{
 		Dir: filepath.Join(t.TempDir(), "hoist"),
-		NewEngine: func(agent.Settings) (*client.Engine, error) {
-			return nil, errors.New("no uploads in this test")
+		NewEngine: func(set agent.Settings) (*client.Engine, error) {
+			return client.New(client.Options{Server: set.Server, Token: client.StaticToken("unused"), JournalDir: t.TempDir()})
 		},
 		IdleTimeout: time.Minute,
 	})
@@ -34,14 +35,18 @@ func TestAgentUploaderReportsALostAgent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		u, err := NewAgentUploader(t.Context(), c, agent.Settings{}, nil)
+		u, err := NewAgentUploader(t.Context(), c, agent.Settings{Server: "127.0.0.1:1"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return u
 	}
 
+	// The rate limit set in one UI is the agent's, seen by the next UI.
 	detached := attach()
+	if err := detached.SetRateLimit(3 << 20); err != nil {
+		t.Fatal(err)
+	}
 	detached.Close()
 	if err := detached.Lost(); err != nil {
 		t.Fatalf("Lost after Close = %v", err)
@@ -49,6 +54,9 @@ func TestAgentUploaderReportsALostAgent(t *testing.T) {
 
 	u := attach()
 	defer u.Close()
+	if rate := u.RateLimit(); rate != 3<<20 {
+		t.Fatalf("the next UI sees a rate limit of %d, want %d", rate, 3<<20)
+	}
 	if err := u.Lost(); err != nil {
 		t.Fatalf("Lost while the agent runs = %v", err)
 	}
