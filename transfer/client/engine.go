@@ -286,6 +286,17 @@ func (e *Engine) Cancel(fid string) error {
 	return u.abortErr
 }
 
+// forget drops the finished upload fid from the engine's table, with all
+// it held of its files. A job forgets each part once it verified, so that
+// a tree of any size costs the memory of one part, not of all of them.
+func (e *Engine) forget(fid string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if u := e.uploads[fid]; u != nil && u.finished() {
+		delete(e.uploads, fid)
+	}
+}
+
 // Wait blocks until the upload fid ends or ctx is done. It returns nil only
 // when every file of the upload was verified against the server's sha256.
 // The upload's final SessionEvent is queued before Wait returns.

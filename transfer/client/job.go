@@ -384,6 +384,7 @@ func (j *job) sendPart(ctx context.Context, n, there int, p partFiles) (string, 
 		}
 		return fid, fmt.Errorf("part %d (upload %s): %w", n, fid, err)
 	}
+	j.e.forget(fid)
 	return fid, nil
 }
 

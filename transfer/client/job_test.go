@@ -266,6 +266,13 @@ func TestTreeSplitsIntoParts(t *testing.T) {
 	if !walked || len(fids) != 3 {
 		t.Fatalf("walk reported done: %v; parts %v", walked, fids)
 	}
+	// Verified parts are forgotten: a big tree holds one part in memory.
+	e.mu.Lock()
+	kept := len(e.uploads)
+	e.mu.Unlock()
+	if kept != 0 {
+		t.Fatalf("the engine still holds %d uploads of the job", kept)
+	}
 }
 
 // TestTreeExcludes leaves out what the patterns match and counts it.
