@@ -1,11 +1,14 @@
 package s3store_test
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/uuid"
 
 	"github.com/hoist-dev/hoist/transfer/server"
@@ -125,5 +128,49 @@ func TestPingAndUsage(t *testing.T) {
 	}
 	if completed, reserved, err := ps.TotalUsage(t.Context()); err != nil || completed != 0 || reserved != 200 {
 		t.Fatalf("TotalUsage = %d completed, %d reserved, %v; want 0, 200", completed, reserved, err)
+	}
+}
+
+// RemovePartials aborts every multipart upload of an upload, however many
+// pages the listing of them takes (the janitor relies on it to leave
+// nothing of an expired upload behind).
+func TestRemovePartialsAbortsEveryPage(t *testing.T) {
+	pg := pgtest.Start(t, inCI())
+	gw := s3test.Start(t, inCI())
+	gw.SetCredentials(t)
+	ps, err := pgmeta.Open(t.Context(), pg.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ps.Close() })
+	bucket := gw.NewBucket(t)
+	ss, err := s3store.New(t.Context(), s3store.Options{
+		Bucket: bucket, Prefix: "hoist", Endpoint: gw.Endpoint, PathStyle: true, Names: ps, ListPage: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &store.Upload{FID: uuid.New(), Owner: "a", ChunkSize: s3store.MinPartSize, Created: time.Now()}
+	for i := range 7 {
+		u.Files = append(u.Files, store.FileInfo{Name: fmt.Sprint("f", i), Size: 100})
+	}
+	if err := ss.CreatePartials(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	pending := func() int {
+		out, err := ss.Client().ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket), Prefix: aws.String("hoist/")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(out.Uploads)
+	}
+	if n := pending(); n != 7 {
+		t.Fatalf("%d multipart uploads after CreatePartials, want 7", n)
+	}
+	if err := ss.RemovePartials(t.Context(), u.FID); err != nil {
+		t.Fatal(err)
+	}
+	if n := pending(); n != 0 {
+		t.Fatalf("%d multipart uploads left after RemovePartials", n)
 	}
 }

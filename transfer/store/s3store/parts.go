@@ -356,21 +356,53 @@ func (s *Store) remove(ctx context.Context, key string) error {
 }
 
 // abort aborts the multipart uploads of keys starting with prefix that
-// match.
+// match, however many pages their listing takes: an upload of many files
+// has more multipart uploads than one answer lists. Pages are followed by
+// key only (versitygw refuses upload-id markers), so a key's further
+// uploads past a page's end could be skipped: passes repeat until one
+// finds nothing left to abort.
 func (s *Store) abort(ctx context.Context, prefix string, match func(key string) bool) error {
-	out, err := s.client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix)})
-	if err != nil {
-		return fmt.Errorf("s3 store: listing multipart uploads under %s: %w", prefix, err)
-	}
-	var errs []error
-	for _, mu := range out.Uploads {
-		if !match(aws.ToString(mu.Key)) {
-			continue
+	const passes = 3
+	for range passes {
+		found, err := s.listMultipart(ctx, prefix, match)
+		if err != nil || len(found) == 0 {
+			return err
 		}
-		_, err := s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: mu.Key, UploadId: mu.UploadId})
-		if err != nil && apiCode(err) != "NoSuchUpload" {
-			errs = append(errs, fmt.Errorf("s3 store: aborting the multipart upload of %s: %w", aws.ToString(mu.Key), err))
+		var errs []error
+		for _, mu := range found {
+			_, err := s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: mu.Key, UploadId: mu.UploadId})
+			if err != nil && apiCode(err) != "NoSuchUpload" {
+				errs = append(errs, fmt.Errorf("s3 store: aborting the multipart upload of %s: %w", aws.ToString(mu.Key), err))
+			}
+		}
+		if len(errs) > 0 {
+			return errors.Join(errs...)
 		}
 	}
-	return errors.Join(errs...)
+	return nil
+}
+
+// listMultipart lists the multipart uploads of keys starting with prefix
+// that match, every page.
+func (s *Store) listMultipart(ctx context.Context, prefix string, match func(key string) bool) ([]types.MultipartUpload, error) {
+	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix)}
+	if s.listPage > 0 {
+		in.MaxUploads = aws.Int32(s.listPage)
+	}
+	var found []types.MultipartUpload
+	for {
+		out, err := s.client.ListMultipartUploads(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("s3 store: listing multipart uploads under %s: %w", prefix, err)
+		}
+		for _, mu := range out.Uploads {
+			if match(aws.ToString(mu.Key)) {
+				found = append(found, mu)
+			}
+		}
+		if !aws.ToBool(out.IsTruncated) || aws.ToString(out.NextKeyMarker) == "" {
+			return found, nil
+		}
+		in.KeyMarker = out.NextKeyMarker
+	}
 }

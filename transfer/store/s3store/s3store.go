@@ -75,6 +75,9 @@ type Options struct {
 	Names NameReserver
 	// MaxParts lowers the parts per object (tests); 0 means MaxParts.
 	MaxParts uint64
+	// ListPage lowers the entries asked for per page of a listing (tests);
+	// 0 takes the service's default, 1,000.
+	ListPage int32
 	// Calls, if set, is told of every S3 call, named as in Operations,
 	// with its duration (retries included) and error.
 	Calls store.CallObserver
@@ -88,6 +91,7 @@ type Store struct {
 	prefix   string
 	names    NameReserver
 	maxParts uint64
+	listPage int32 // 0: the service's default
 
 	mu      sync.Mutex
 	uploads map[uuid.UUID]*layout
@@ -146,7 +150,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		prefix += "/"
 	}
 	return &Store{
-		client: client, bucket: opts.Bucket, prefix: prefix, names: opts.Names, maxParts: maxParts,
+		client: client, bucket: opts.Bucket, prefix: prefix, names: opts.Names, maxParts: maxParts, listPage: opts.ListPage,
 		uploads: map[uuid.UUID]*layout{},
 	}, nil
 }
