@@ -190,8 +190,8 @@ func (k KeyMap) reviewHelp() [][]key.Binding {
 // uploadHelp is the Upload screen's full help.
 func (k KeyMap) uploadHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Pause, k.Cancel, k.RetryNow},
-		{k.Log, k.PageUp, k.PageDown, k.Back},
+		{k.Up, k.Down, k.Top, k.Bottom, k.Pause},
+		{k.Cancel, k.RetryNow, k.Log, k.PageUp, k.PageDown, k.Back},
 	}
 }
 

@@ -206,6 +206,10 @@ func (u *uploadScreen) update(msg tea.Msg) tea.Cmd {
 		u.focus, u.moved = max(0, u.focus-1), true
 	case key.Matches(km, k.Down):
 		u.focus, u.moved = max(0, min(u.fileCount()-1, u.focus+1)), true
+	case key.Matches(km, k.Top):
+		u.focus, u.moved = 0, true
+	case key.Matches(km, k.Bottom):
+		u.focus, u.moved = max(0, u.fileCount()-1), true
 	case key.Matches(km, k.Log):
 		u.showLog = !u.showLog
 		u.logScroll = 0

@@ -15,24 +15,28 @@ import (
 // focused file shows, in height lines.
 func (u *uploadScreen) fileRows(now time.Time, height int) string {
 	var lines []string
-	focusLine, idx := 0, 0
+	focusLine, topLine, idx := 0, 0, 0
 	for _, t := range u.uploads {
 		lines = append(lines, u.uploadHeader(t))
 		for i := range t.files {
 			if idx == u.focus {
-				focusLine = len(lines)
+				focusLine, topLine = len(lines), len(lines)
+				if i == 0 {
+					topLine-- // the first file brings its upload's header
+				}
 			}
 			lines = append(lines, u.fileRow(t, &t.files[i], idx == u.focus, now)...)
 			idx++
 		}
 	}
-	// Keep the focused file's rows, and its upload's header when it fits, on screen.
+	// Keep the focused file's rows on screen, and its upload's header
+	// when it is the upload's first file.
 	rowHeight := 2
 	if u.narrow() {
 		rowHeight = 1
 	}
 	u.offset = scrollWindow(u.offset, min(len(lines)-1, focusLine+rowHeight-1), len(lines), height)
-	u.offset = scrollWindow(u.offset, focusLine, len(lines), height)
+	u.offset = scrollWindow(u.offset, topLine, len(lines), height)
 	end := min(len(lines), u.offset+height)
 	return fitLines(strings.Join(lines[u.offset:end], "\n"), height)
 }
