@@ -405,8 +405,10 @@ func (s *Server) catalogChanged() {
 	}
 }
 
-// catalogWriter refreshes catalog.db after completions, at most about every
-// 200ms, so that `hoist ls` sees new files while the server runs.
+// catalogWriter refreshes catalog.db after completions, so that `hoist ls`
+// sees new files while the server runs: at most every 200ms, and never
+// more than a tenth of the time, since each refresh copies the whole
+// database (with a million files, far longer than 200ms).
 func (s *Server) catalogWriter(ctx context.Context) {
 	for {
 		select {
@@ -414,11 +416,18 @@ func (s *Server) catalogWriter(ctx context.Context) {
 			return
 		case <-s.catalogC:
 		}
+		start := time.Now()
 		s.writeCatalogs()
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(catalogPause(time.Since(start))):
 		}
 	}
+}
+
+// catalogPause is how long the catalog writer waits after a refresh that
+// took took.
+func catalogPause(took time.Duration) time.Duration {
+	return max(200*time.Millisecond, 9*took)
 }
