@@ -118,7 +118,7 @@ func TestUploadOutlivesItsSSHSessionAndIsShownAgain(t *testing.T) {
 	// The UI runs on the "remote" side of a real ssh -t session with the
 	// default agent = auto: over SSH (SSH_CONNECTION passed on) it hands
 	// the uploads to the agent.
-	remote := agentTUICommand(t, a, work, "--server", "tcp://"+link.Addr(), "--token-file", writeToken(t, root))
+	remote := agentTUICommand(t, a, work, "--server", "tcp://"+link.Listen, "--token-file", writeToken(t, root))
 	remote = strings.Replace(strings.TrimSuffix(remote, "; sleep 600"), "env -i ", `env -i SSH_CONNECTION="$SSH_CONNECTION" `, 1)
 	cmd := fmt.Sprintf("%s -t -p %d %s@127.0.0.1 %s; sleep 600", sshd.ClientCommand(), sshd.Port, sshd.User, shellQuote(remote))
 

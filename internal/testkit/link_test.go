@@ -1,4 +1,4 @@
-package bench
+package testkit
 
 import (
 	"io"
@@ -27,8 +27,7 @@ func TestLinkProxyPacesAndDelays(t *testing.T) {
 		c.Close()
 		got <- n
 	}()
-	link := benchLink{MBps: 10, LatencyMS: 50}
-	p, err := benchStartLink(ln.Addr().String(), link)
+	p, err := StartLink(ln.Addr().String(), 10_000_000, 50*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,8 +48,8 @@ func TestLinkProxyPacesAndDelays(t *testing.T) {
 		t.Fatal(err)
 	}
 	took := time.Since(start)
-	if n := <-got; n != size {
-		t.Fatalf("the far end got %d bytes, want %d", n, size)
+	if n := <-got; n != size || p.Forwarded.Load() != size {
+		t.Fatalf("the far end got %d bytes, the link counted %d, want %d", n, p.Forwarded.Load(), size)
 	}
 	// 0.5 s at the rate plus a round trip (0.1 s); a loaded machine only
 	// adds to it.
