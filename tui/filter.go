@@ -92,47 +92,75 @@ func sameStrings(a, b []string) bool {
 
 // matchName matches pattern against name, appending the rune positions of
 // the matched letters to positions. It takes each pattern letter at its
-// first occurrence after the previous one.
+// first occurrence after the previous one; an ASCII letter is looked for
+// with strings.IndexByte (both cases), the others rune by rune.
 func matchName(pattern []rune, name string, positions []int) ([]int, int, bool) {
 	start := len(positions)
 	score := 0
-	p := 0
-	var prev rune
+	from, runeIndex := 0, 0 // where the search goes on, in bytes and runes
 	prevMatched := -2
-	runeIndex := 0
-	for byteIndex := 0; byteIndex < len(name) && p < len(pattern); runeIndex++ {
-		c, size := rune(name[byteIndex]), 1
-		if c >= utf8.RuneSelf {
-			c, size = utf8.DecodeRuneInString(name[byteIndex:])
+	for p, want := range pattern {
+		at, size := nextLetter(name, from, want)
+		if at < 0 {
+			return positions[:start], 0, false
 		}
-		byteIndex += size
-		if foldEqual(c, pattern[p]) {
-			switch {
-			case runeIndex == 0:
-				if p == 0 {
-					score += scoreFirstChar
-				}
-			case isSeparator(prev):
-				score += scoreAfterSeparator
-			case unicode.IsLower(prev) && unicode.IsUpper(c):
-				score += scoreCamelHump
-			}
-			if prevMatched == runeIndex-1 {
-				score += scoreAdjacent
-			}
+		runeIndex += utf8.RuneCountInString(name[from:at])
+		var prev rune
+		if at > 0 {
+			prev, _ = utf8.DecodeLastRuneInString(name[:at])
+		}
+		c, _ := utf8.DecodeRuneInString(name[at:])
+		switch {
+		case at == 0:
 			if p == 0 {
-				score += max(runeIndex*scoreLeadingPenalty, scoreLeadingFloor)
+				score += scoreFirstChar
 			}
-			positions = append(positions, runeIndex)
-			prevMatched = runeIndex
-			p++
+		case isSeparator(prev):
+			score += scoreAfterSeparator
+		case unicode.IsLower(prev) && unicode.IsUpper(c):
+			score += scoreCamelHump
 		}
-		prev = c
-	}
-	if p < len(pattern) {
-		return positions[:start], 0, false
+		if prevMatched == runeIndex-1 {
+			score += scoreAdjacent
+		}
+		if p == 0 {
+			score += max(runeIndex*scoreLeadingPenalty, scoreLeadingFloor)
+		}
+		positions = append(positions, runeIndex)
+		prevMatched = runeIndex
+		from, runeIndex = at+size, runeIndex+1
 	}
 	return positions, score, true
+}
+
+// nextLetter returns the byte offset and size of the first letter of name
+// at or after from that equals want ignoring case; -1 if there is none.
+func nextLetter(name string, from int, want rune) (int, int) {
+	if want < utf8.RuneSelf {
+		lower, upper := want, want
+		switch {
+		case 'a' <= want && want <= 'z':
+			upper -= 'a' - 'A'
+		case 'A' <= want && want <= 'Z':
+			lower += 'a' - 'A'
+		}
+		i := strings.IndexByte(name[from:], byte(lower))
+		if upper != lower {
+			if j := strings.IndexByte(name[from:], byte(upper)); j >= 0 && (i < 0 || j < i) {
+				i = j
+			}
+		}
+		if i < 0 {
+			return -1, 0
+		}
+		return from + i, 1
+	}
+	for i, c := range name[from:] {
+		if foldEqual(c, want) {
+			return from + i, utf8.RuneLen(c)
+		}
+	}
+	return -1, 0
 }
 
 // foldEqual reports whether two letters are equal ignoring case, quickly
