@@ -150,16 +150,6 @@ func hashLocal(ctx context.Context, path string, buf []byte) (string, error) {
 
 // hashFile is the sha256 of f, read whole; it fails if f changed since it
 // was listed.
-func hashFiles(ctx context.Context, files []*upFile, results chan<- hashResult) {
-	buf := make([]byte, 1<<20)
-	for _, f := range files {
-		if ctx.Err() != nil {
-			return
-		}
-		sha, err := hashFile(ctx, f, buf)
-		results <- hashResult{file: f.index, sha: sha, err: err}
-	}
-}
 func hashFile(ctx context.Context, f *upFile, buf []byte) (string, error) {
 	if err := f.checkUnchanged(); err != nil {
 		return "", err
