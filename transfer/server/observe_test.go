@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hoist-dev/hoist/internal/testkit"
 	"github.com/hoist-dev/hoist/transfer/server"
 	"github.com/hoist-dev/hoist/transfer/servertest"
 	"github.com/hoist-dev/hoist/transfer/wire"
@@ -62,24 +62,6 @@ func (o *recordingObserver) Responded(code string, n int, arrived time.Time) {
 	o.add("response/"+code, max(n, 0))
 }
 
-// lockedBuffer is a bytes.Buffer safe for concurrent use.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // waitFor polls cond until it holds, failing the test after a deadline.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -99,7 +81,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestObserverSeesRefusalsUploadsAndExpiry(t *testing.T) {
 	t.Parallel()
 	obs := newRecordingObserver()
-	logs := &lockedBuffer{}
+	logs := &testkit.SyncBuffer{}
 	var offset atomic.Int64
 	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	srv := servertest.Start(t,

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -12,33 +11,15 @@ import (
 	"math/big"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hoist-dev/hoist/internal/testkit"
 	"github.com/hoist-dev/hoist/transfer/server"
 	"github.com/hoist-dev/hoist/transfer/servertest"
 	"github.com/hoist-dev/hoist/transfer/wire"
 )
-
-// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestTLSClientOnPlainListener: a TLS ClientHello on a plain listener is
 // logged as such and answered with one hoist frame, which a TLS client
@@ -46,7 +27,7 @@ func (s *syncBuffer) String() string {
 // the connection is closed.
 func TestTLSClientOnPlainListener(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testkit.SyncBuffer
 	srv := servertest.Start(t, servertest.WithOptions(func(o *server.Options) {
 		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	}))
