@@ -73,7 +73,9 @@ func (f *fuzzyFilter) filter(term string, targets []string) []list.Rank {
 // matches when term extends the previous term over the same targets,
 // otherwise all of them.
 func (f *fuzzyFilter) candidates(term string, targets []string) []int {
-	if f.targets != nil && strings.HasPrefix(term, f.term) && sameStrings(f.targets, targets) {
+	// The list builds a new slice of targets for every filtering, from the
+	// same items: the names are compared, not the slices.
+	if f.targets != nil && strings.HasPrefix(term, f.term) && slices.Equal(f.targets, targets) {
 		return f.matched
 	}
 	all := make([]int, len(targets))
@@ -81,13 +83,6 @@ func (f *fuzzyFilter) candidates(term string, targets []string) []int {
 		all[i] = i
 	}
 	return all
-}
-
-// sameStrings reports whether a and b hold the same strings in the same
-// order. The list builds a new slice of targets for every filtering, from
-// the same items, so this compares the names and not the slices.
-func sameStrings(a, b []string) bool {
-	return slices.Equal(a, b)
 }
 
 // matchName matches pattern against name, appending the rune positions of
