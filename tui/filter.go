@@ -21,6 +21,7 @@ type fuzzyFilter struct {
 	term    string
 	targets []string
 	matched []int // indexes into targets that matched term, ascending
+	scores  []int // the score of each match, reused between keystrokes
 }
 
 // Scores of one match; a name's score is their sum.
@@ -33,56 +34,72 @@ const (
 	scoreLeadingFloor   = -15
 )
 
-// filter implements list.FilterFunc.
+// filter implements list.FilterFunc. On a big directory the first letter
+// matches most names, so it allocates only what the list keeps (the ranks
+// and their letter positions) and reuses the rest from the last keystroke.
 func (f *fuzzyFilter) filter(term string, targets []string) []list.Rank {
-	candidates := f.candidates(term, targets)
 	pattern := []rune(term)
-	ranks := make([]list.Rank, 0, len(candidates))
-	scores := make([]int, 0, len(candidates))
-	matched := make([]int, 0, len(candidates))
-	// One backing array for every match's letter positions.
-	positions := make([]int, 0, len(candidates)*len(pattern))
-	for _, i := range candidates {
-		start := len(positions)
+	narrowing := f.extends(term, targets)
+	candidates := len(targets)
+	if narrowing {
+		candidates = len(f.matched)
+	}
+	// Matches are written over the previous ones when narrowing: the k-th
+	// match is never after the k-th candidate.
+	matched := f.matched[:0]
+	scores := f.scores[:0]
+	// One backing array for every match's letter positions, len(pattern)
+	// per match.
+	positions := make([]int, 0, candidates*len(pattern))
+	for c := range candidates {
+		i := c
+		if narrowing {
+			i = f.matched[c]
+		}
 		var score int
 		var ok bool
 		positions, score, ok = matchName(pattern, targets[i], positions)
-		if !ok {
-			continue
+		if ok {
+			matched = append(matched, i)
+			scores = append(scores, score)
 		}
-		matched = append(matched, i)
-		ranks = append(ranks, list.Rank{Index: i, MatchedIndexes: positions[start:len(positions):len(positions)]})
-		scores = append(scores, score)
 	}
-	f.term, f.targets, f.matched = term, targets, matched
-
-	// Best first; equal scores keep the list's order (name, size or time).
-	order := make([]int, len(ranks))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return scores[b] - scores[a] })
-	sorted := make([]list.Rank, len(ranks))
-	for i, o := range order {
-		sorted[i] = ranks[o]
-	}
-	return sorted
+	f.term, f.targets, f.matched, f.scores = term, targets, matched, scores
+	return rankByScore(matched, scores, positions, len(pattern))
 }
 
-// candidates returns the indexes of targets worth trying: the previous
-// matches when term extends the previous term over the same targets,
-// otherwise all of them.
-func (f *fuzzyFilter) candidates(term string, targets []string) []int {
-	// The list builds a new slice of targets for every filtering, from the
-	// same items: the names are compared, not the slices.
-	if f.targets != nil && strings.HasPrefix(term, f.term) && slices.Equal(f.targets, targets) {
-		return f.matched
+// extends reports whether term extends the previous term over the same
+// targets, so that only the previous matches need trying. The list builds a
+// new slice of targets for every filtering, from the same items: the names
+// are compared, not the slices.
+func (f *fuzzyFilter) extends(term string, targets []string) bool {
+	return f.targets != nil && strings.HasPrefix(term, f.term) && slices.Equal(f.targets, targets)
+}
+
+// rankByScore returns the ranks of the matches best first; equal scores keep
+// the list's order (name, size or time). Scores span a few hundred values at
+// most, so it counts them (a stable counting sort) instead of sorting.
+func rankByScore(matched, scores, positions []int, perMatch int) []list.Rank {
+	ranks := make([]list.Rank, len(matched))
+	if len(matched) == 0 {
+		return ranks
 	}
-	all := make([]int, len(targets))
-	for i := range all {
-		all[i] = i
+	lowest, highest := slices.Min(scores), slices.Max(scores)
+	// next[s] is where the next match of score highest-s goes.
+	next := make([]int, highest-lowest+2)
+	for _, s := range scores {
+		next[highest-s+1]++
 	}
-	return all
+	for s := 1; s < len(next); s++ {
+		next[s] += next[s-1]
+	}
+	for k, i := range matched {
+		slot := &next[highest-scores[k]]
+		at := k * perMatch
+		ranks[*slot] = list.Rank{Index: i, MatchedIndexes: positions[at : at+perMatch : at+perMatch]}
+		*slot++
+	}
+	return ranks
 }
 
 // matchName matches pattern against name, appending the rune positions of

@@ -79,6 +79,35 @@ func TestFuzzyFilterNarrowingEqualsAFreshSearch(t *testing.T) {
 	}
 }
 
+// The counting sort must order as a stable sort by descending score does.
+func TestRankByScoreIsAStableSortByScore(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 7, 1000} {
+		matched := make([]int, n)
+		scores := make([]int, n)
+		positions := make([]int, 2*n)
+		for k := range matched {
+			matched[k] = 3 * k
+			scores[k] = rng.IntN(60) - 15
+			positions[2*k], positions[2*k+1] = k, k+1
+		}
+		got := rankByScore(matched, scores, positions, 2)
+		order := make([]int, n)
+		for k := range order {
+			order[k] = k
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return scores[b] - scores[a] })
+		if len(got) != n {
+			t.Fatalf("%d matches gave %d ranks", n, len(got))
+		}
+		for slot, k := range order {
+			if got[slot].Index != matched[k] || !slices.Equal(got[slot].MatchedIndexes, []int{k, k + 1}) {
+				t.Fatalf("n=%d: rank %d is %+v, want index %d positions [%d %d]", n, slot, got[slot], matched[k], k, k+1)
+			}
+		}
+	}
+}
+
 func BenchmarkFuzzyFilterFirstLetter(b *testing.B) {
 	targets := make([]string, 100_000)
 	for i := range targets {
