@@ -102,7 +102,7 @@ func newSendCommand(env *Env) *cobra.Command {
 	flags.BoolVar(&s.discard, "discard", false, "give up the given unfinished uploads (fids or unique prefixes): forget them and tell their servers to drop the partial data")
 	flags.BoolVar(&s.list, "list", false, "list the unfinished uploads in the journal (with --json, one JSON object per line)")
 	var viaAgent agentSend
-	flags.BoolVar(&viaAgent.detach, "detach", false, "hand the upload to the background agent and print its short fid")
+	flags.BoolVar(&viaAgent.detach, "detach", false, "hand the upload to the background agent and print its short fid (a directory, or more than 1000 files, goes as a job sent in parts: its short job id)")
 	flags.BoolVar(&viaAgent.wait, "wait", false, "wait until the agent's uploads with the given fids end; fail unless they verified")
 	cmd.Args = func(cmd *cobra.Command, args []string) error {
 		switch {

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/hoist-dev/hoist/transfer/agent"
@@ -41,6 +43,9 @@ func detachUpload(ctx context.Context, s sendSettings, env *Env) error {
 	if err != nil {
 		return err
 	}
+	if detachAsJob(s.args) {
+		return detachTree(ctx, s, set, env)
+	}
 	files, err := client.CollectFiles(s.args, x)
 	if err != nil {
 		return err
@@ -60,6 +65,60 @@ func detachUpload(ctx context.Context, s sendSettings, env *Env) error {
 	}
 	_, err = fmt.Fprintln(env.Stdout, client.ShortFID(fid))
 	return err
+}
+
+// detachAsJob reports whether --detach hands paths to the agent as a job
+// (sent in parts, files already on the server skipped, as `hoist send`
+// without --detach does) rather than as one upload: when a directory is
+// among them, or more files than a server takes in one upload by default.
+func detachAsJob(paths []string) bool {
+	if len(paths) > client.DefaultMaxFiles {
+		return true
+	}
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			return true
+		}
+	}
+	return false
+}
+
+// detachTree hands paths to the agent as a job and prints its short id,
+// which `hoist send --wait` and `hoist status` know.
+func detachTree(ctx context.Context, s sendSettings, set agent.Settings, env *Env) error {
+	tree := agent.Tree{Exclude: s.client.Exclude, SkipLinkedDirs: !s.client.FollowLinks, Strict: s.client.Strict}
+	for _, p := range s.args {
+		abs, err := absKeepingSlash(p)
+		if err != nil {
+			return err
+		}
+		tree.Paths = append(tree.Paths, abs)
+	}
+	c, err := ensureAgent(ctx, env.Getenv)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	job, err := c.StartTree(ctx, set, tree, s.client.Tags)
+	if err != nil {
+		return fmt.Errorf("the hoist agent could not start sending %s: %w", strings.Join(s.args, ", "), err)
+	}
+	_, err = fmt.Fprintln(env.Stdout, client.ShortFID(job))
+	return err
+}
+
+// absKeepingSlash makes p absolute for the agent, which runs in another
+// directory, keeping what a trailing slash or a final "." says: send the
+// directory's contents, not the directory.
+func absKeepingSlash(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", p, err)
+	}
+	if strings.HasSuffix(p, "/") || strings.HasSuffix(p, string(filepath.Separator)) || filepath.Base(p) == "." {
+		abs += string(filepath.Separator)
+	}
+	return abs, nil
 }
 
 // waitUploads blocks until each of the agent's uploads fids ends; it fails

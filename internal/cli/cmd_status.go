@@ -17,7 +17,8 @@ import (
 )
 
 const statusHelp = `Shows what the background agent is doing: one line per upload it ran since
-it started, with its short fid, state, progress and server. With --json,
+it started, with its short fid, state, progress and server; the parts of a
+job (a directory sent with --detach) say which job they belong to. With --json,
 one JSON document: {"agent": {"pid": N}, "uploads": [...]}, or
 {"agent": null, "uploads": []} when no agent runs. --follow keeps showing
 changes until interrupted (with --json: every event as a JSON line).`
@@ -100,6 +101,9 @@ func statusLine(u agent.UploadInfo) string {
 	}
 	line := fmt.Sprintf("%s  %-12s %5.1f%%  %s/%s  %d file(s)  %s", client.ShortFID(u.FID), u.State, pct,
 		units.FormatSize(u.AckedBytes), units.FormatSize(u.TotalBytes), len(u.Files), u.Server)
+	if u.Job != "" {
+		line += fmt.Sprintf("  part %d of job %s", u.Part, client.ShortFID(u.Job))
+	}
 	if u.Error != "" {
 		line += "  " + clean(u.Error)
 	}

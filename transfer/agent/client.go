@@ -202,6 +202,16 @@ func (c *Client) Start(ctx context.Context, set Settings, fid string, files []Fi
 	return m.FID, err
 }
 
+// StartTree starts a job that sends t's paths (absolute) with their paths,
+// in as many uploads as the server needs, and returns the job's id. The
+// job's events (client.JobEvent, client.AlreadyThereEvent) and its parts'
+// come to subscribers; Pause, Resume and RetryNow with the job's id act on
+// its running part, Cancel and Wait on the whole job.
+func (c *Client) StartTree(ctx context.Context, set Settings, t Tree, tags []string) (string, error) {
+	m, err := c.call(ctx, Request{Op: OpStartTree, Settings: &set, Tree: &t, Tags: tags})
+	return m.Job, err
+}
+
 // Pause pauses upload fid (or the one whose fid starts so).
 func (c *Client) Pause(ctx context.Context, fid string) error { return c.simple(ctx, OpPause, fid) }
 
@@ -227,10 +237,14 @@ func (c *Client) List(ctx context.Context) ([]UploadInfo, error) {
 	return m.Uploads, err
 }
 
-// Wait blocks until upload fid ends and returns nil only if it verified.
-// It returns the full fid.
+// Wait blocks until upload fid, or job fid, ends and returns nil only if
+// every file verified (or, in a job, was already there). It returns the
+// full fid or job id.
 func (c *Client) Wait(ctx context.Context, fid string) (string, error) {
 	m, err := c.call(ctx, Request{Op: OpWait, FID: fid})
+	if m.Job != "" {
+		return m.Job, err
+	}
 	return m.FID, err
 }
 

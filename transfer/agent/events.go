@@ -12,6 +12,8 @@ const (
 	eventSession  = "session"
 	eventChunk    = "chunk"
 	eventProgress = "progress"
+	eventJob      = "job"
+	eventThere    = "already_there"
 )
 
 // WireEvent is a client.Event on the wire: Type says which, and the fields
@@ -41,6 +43,40 @@ type WireEvent struct {
 	DroppedChunkEvents uint64     `json:"dropped_chunk_events,omitempty"`
 	Rate               float64    `json:"rate,omitempty"`
 	WindowBytes        int64      `json:"window_bytes,omitempty"`
+
+	// Job and already_there: the job's id. FID (above) is the part's.
+	Job string `json:"job,omitempty"`
+	// Job: the client.JobEventKind, the part's number and files (part
+	// started), the parts so far, the walk, the files already there, a
+	// note, a skipped path and why (Path, Reason above), and Err (above)
+	// on done.
+	Kind         int       `json:"kind,omitempty"`
+	Part         int       `json:"part,omitempty"`
+	PartFiles    []File    `json:"part_files,omitempty"`
+	Parts        int       `json:"parts,omitempty"`
+	Walk         *WireWalk `json:"walk,omitempty"`
+	AlreadyThere int       `json:"already_there,omitempty"`
+	Note         string    `json:"note,omitempty"`
+	// Path, and already_there: the local file; Name and Stored its path on
+	// the server and where the server holds it, FileSize and SHA256 its
+	// size and hash.
+	Path     string `json:"path,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Stored   string `json:"stored,omitempty"`
+	FileSize uint64 `json:"file_size,omitempty"`
+	SHA256   string `json:"sha256,omitempty"`
+}
+
+// WireWalk is a client.WalkProgress on the wire.
+type WireWalk struct {
+	Files      int    `json:"files"`
+	Bytes      uint64 `json:"bytes"`
+	Dirs       int    `json:"dirs"`
+	EmptyDirs  int    `json:"empty_dirs,omitempty"`
+	Excluded   int    `json:"excluded,omitempty"`
+	Skipped    int    `json:"skipped,omitempty"`
+	Unsendable int    `json:"unsendable,omitempty"`
+	Done       bool   `json:"done,omitempty"`
 }
 
 // WireFile is a client.FileProgress on the wire.
@@ -80,8 +116,31 @@ func EncodeEvent(ev client.Event) *WireEvent {
 				Err: errString(f.Err), Map: f.Map})
 		}
 		return w
+	case *client.JobEvent:
+		w := &WireEvent{Type: eventJob, Job: ev.Job, FID: ev.FID, At: ev.At, Kind: int(ev.Kind), Part: ev.Part,
+			Parts: ev.Parts, AlreadyThere: ev.AlreadyThere, Note: ev.Note, Path: ev.Path, Reason: ev.Reason, Err: errString(ev.Err),
+			Walk: &WireWalk{Files: ev.Walk.Files, Bytes: ev.Walk.Bytes, Dirs: ev.Walk.Dirs, EmptyDirs: ev.Walk.EmptyDirs,
+				Excluded: ev.Walk.Excluded, Skipped: ev.Walk.Skipped, Unsendable: ev.Walk.Unsendable, Done: ev.Walk.Done}}
+		w.PartFiles = partFiles(ev)
+		return w
+	case *client.AlreadyThereEvent:
+		return &WireEvent{Type: eventThere, Job: ev.Job, At: ev.At, Path: ev.Path, Name: ev.Name, Stored: ev.Stored,
+			FileSize: ev.Size, SHA256: ev.SHA256}
 	}
 	return nil
+}
+
+// partFiles lists the files of the part a JobPartStarted event starts.
+func partFiles(ev *client.JobEvent) []File {
+	var out []File
+	for i, f := range ev.Files {
+		pf := File{Path: f.Path, Name: f.Name}
+		if i < len(ev.Sizes) {
+			pf.Size = ev.Sizes[i]
+		}
+		out = append(out, pf)
+	}
+	return out
 }
 
 // Decode turns a wire event back into an engine event; nil for a type this
@@ -104,6 +163,21 @@ func (w *WireEvent) Decode() client.Event {
 				Err: stringErr(f.Err), Map: f.Map})
 		}
 		return ev
+	case eventJob:
+		ev := &client.JobEvent{Job: w.Job, FID: w.FID, At: w.At, Kind: client.JobEventKind(w.Kind), Part: w.Part,
+			Parts: w.Parts, AlreadyThere: w.AlreadyThere, Note: w.Note, Path: w.Path, Reason: w.Reason, Err: stringErr(w.Err)}
+		if w.Walk != nil {
+			ev.Walk = client.WalkProgress{Files: w.Walk.Files, Bytes: w.Walk.Bytes, Dirs: w.Walk.Dirs, EmptyDirs: w.Walk.EmptyDirs,
+				Excluded: w.Walk.Excluded, Skipped: w.Walk.Skipped, Unsendable: w.Walk.Unsendable, Done: w.Walk.Done}
+		}
+		for _, f := range w.PartFiles {
+			ev.Files = append(ev.Files, client.LocalFile{Path: f.Path, Name: f.Name})
+			ev.Sizes = append(ev.Sizes, f.Size)
+		}
+		return ev
+	case eventThere:
+		return &client.AlreadyThereEvent{Job: w.Job, At: w.At, Path: w.Path, Name: w.Name, Stored: w.Stored,
+			Size: w.FileSize, SHA256: w.SHA256}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package agent
 import (
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/hoist-dev/hoist/transfer/client"
@@ -25,6 +26,30 @@ type record struct {
 	recent   []client.Event
 	done     chan struct{}
 	err      error
+	// part: the upload is a job's part, which ends with its last session
+	// event (the job runs it; no one else waits for it).
+	part bool
+}
+
+// jobRecord is what the agent keeps of one job (OpStartTree): its parts
+// are uploads of their own, recorded as they start.
+type jobRecord struct {
+	id      string
+	engine  *client.Engine
+	server  string
+	tags    []string
+	current string // the latest part's fid
+	done    chan struct{}
+	err     error
+}
+
+func (j *jobRecord) finished() bool {
+	select {
+	case <-j.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // subscriber is a connection that receives every upload and event.
@@ -47,6 +72,7 @@ type hub struct {
 	mu      sync.Mutex
 	order   []string
 	uploads map[string]*record
+	jobs    map[string]*jobRecord
 	subs    map[*subscriber]struct{}
 	// changed is signalled when the number of running uploads may have
 	// changed.
@@ -54,13 +80,17 @@ type hub struct {
 }
 
 func newHub(changed func()) *hub {
-	return &hub{uploads: map[string]*record{}, subs: map[*subscriber]struct{}{}, changed: changed}
+	return &hub{uploads: map[string]*record{}, jobs: map[string]*jobRecord{}, subs: map[*subscriber]struct{}{}, changed: changed}
 }
 
 // add records a started upload and announces it.
 func (h *hub) add(info UploadInfo, e *client.Engine) *record {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	return h.addLocked(info, e)
+}
+
+func (h *hub) addLocked(info UploadInfo, e *client.Engine) *record {
 	if old := h.uploads[info.FID]; old == nil {
 		h.order = append(h.order, info.FID)
 	}
@@ -81,6 +111,75 @@ func (h *hub) finish(r *record, err error) {
 	close(r.done)
 	h.mu.Unlock()
 	h.changed()
+}
+
+// startJob records the job that start starts on e. start runs with the
+// hub locked, so the job is known before the hub records its first event.
+func (h *hub) startJob(e *client.Engine, server string, tags []string, start func() (string, error)) (*jobRecord, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	id, err := start()
+	if err != nil {
+		return nil, err
+	}
+	j := &jobRecord{id: id, engine: e, server: server, tags: tags, done: make(chan struct{})}
+	h.jobs[id] = j
+	return j, nil
+}
+
+// finishJob records how a job ended.
+func (h *hub) finishJob(j *jobRecord, err error) {
+	h.mu.Lock()
+	j.err = err
+	close(j.done)
+	// A part whose upload never started, or whose last event was lost,
+	// ends with its job.
+	for _, r := range h.uploads {
+		if r.info.Job == j.id && !r.finished() {
+			r.err = err
+			if r.err == nil {
+				r.err = errors.New("its job ended before it did")
+			}
+			close(r.done)
+		}
+	}
+	h.mu.Unlock()
+	h.changed()
+}
+
+// lookupJob returns the job id or the one job whose id starts with it.
+func (h *hub) lookupJob(id string) (*jobRecord, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if j := h.jobs[id]; j != nil {
+		return j, nil
+	}
+	var found *jobRecord
+	for jid, j := range h.jobs {
+		if len(id) > 0 && strings.HasPrefix(jid, id) {
+			if found != nil {
+				return nil, client.ErrAmbiguousFID
+			}
+			found = j
+		}
+	}
+	if found == nil {
+		return nil, errUnknown(id)
+	}
+	return found, nil
+}
+
+// partStarted records the upload a job's part runs as, and announces it.
+// The hub is locked.
+func (h *hub) partStarted(ev *client.JobEvent) {
+	j := h.jobs[ev.Job]
+	if j == nil || ev.FID == "" {
+		return
+	}
+	j.current = ev.FID
+	info := UploadInfo{FID: ev.FID, Server: j.server, Tags: j.tags, Started: ev.At.UTC(), Job: j.id, Part: ev.Part,
+		Files: partFiles(ev)}
+	h.addLocked(info, j.engine).part = true
 }
 
 // lookup returns the upload fid or the one upload whose fid starts with it.
@@ -113,12 +212,20 @@ func errUnknown(fid string) error {
 func (h *hub) record(ev client.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if je, ok := ev.(*client.JobEvent); ok && je.Kind == client.JobPartStarted {
+		h.partStarted(je)
+	}
 	r := h.uploads[ev.UploadFID()]
 	if r != nil {
 		switch ev := ev.(type) {
 		case *client.SessionEvent:
 			r.session = ev
 			r.keep(ev)
+			if r.part && ev.State.Final() && !r.finished() {
+				r.err = ev.Err
+				close(r.done)
+				h.changed()
+			}
 		case *client.ChunkEvent:
 			if ev.Action == client.ChunkResent {
 				r.keep(ev)
@@ -143,13 +250,18 @@ func (r *record) keep(ev client.Event) {
 	r.recent = append(r.recent, ev)
 }
 
-// running counts the uploads that have not ended.
+// running counts the uploads and jobs that have not ended.
 func (h *hub) running() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
 	for _, r := range h.uploads {
 		if !r.finished() {
+			n++
+		}
+	}
+	for _, j := range h.jobs {
+		if !j.finished() {
 			n++
 		}
 	}

@@ -23,6 +23,7 @@ const (
 	OpSubscribe        = "subscribe"
 	OpWait             = "wait"
 	OpRateLimit        = "rate_limit"
+	OpStartTree        = "start_tree"
 )
 
 // Settings are the connection settings an upload runs with: the server's
@@ -63,10 +64,28 @@ type Request struct {
 	Settings *Settings `json:"settings,omitempty"`
 	Files    []File    `json:"files,omitempty"`
 	Tags     []string  `json:"tags,omitempty"`
+	// Tree, for OpStartTree, is the job to run.
+	Tree *Tree `json:"tree,omitempty"`
 	// Rate, for OpRateLimit, is the new cap in bytes per second of the
 	// uploads run with Settings, all together (0: none); absent, the cap
 	// is only read.
 	Rate *int64 `json:"rate,omitempty"`
+}
+
+// Tree is a job: files and directories sent with their paths, in as many
+// parts (uploads) as the server's files-per-upload limit needs, files the
+// server already holds skipped (client.TreeSpec).
+type Tree struct {
+	// Paths are absolute; a trailing slash sends a directory's contents
+	// only.
+	Paths []string `json:"paths"`
+	// Exclude are glob patterns, matched relative to each directory sent,
+	// or to ExcludeWithin when it is set.
+	Exclude        []string `json:"exclude,omitempty"`
+	ExcludeWithin  string   `json:"exclude_within,omitempty"`
+	SendAll        bool     `json:"send_all,omitempty"`
+	SkipLinkedDirs bool     `json:"skip_linked_dirs,omitempty"`
+	Strict         bool     `json:"strict,omitempty"`
 }
 
 // Message is one line from the agent to a client: the answer to request
@@ -76,8 +95,10 @@ type Message struct {
 	// Error is why the request failed; an answer without one succeeded.
 	Error string `json:"error,omitempty"`
 	// Hello answers OpHello.
-	Hello      *Hello           `json:"hello,omitempty"`
-	FID        string           `json:"fid,omitempty"`
+	Hello *Hello `json:"hello,omitempty"`
+	FID   string `json:"fid,omitempty"`
+	// Job answers OpStartTree: the job's id.
+	Job        string           `json:"job,omitempty"`
 	Uploads    []UploadInfo     `json:"uploads,omitempty"`
 	Unfinished []UnfinishedInfo `json:"unfinished,omitempty"`
 	// Upload announces an upload to a subscriber before its events.
@@ -100,6 +121,9 @@ type UploadInfo struct {
 	Tags    []string  `json:"tags,omitempty"`
 	Files   []File    `json:"files"`
 	Started time.Time `json:"started"`
+	// Job and Part (from 1) say which job the upload is a part of, if any.
+	Job  string `json:"job,omitempty"`
+	Part int    `json:"part,omitempty"`
 	// State is the session state's name ("sending", "done"...).
 	State string `json:"state"`
 	// Final reports whether the upload has ended; Error says why it did

@@ -382,7 +382,12 @@ func (s *Server) handle(ctx context.Context, req Request) Message {
 	switch req.Op {
 	case OpStart:
 		return s.start(ctx, req)
+	case OpStartTree:
+		return s.startTree(ctx, req)
 	case OpPause, OpResume, OpCancel, OpRetryNow:
+		if j, ok := s.job(req.FID); ok {
+			return s.handleJob(req.Op, j)
+		}
 		r, err := s.hub.lookup(req.FID)
 		if err != nil {
 			return Message{Error: err.Error()}
@@ -405,6 +410,17 @@ func (s *Server) handle(ctx context.Context, req Request) Message {
 	case OpList:
 		return Message{Uploads: s.hub.list()}
 	case OpWait:
+		if j, ok := s.job(req.FID); ok {
+			select {
+			case <-j.done:
+			case <-ctx.Done():
+				return Message{Job: j.id, Error: "the agent stopped before the job ended"}
+			}
+			if j.err != nil {
+				return Message{Job: j.id, Error: j.err.Error()}
+			}
+			return Message{Job: j.id}
+		}
 		r, err := s.hub.lookup(req.FID)
 		if err != nil {
 			return Message{Error: err.Error()}
@@ -520,4 +536,83 @@ func (s *Server) resumeUnfinished(ctx context.Context, req Request) Message {
 		return Message{FID: fid}
 	}
 	return Message{FID: fid, Error: fmt.Sprintf("upload %s is not unfinished in the journal (running elsewhere, or done)", fid)}
+}
+
+// job returns the job that id names (in full or by a unique prefix), if
+// it names no upload: an upload's fid wins over a job's id.
+func (s *Server) job(id string) (*jobRecord, bool) {
+	if _, err := s.hub.lookup(id); !errors.Is(err, client.ErrUnknownUpload) {
+		return nil, false
+	}
+	j, err := s.hub.lookupJob(id)
+	return j, err == nil
+}
+
+// handleJob applies pause, resume and retry_now to a job's running part,
+// and cancel to the whole job.
+func (s *Server) handleJob(op string, j *jobRecord) Message {
+	if op == OpCancel {
+		if err := j.engine.CancelJob(j.id); err != nil {
+			return Message{Job: j.id, Error: err.Error()}
+		}
+		return Message{Job: j.id}
+	}
+	s.hub.mu.Lock()
+	fid := j.current
+	s.hub.mu.Unlock()
+	if fid == "" {
+		return Message{Job: j.id, Error: fmt.Sprintf("job %s has no part running yet (it is still looking at the files): try again", client.ShortFID(j.id))}
+	}
+	var err error
+	switch op {
+	case OpPause:
+		err = j.engine.Pause(fid)
+	case OpResume:
+		err = j.engine.Resume(fid)
+	default:
+		err = j.engine.RetryNow(fid)
+	}
+	if err != nil {
+		return Message{Job: j.id, FID: fid, Error: err.Error()}
+	}
+	return Message{Job: j.id, FID: fid}
+}
+
+// startTree starts a job (OpStartTree): its parts are uploads of their own,
+// announced as they start.
+func (s *Server) startTree(ctx context.Context, req Request) Message {
+	t := req.Tree
+	if t == nil || len(t.Paths) == 0 {
+		return Message{Error: "start_tree needs tree.paths: the files and directories to send"}
+	}
+	for _, p := range t.Paths {
+		if !filepath.IsAbs(p) {
+			return Message{Error: fmt.Sprintf("path %q is relative: the agent runs in another directory, so send absolute paths", p)}
+		}
+	}
+	x, err := client.NewExcludes(t.Exclude)
+	if err != nil {
+		return Message{Error: err.Error()}
+	}
+	if t.ExcludeWithin != "" {
+		x = x.Within(t.ExcludeWithin)
+	}
+	e, err := s.engine(req.Settings)
+	if err != nil {
+		return Message{Error: err.Error()}
+	}
+	spec := client.TreeSpec{Paths: t.Paths, Tags: req.Tags, Exclude: x, SendAll: t.SendAll,
+		SkipLinkedDirs: t.SkipLinkedDirs, Strict: t.Strict}
+	j, err := s.hub.startJob(e, req.Settings.Server, req.Tags, func() (string, error) { return e.StartTree(spec) })
+	if err != nil {
+		return Message{Error: err.Error()}
+	}
+	s.log.Info("job started", "job", j.id, "server", req.Settings.Server, "paths", len(t.Paths))
+	s.poke()
+	s.wg.Go(func() {
+		err := e.WaitJob(context.WithoutCancel(ctx), j.id)
+		s.log.Info("job ended", "job", j.id, "err", err)
+		s.hub.finishJob(j, err)
+	})
+	return Message{Job: j.id}
 }

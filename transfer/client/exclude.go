@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -39,6 +40,13 @@ func (x Excludes) Within(dir string) Excludes {
 	}
 	return x
 }
+
+// Patterns returns the globs x was made from (NewExcludes), so that x can
+// be passed on and made again.
+func (x Excludes) Patterns() []string { return slices.Clone(x.sources) }
+
+// Base returns the directory Within made x match from, or "".
+func (x Excludes) Base() string { return x.base }
 
 // matchPath reports whether the file or directory at path, rel from the
 // directory being sent, is excluded.

@@ -76,9 +76,12 @@ type JobEvent struct {
 	Job  string
 	At   time.Time
 	Kind JobEventKind
-	// FID and Part (from 1) name the part that started (JobPartStarted).
-	FID  string
-	Part int
+	// FID and Part (from 1) name the part that started (JobPartStarted),
+	// Files are its files and Sizes their sizes when the walk saw them.
+	FID   string
+	Part  int
+	Files []LocalFile
+	Sizes []uint64
 	// Parts counts the parts started so far; with JobDone, all of them.
 	Parts int
 	// Walk is the walk's progress so far.
@@ -372,12 +375,15 @@ func (j *job) sendSplitting(ctx context.Context, p partFiles, guessed bool) erro
 // once. The next LIST dials again.
 func (j *job) sendPart(ctx context.Context, n, there int, p partFiles) (string, error) {
 	j.closeRemote()
-	fid, err := j.e.Start(Spec{Files: p.files, Tags: j.spec.Tags})
+	// The part is announced before its upload starts, so that whoever
+	// follows the events knows the fid before the upload's own events.
+	id := uuid.New()
+	j.current = id.String()
+	j.event(JobEvent{Kind: JobPartStarted, FID: id.String(), Part: n, Parts: n, AlreadyThere: there, Files: p.files, Sizes: p.sizes})
+	fid, err := j.e.Start(Spec{FID: id, Files: p.files, Tags: j.spec.Tags})
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("part %d: %w", n, err)
 	}
-	j.current = fid
-	j.event(JobEvent{Kind: JobPartStarted, FID: fid, Part: n, Parts: n, AlreadyThere: there})
 	if err := j.e.Wait(ctx, fid); err != nil {
 		if ctx.Err() != nil {
 			return fid, err

@@ -1,0 +1,128 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hoist-dev/hoist/transfer/client"
+	"github.com/hoist-dev/hoist/transfer/server"
+	"github.com/hoist-dev/hoist/transfer/servertest"
+)
+
+// A tree handed to the agent is a job: it goes up in as many parts as the
+// server's files-per-upload limit needs, with its paths, each part listed
+// as an upload of the job, and its events reach subscribers. Before, the
+// agent sent a tree as one upload, which a server refuses above its limit.
+func TestATreeGoesUpInPartsThroughTheAgent(t *testing.T) {
+	srv := servertest.Start(t, servertest.WithLimits(server.Limits{MaxFiles: 3}))
+	s, _ := startAgent(t, srv, time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c := dial(t, s)
+	if _, err := c.Subscribe(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "photos")
+	want := map[string]string{}
+	for i := range 7 {
+		name := fmt.Sprintf("album/p%d.jpg", i)
+		if err := os.MkdirAll(filepath.Join(dir, "album"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		content := strings.Repeat(fmt.Sprint(i), 1000+i)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want["photos/"+name] = content
+	}
+	if err := os.WriteFile(filepath.Join(dir, "album", "skip.tmp"), []byte("no"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	set := Settings{Server: srv.URL()}
+	if _, err := c.StartTree(ctx, set, Tree{Paths: []string{"photos"}}, nil); err == nil || !strings.Contains(err.Error(), "absolute") {
+		t.Fatalf("a relative path: %v, want a clear refusal", err)
+	}
+	job, err := c.StartTree(ctx, set, Tree{Paths: []string{dir}, Exclude: []string{"*.tmp"}}, []string{"holiday"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Wait(ctx, client.ShortFID(job)); err != nil || got != job {
+		t.Fatalf("wait for the job: %q, %v", got, err)
+	}
+
+	got := map[string]string{}
+	for _, f := range srv.Files("alice") {
+		got[f.Name] = string(srv.ReadFile(f))
+		if !slices.Equal(f.Tags, []string{"holiday"}) {
+			t.Errorf("%s has tags %v", f.Name, f.Tags)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("the server holds %d files, want %d: %v", len(got), len(want), slices.Sorted(maps.Keys(got)))
+	}
+	for name, content := range want {
+		if got[name] != content {
+			t.Errorf("%s: stored %d bytes, want %d", name, len(got[name]), len(content))
+		}
+	}
+
+	ups, err := c.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []int
+	files := 0
+	for _, u := range ups {
+		if u.Job != job || u.State != "done" || !u.Final {
+			t.Errorf("upload %+v: want a finished part of job %s", u, job)
+		}
+		parts = append(parts, u.Part)
+		files += len(u.Files)
+	}
+	if !slices.Equal(parts, []int{1, 2, 3}) || files != 7 {
+		t.Fatalf("the agent lists parts %v with %d files, want parts 1 to 3 with 7", parts, files)
+	}
+
+	// The subscriber heard of the job: its parts, then its end.
+	var started []string
+	for done := false; !done; {
+		select {
+		case m := <-c.Stream():
+			if m.Event == nil || m.Event.Type != "job" {
+				continue
+			}
+			ev, ok := m.Event.Decode().(*client.JobEvent)
+			if !ok || ev.Job != job {
+				t.Fatalf("job event %+v", m.Event)
+			}
+			switch ev.Kind {
+			case client.JobPartStarted:
+				started = append(started, ev.FID)
+				if len(ev.Files) == 0 || len(ev.Files) > 3 {
+					t.Fatalf("part %d started with %d files", ev.Part, len(ev.Files))
+				}
+			case client.JobDone:
+				done = true
+				if ev.Err != nil || ev.Parts != 3 || ev.Walk.Files != 7 || ev.Walk.Excluded != 1 {
+					t.Fatalf("job done: %+v", ev)
+				}
+			}
+		case <-ctx.Done():
+			t.Fatalf("the job's events did not all come: parts %v", started)
+		}
+	}
+	if len(started) != 3 {
+		t.Fatalf("parts started: %v", started)
+	}
+	// Once the job ended nothing runs: the agent may go idle.
+	if n := s.hub.running(); n != 0 {
+		t.Fatalf("%d uploads or jobs still count as running", n)
+	}
+}
