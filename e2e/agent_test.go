@@ -384,3 +384,70 @@ func TestAgentRefusesAnotherUser(t *testing.T) {
 		t.Fatalf("the owner's status after the refusals: %+v", st)
 	}
 }
+
+// TestSendDetachDirectoryGoesUpInParts: a directory handed to the agent is
+// a job, sent in parts of the server's files-per-upload limit with its
+// paths, as `hoist send` without --detach sends it; --wait takes the job's
+// id, and status lists each part with its job. Before, the agent sent a
+// tree as one upload, and a server refused one over its limit.
+func TestSendDetachDirectoryGoesUpInParts(t *testing.T) {
+	t.Parallel()
+	a := newAgentEnv(t)
+	root := t.TempDir()
+	hoist.InitRoot(t, root)
+	tokenFile := writeToken(t, root)
+	port := testkit.FreePort(t)
+	server := fmt.Sprintf("tcp://127.0.0.1:%d", port)
+	hoist.StartServerArgs(t, root, []string{"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--root", root, "--max-files", "2"})
+
+	dir := filepath.Join(t.TempDir(), "reports")
+	want := map[string][]byte{}
+	for i := range 5 {
+		sub := filepath.Join(dir, fmt.Sprintf("q%d", i%2))
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		_, data := randomFile(t, sub, fmt.Sprintf("r%d.csv", i), 3000+i, uint64(i))
+		want[fmt.Sprintf("reports/q%d/r%d.csv", i%2, i)] = data
+	}
+	out, errOut, err := tryHoist(t, a.env(), append([]string{"send", "--detach"}, append(sendFlags(server, tokenFile), dir)...)...)
+	if err != nil {
+		t.Fatalf("hoist send --detach %s: %v\n%s", dir, err, errOut)
+	}
+	job := strings.TrimSpace(out)
+	if len(job) != 8 {
+		t.Fatalf("hoist send --detach printed %q, want a short job id", out)
+	}
+	out, errOut, err = tryHoist(t, a.env(), "send", "--wait", job)
+	if err != nil || !strings.Contains(out, job+" verified") {
+		t.Fatalf("hoist send --wait %s: %v\nstdout %q\nstderr:\n%s", job, err, out, errOut)
+	}
+	for name, data := range want {
+		if got := storedFile(t, root, "alice", name); string(got) != string(data) {
+			t.Fatalf("%s: stored content differs from the local file", name)
+		}
+	}
+	st := a.status(t)
+	files := 0
+	for i, up := range st.Uploads {
+		if !strings.HasPrefix(up.Job, job) || up.Part != i+1 || up.State != "done" {
+			t.Fatalf("status lists %+v as upload %d; want part %d of job %s, done", up, i+1, i+1, job)
+		}
+		files += len(up.Files)
+	}
+	if len(st.Uploads) != 3 || files != 5 {
+		t.Fatalf("status lists %d parts with %d files, want 3 parts with 5", len(st.Uploads), files)
+	}
+	// The same directory again: every file is already there, nothing is sent.
+	out, errOut, err = tryHoist(t, a.env(), append([]string{"send", "--detach"}, append(sendFlags(server, tokenFile), dir)...)...)
+	if err != nil {
+		t.Fatalf("hoist send --detach again: %v\n%s", err, errOut)
+	}
+	again := strings.TrimSpace(out)
+	if out, errOut, err := tryHoist(t, a.env(), "send", "--wait", again); err != nil {
+		t.Fatalf("hoist send --wait %s: %v\n%s%s", again, err, out, errOut)
+	}
+	if st := a.status(t); len(st.Uploads) != 3 {
+		t.Fatalf("a second send of the same directory started %d more upload(s), want none", len(st.Uploads)-3)
+	}
+}

@@ -37,7 +37,6 @@ type AgentUploader struct {
 	// lost is why the agent's stream ended, when it was not Close.
 	lost error
 
-	jobs   agentJobs
 	remote RemoteFiles
 }
 
@@ -63,7 +62,7 @@ func NewAgentUploader(ctx context.Context, c *agent.Client, set agent.Settings, 
 }
 
 func uploadOf(info agent.UploadInfo) Upload {
-	up := Upload{Tags: info.Tags}
+	up := Upload{Tags: info.Tags, Job: info.Job}
 	for _, f := range info.Files {
 		up.Files = append(up.Files, File{Path: f.Path, Name: f.Name, Size: f.Size})
 	}
@@ -99,9 +98,6 @@ func (u *AgentUploader) pump() {
 			continue
 		}
 		if !u.emit(ev) {
-			return
-		}
-		if done := u.jobs.ended(ev); done != nil && !u.emit(done) {
 			return
 		}
 	}
@@ -232,6 +228,12 @@ func (m *Model) adoptUploads(events []client.Event) {
 		}
 		up, replayed, ok := d.Describe(fid)
 		if !ok {
+			continue
+		}
+		if up.Job != "" && (m.uploads.byJob[up.Job] != nil || m.uploads.startingJob()) {
+			// A part of this UI's job, or maybe of the one it is starting:
+			// the job's events place it (another UI's part is adopted
+			// with its next events, once no job of this UI is starting).
 			continue
 		}
 		m.uploads.add(fid, up)

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"fmt"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -84,5 +86,48 @@ func TestQuitCanCancelTheAgentsUploads(t *testing.T) {
 	defer fa.mu.Unlock()
 	if !slices.Equal(fa.calls, []string{"cancel " + agentFID}) {
 		t.Fatalf("calls %v; want the running upload cancelled", fa.calls)
+	}
+}
+
+// A job run by the agent announces each part as an upload of its own
+// (Describe knows it, with its job): the UI that started the job shows the
+// parts in the job's row and does not adopt them as uploads of their own,
+// even when the part comes before StartTree's answer. A part of another
+// UI's job is adopted.
+func TestAgentJobPartsStayInTheirJobsRow(t *testing.T) {
+	fa := &fakeAgent{fakeUploader: newFakeUploader(t), known: map[string]Upload{}}
+	home := makeTree(t)
+	d := &driver{t: t, m: New(testOptions(home), fa), up: fa.fakeUploader}
+	d.m.tickEvery = time.Millisecond
+	t.Cleanup(d.m.Close)
+	d.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	d.run(d.m.browse.init())
+
+	// The job is being started (no answer yet) when its first part comes.
+	d.m.uploads.add(testFID(7).String(), Upload{FID: testFID(7), Roots: []string{filepath.Join(home, "docs")}})
+	job := "job-of-this-ui"
+	part := func(n int) string { return fmt.Sprintf("part-%d", n) }
+	partEvents := func(n int) []client.Event {
+		fa.known[part(n)] = Upload{Job: job, Files: []File{{Path: "/x/docs/a.txt", Name: "docs/a.txt", Size: 10}}}
+		return []client.Event{
+			&client.JobEvent{Job: job, At: fixedNow, Kind: client.JobPartStarted, FID: part(n), Part: n, Parts: n},
+			&client.ProgressEvent{FID: part(n), At: fixedNow, State: client.StateSending, Files: []client.FileProgress{
+				{Index: 0, Name: "docs/a.txt", Size: 10, State: client.FileSending}}},
+		}
+	}
+	d.events(partEvents(1)...)
+	d.send(startedMsg{fid: testFID(7).String(), job: job})
+	d.events(partEvents(2)...)
+	if n := len(d.m.uploads.uploads); n != 1 {
+		t.Fatalf("the UI tracks %d uploads, want the job alone", n)
+	}
+	d.m.screen = screenUpload
+	d.requireView("Upload 1 · part 2", "docs/a.txt")
+
+	// Another UI's job: its part is shown as an upload.
+	fa.known["foreign"] = Upload{Job: "other-job", Files: []File{{Path: "/y/b.txt", Name: "b.txt", Size: 5}}}
+	d.events(&client.SessionEvent{FID: "foreign", At: fixedNow, State: client.StateSending})
+	if n := len(d.m.uploads.uploads); n != 2 {
+		t.Fatalf("the UI tracks %d uploads, want the job and the other UI's part", n)
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	"path/filepath"
+	"strings"
 
+	"github.com/hoist-dev/hoist/transfer/agent"
 	"github.com/hoist-dev/hoist/transfer/client"
 )
 
@@ -22,62 +24,29 @@ type RemoteFiles interface {
 // when it was given no RemoteFiles.
 var errNoRemote = errors.New("listing the server is not available while attached to the agent: run hoist with --agent never, or use 'hoist ls --server'")
 
-// agentJobs turns the agent's single uploads into the jobs the UI starts:
-// a tree sent through the agent is one upload (client.CollectFiles names
-// its files as a job would), reported as a job of one part.
-type agentJobs struct {
-	mu   sync.Mutex
-	jobs map[string]bool // fids started as jobs
-}
-
-// started records that fid runs as a job and returns the events that say
-// so.
-func (j *agentJobs) started(fid string) client.Event {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.jobs == nil {
-		j.jobs = map[string]bool{}
-	}
-	j.jobs[fid] = true
-	return &client.JobEvent{Job: fid, Kind: client.JobPartStarted, FID: fid, Part: 1, Parts: 1}
-}
-
-// ended returns the JobDone event for ev when it ends an upload started as
-// a job, or nil.
-func (j *agentJobs) ended(ev client.Event) client.Event {
-	s, ok := ev.(*client.SessionEvent)
-	if !ok || !s.State.Final() {
-		return nil
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if !j.jobs[s.FID] {
-		return nil
-	}
-	delete(j.jobs, s.FID)
-	return &client.JobEvent{Job: s.FID, At: s.At, Kind: client.JobDone, Parts: 1, Err: s.Err}
-}
-
-// StartTree implements Uploader: the agent sends the tree as one upload.
+// StartTree implements Uploader: the agent runs the tree as a job, in
+// parts, as an EngineUploader's engine does; its events come through the
+// subscription.
 func (u *AgentUploader) StartTree(t Tree) (string, error) {
-	files, err := client.CollectFiles(t.Paths, t.Exclude)
-	if err != nil {
-		return "", err
+	tree := agent.Tree{Exclude: t.Exclude.Patterns(), ExcludeWithin: t.Exclude.Base()}
+	for _, p := range t.Paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return "", err
+		}
+		if strings.HasSuffix(p, "/") || strings.HasSuffix(p, string(filepath.Separator)) {
+			abs += string(filepath.Separator)
+		}
+		tree.Paths = append(tree.Paths, abs)
 	}
-	up := Upload{Tags: t.Tags}
-	for _, f := range files {
-		up.Files = append(up.Files, File{Path: f.Path, Name: f.Name})
-	}
-	fid, err := u.Start(up)
-	if err != nil {
-		return "", err
-	}
-	u.emit(u.jobs.started(fid))
-	return fid, nil
+	ctx, cancel := u.ctx()
+	defer cancel()
+	return u.c.StartTree(ctx, u.set, tree, t.Tags)
 }
 
-// CancelJob implements Uploader: a job through the agent is one upload.
-func (u *AgentUploader) CancelJob(job string) error { return u.Cancel(job) }
+// CancelJob implements Uploader: the agent stops the job, its running
+// part included.
+func (u *AgentUploader) CancelJob(job string) error { return u.call(u.c.Cancel, job) }
 
 // List implements Uploader through the RemoteFiles given.
 func (u *AgentUploader) List(ctx context.Context, q client.ListQuery, each func(client.RemoteFile) error) error {

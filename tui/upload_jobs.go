@@ -50,6 +50,17 @@ func (u *uploadScreen) jobStarted(key, job string) {
 	u.apply(orphans)
 }
 
+// startingJob reports whether a job this UI started has no id yet: its
+// StartTree has not answered.
+func (u *uploadScreen) startingJob() bool {
+	for _, t := range u.uploads {
+		if t.job != nil && t.job.id == "" && t.active() {
+			return true
+		}
+	}
+	return false
+}
+
 // keepOrphan keeps an event about a job or upload the UI may learn of
 // later (StartTree's answer can come after the job's first events).
 func (u *uploadScreen) keepOrphan(ev client.Event) {

@@ -74,6 +74,9 @@ type Upload struct {
 	// directories and files go up with their paths, and Files only says
 	// what the selection held.
 	Roots []string
+	// Job, for an upload an agent describes (Describe), is the job it is a
+	// part of, if any.
+	Job string
 	// skipHidden leaves hidden entries out of the roots, as the
 	// selection did.
 	skipHidden bool
