@@ -33,7 +33,8 @@ func newAgentEnv(t *testing.T) agentEnv {
 	t.Helper()
 	a := agentEnv{runtime: t.TempDir(), state: t.TempDir()}
 	t.Cleanup(func() {
-		if pid := agent.ReadPID(a.dir()); pid > 0 && t.Failed() {
+		// The log tells also why an agent that is gone left.
+		if t.Failed() {
 			if log, err := os.ReadFile(filepath.Join(a.state, "hoist", "agent.log")); err == nil {
 				t.Logf("agent log:\n%s", log)
 			}
@@ -43,9 +44,14 @@ func newAgentEnv(t *testing.T) agentEnv {
 	return a
 }
 
+// agentIdleTimeout is the agent's idle timeout in these tests: long enough
+// that a loaded CI machine never idles the agent out between two commands of
+// one test (each test's agent is killed at its end anyway).
+const agentIdleTimeout = "HOIST_AGENT_IDLE_TIMEOUT=2m"
+
 // env is the environment of hoist commands that use this agent.
 func (a agentEnv) env() []string {
-	return []string{"XDG_RUNTIME_DIR=" + a.runtime, "XDG_STATE_HOME=" + a.state, "HOIST_AGENT_IDLE_TIMEOUT=3s"}
+	return []string{"XDG_RUNTIME_DIR=" + a.runtime, "XDG_STATE_HOME=" + a.state, agentIdleTimeout}
 }
 
 // dir is where the agent's socket and lock file are.
@@ -428,6 +434,9 @@ func TestSendDetachDirectoryGoesUpInParts(t *testing.T) {
 		}
 	}
 	st := a.status(t)
+	if st.Agent == nil {
+		t.Fatal("hoist status found no agent after hoist send --wait")
+	}
 	files := 0
 	for i, up := range st.Uploads {
 		if !strings.HasPrefix(up.Job, job) || up.Part != i+1 || up.State != "done" {

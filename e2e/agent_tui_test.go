@@ -25,8 +25,8 @@ func agentTUICommand(t *testing.T, a agentEnv, dir string, args ...string) strin
 	for i, arg := range args {
 		quoted[i] = shellQuote(arg)
 	}
-	return fmt.Sprintf("cd %s && env -i PATH=%s HOME=%s XDG_STATE_HOME=%s XDG_RUNTIME_DIR=%s HOIST_AGENT_IDLE_TIMEOUT=3s TERM=screen-256color %s %s; echo TUI-EXIT=$?; sleep 600",
-		shellQuote(dir), shellQuote(os.Getenv("PATH")), shellQuote(t.TempDir()), shellQuote(a.state), shellQuote(a.runtime),
+	return fmt.Sprintf("cd %s && env -i PATH=%s HOME=%s XDG_STATE_HOME=%s XDG_RUNTIME_DIR=%s %s TERM=screen-256color %s %s; echo TUI-EXIT=$?; sleep 600",
+		shellQuote(dir), shellQuote(os.Getenv("PATH")), shellQuote(t.TempDir()), shellQuote(a.state), shellQuote(a.runtime), agentIdleTimeout,
 		shellQuote(hoistBinary()), strings.Join(quoted, " "))
 }
 
