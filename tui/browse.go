@@ -404,13 +404,15 @@ func (b *browser) refresh() tea.Cmd {
 	b.list.Title = b.displayPath(b.dir)
 	// Dots count the pages of a small directory; a big one gets "3/2857",
 	// since the list draws, measures and drops every dot at each keystroke.
-	b.list.Paginator.Type = paginator.Dots
-	if len(items) > manyEntries {
-		b.list.Paginator.Type = paginator.Arabic
-	}
+	// SetItems measures the pagination of the old page count (a big
+	// directory's when leaving one), so the dots come back only after it.
+	b.list.Paginator.Type = paginator.Arabic
 	// The list's own filtering of the new items would answer late: drop
 	// its command and filter at once.
 	_ = b.list.SetItems(items)
+	if len(items) <= manyEntries {
+		b.list.Paginator.Type = paginator.Dots
+	}
 	if b.list.FilterState() == list.Unfiltered {
 		b.list.Select(focusIdx)
 		return nil
