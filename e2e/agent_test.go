@@ -101,6 +101,7 @@ type statusJSON struct {
 	Agent *struct {
 		PID int `json:"pid"`
 	} `json:"agent"`
+	Jobs    []agent.JobInfo    `json:"jobs"`
 	Uploads []agent.UploadInfo `json:"uploads"`
 }
 
@@ -447,6 +448,15 @@ func TestSendDetachDirectoryGoesUpInParts(t *testing.T) {
 	if len(st.Uploads) != 3 || files != 5 {
 		t.Fatalf("status lists %d parts with %d files, want 3 parts with 5", len(st.Uploads), files)
 	}
+	if len(st.Jobs) != 1 || !strings.HasPrefix(st.Jobs[0].ID, job) || st.Jobs[0].State != "done" ||
+		st.Jobs[0].Parts != 3 || st.Jobs[0].Walk.Files != 5 {
+		t.Fatalf("status lists jobs %+v, want job %s done, 3 parts, 5 files walked", st.Jobs, job)
+	}
+	text, errOut, err := tryHoist(t, a.env(), "status")
+	if err != nil || !strings.Contains(text, "1 job(s)") || !strings.Contains(text, "job "+job+"  done") ||
+		!strings.Contains(text, "5 file(s) found") || !strings.Contains(text, "3 part(s)") {
+		t.Fatalf("hoist status: %v\n%s%s\nwant the job's line: done, 5 files found, 3 parts", err, text, errOut)
+	}
 	// The same directory again: every file is already there, nothing is sent.
 	out, errOut, err = tryHoist(t, a.env(), append([]string{"send", "--detach"}, append(sendFlags(server, tokenFile), dir)...)...)
 	if err != nil {
@@ -456,7 +466,11 @@ func TestSendDetachDirectoryGoesUpInParts(t *testing.T) {
 	if out, errOut, err := tryHoist(t, a.env(), "send", "--wait", again); err != nil {
 		t.Fatalf("hoist send --wait %s: %v\n%s%s", again, err, out, errOut)
 	}
-	if st := a.status(t); len(st.Uploads) != 3 {
+	st = a.status(t)
+	if len(st.Uploads) != 3 {
 		t.Fatalf("a second send of the same directory started %d more upload(s), want none", len(st.Uploads)-3)
+	}
+	if len(st.Jobs) != 2 || st.Jobs[1].State != "done" || st.Jobs[1].Parts != 0 || st.Jobs[1].AlreadyThere != 5 {
+		t.Fatalf("status lists jobs %+v, want a second job done with no part and 5 files already there", st.Jobs)
 	}
 }

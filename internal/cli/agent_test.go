@@ -17,7 +17,7 @@ func TestStatusSaysWhenNoAgentRuns(t *testing.T) {
 	if out := s.mustRun("status"); out != "no hoist agent runs\n" {
 		t.Fatalf("hoist status: %q", out)
 	}
-	if out := s.mustRun("status", "--json"); out != `{"agent":null,"uploads":[]}`+"\n" {
+	if out := s.mustRun("status", "--json"); out != `{"agent":null,"jobs":[],"uploads":[]}`+"\n" {
 		t.Fatalf("hoist status --json: %q", out)
 	}
 	if r := s.run("send", "--wait", "abc"); r.code != 1 || !strings.Contains(r.stderr, "no hoist agent runs") {

@@ -16,12 +16,15 @@ import (
 	"github.com/hoist-dev/hoist/transfer/client"
 )
 
-const statusHelp = `Shows what the background agent is doing: one line per upload it ran since
-it started, with its short fid, state, progress and server; the parts of a
-job (a directory sent with --detach) say which job they belong to. With --json,
-one JSON document: {"agent": {"pid": N}, "uploads": [...]}, or
-{"agent": null, "uploads": []} when no agent runs. --follow keeps showing
-changes until interrupted (with --json: every event as a JSON line).`
+const statusHelp = `Shows what the background agent is doing: one line per job (a directory
+sent with --detach: walking, sending, done...) with the files its walk found
+and the parts it started, then one line per upload it ran since it started,
+with its short fid, state, progress and server; a job's parts say which job
+they belong to. With --json, one JSON document:
+{"agent": {"pid": N}, "jobs": [...], "uploads": [...]}, or
+{"agent": null, "jobs": [], "uploads": []} when no agent runs. --follow
+keeps showing changes until interrupted (with --json: every event as a JSON
+line).`
 
 // newStatusCommand builds `hoist status`.
 func newStatusCommand(env *Env) *cobra.Command {
@@ -39,7 +42,7 @@ func newStatusCommand(env *Env) *cobra.Command {
 		c, err := dialAgent(ctx, env.Getenv)
 		if errors.Is(err, errNoAgent) {
 			if jsonOut {
-				_, err := fmt.Fprintln(env.Stdout, `{"agent":null,"uploads":[]}`)
+				_, err := fmt.Fprintln(env.Stdout, `{"agent":null,"jobs":[],"uploads":[]}`)
 				return err
 			}
 			_, err := fmt.Fprintln(env.Stdout, "no hoist agent runs")
@@ -52,11 +55,11 @@ func newStatusCommand(env *Env) *cobra.Command {
 		if follow {
 			return followStatus(ctx, c, jsonOut, env.Stdout)
 		}
-		ups, err := c.List(ctx)
+		ups, jobs, err := c.List(ctx)
 		if err != nil {
 			return err
 		}
-		return printStatus(env.Stdout, c.PID(), ups, jsonOut)
+		return printStatus(env.Stdout, c.PID(), ups, jobs, jsonOut)
 	}
 	return cmd
 }
@@ -64,6 +67,7 @@ func newStatusCommand(env *Env) *cobra.Command {
 // statusDoc is `hoist status --json`.
 type statusDoc struct {
 	Agent   *agentDoc          `json:"agent"`
+	Jobs    []agent.JobInfo    `json:"jobs"`
 	Uploads []agent.UploadInfo `json:"uploads"`
 }
 
@@ -72,12 +76,15 @@ type agentDoc struct {
 	Version int `json:"protocol_version"`
 }
 
-func printStatus(w io.Writer, pid int, ups []agent.UploadInfo, jsonOut bool) error {
+func printStatus(w io.Writer, pid int, ups []agent.UploadInfo, jobs []agent.JobInfo, jsonOut bool) error {
 	if jsonOut {
 		if ups == nil {
 			ups = []agent.UploadInfo{}
 		}
-		b, err := json.Marshal(statusDoc{Agent: &agentDoc{PID: pid, Version: agent.Version}, Uploads: ups})
+		if jobs == nil {
+			jobs = []agent.JobInfo{}
+		}
+		b, err := json.Marshal(statusDoc{Agent: &agentDoc{PID: pid, Version: agent.Version}, Jobs: jobs, Uploads: ups})
 		if err != nil {
 			return err
 		}
@@ -85,7 +92,14 @@ func printStatus(w io.Writer, pid int, ups []agent.UploadInfo, jsonOut bool) err
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "hoist agent (pid %d): %d upload(s)\n", pid, len(ups))
+	fmt.Fprintf(&b, "hoist agent (pid %d): %d upload(s)", pid, len(ups))
+	if len(jobs) > 0 {
+		fmt.Fprintf(&b, ", %d job(s)", len(jobs))
+	}
+	b.WriteString("\n")
+	for _, j := range jobs {
+		b.WriteString(jobLine(j) + "\n")
+	}
 	for _, u := range ups {
 		b.WriteString(statusLine(u) + "\n")
 	}
@@ -110,6 +124,23 @@ func statusLine(u agent.UploadInfo) string {
 	return line
 }
 
+// jobLine is one job in a line: what its walk found, and its parts.
+func jobLine(j agent.JobInfo) string {
+	found := "found"
+	if !j.Walk.Done && !j.Final {
+		found = "found so far"
+	}
+	line := fmt.Sprintf("job %s  %-12s %d file(s) %s, %s  %d part(s)  %s", client.ShortFID(j.ID), j.State,
+		j.Walk.Files, found, units.FormatSize(j.Walk.Bytes), j.Parts, j.Server)
+	if j.AlreadyThere > 0 {
+		line += fmt.Sprintf("  %d already there", j.AlreadyThere)
+	}
+	if j.Error != "" {
+		line += "  " + clean(j.Error)
+	}
+	return line
+}
+
 // followStatus prints changes until ctx ends or the agent goes away.
 func followStatus(ctx context.Context, c *agent.Client, jsonOut bool, w io.Writer) error {
 	ups, err := c.Subscribe(ctx)
@@ -117,7 +148,11 @@ func followStatus(ctx context.Context, c *agent.Client, jsonOut bool, w io.Write
 		return err
 	}
 	if !jsonOut {
-		if err := printStatus(w, c.PID(), ups, false); err != nil {
+		_, jobs, err := c.List(ctx)
+		if err != nil {
+			return err
+		}
+		if err := printStatus(w, c.PID(), ups, jobs, false); err != nil {
 			return err
 		}
 	}
@@ -145,9 +180,14 @@ func followStatus(ctx context.Context, c *agent.Client, jsonOut bool, w io.Write
 			if jsonOut {
 				continue
 			}
-			ups, err := c.List(ctx)
+			ups, jobs, err := c.List(ctx)
 			if err != nil {
 				return err
+			}
+			for _, j := range jobs {
+				if !j.Final {
+					fmt.Fprintln(w, jobLine(j))
+				}
 			}
 			for _, u := range ups {
 				if !u.Final {

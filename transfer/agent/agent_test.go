@@ -195,7 +195,7 @@ func TestAnIdleAgentExits(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := c.List(ctx); err != nil {
+	if _, _, err := c.List(ctx); err != nil {
 		t.Fatalf("list with a client attached: %v", err)
 	}
 	c.Close()

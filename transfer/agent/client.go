@@ -232,9 +232,9 @@ func (c *Client) simple(ctx context.Context, op, fid string) error {
 }
 
 // List describes the agent's uploads, finished ones included.
-func (c *Client) List(ctx context.Context) ([]UploadInfo, error) {
+func (c *Client) List(ctx context.Context) ([]UploadInfo, []JobInfo, error) {
 	m, err := c.call(ctx, Request{Op: OpList})
-	return m.Uploads, err
+	return m.Uploads, m.Jobs, err
 }
 
 // Wait blocks until upload fid, or job fid, ends and returns nil only if

@@ -79,6 +79,11 @@ type WireWalk struct {
 	Done       bool   `json:"done,omitempty"`
 }
 
+func wireWalk(w client.WalkProgress) WireWalk {
+	return WireWalk{Files: w.Files, Bytes: w.Bytes, Dirs: w.Dirs, EmptyDirs: w.EmptyDirs,
+		Excluded: w.Excluded, Skipped: w.Skipped, Unsendable: w.Unsendable, Done: w.Done}
+}
+
 // WireFile is a client.FileProgress on the wire.
 type WireFile struct {
 	Index       int                 `json:"index"`
@@ -119,8 +124,7 @@ func EncodeEvent(ev client.Event) *WireEvent {
 	case *client.JobEvent:
 		w := &WireEvent{Type: eventJob, Job: ev.Job, FID: ev.FID, At: ev.At, Kind: int(ev.Kind), Part: ev.Part,
 			Parts: ev.Parts, AlreadyThere: ev.AlreadyThere, Note: ev.Note, Path: ev.Path, Reason: ev.Reason, Err: errString(ev.Err),
-			Walk: &WireWalk{Files: ev.Walk.Files, Bytes: ev.Walk.Bytes, Dirs: ev.Walk.Dirs, EmptyDirs: ev.Walk.EmptyDirs,
-				Excluded: ev.Walk.Excluded, Skipped: ev.Walk.Skipped, Unsendable: ev.Walk.Unsendable, Done: ev.Walk.Done}}
+			Walk: new(wireWalk(ev.Walk))}
 		w.PartFiles = partFiles(ev)
 		return w
 	case *client.AlreadyThereEvent:

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hoist-dev/hoist/transfer/client"
 )
@@ -38,9 +39,63 @@ type jobRecord struct {
 	engine  *client.Engine
 	server  string
 	tags    []string
+	started time.Time
 	current string // the latest part's fid
 	done    chan struct{}
 	err     error
+	// What its events said so far (the hub's lock guards them).
+	walk         client.WalkProgress
+	parts        int
+	alreadyThere int
+}
+
+// snapshot describes the job now. The hub's lock is held.
+func (j *jobRecord) snapshot() JobInfo {
+	inf := JobInfo{ID: j.id, Server: j.server, Tags: j.tags, Started: j.started, State: JobStateWalking,
+		Walk: wireWalk(j.walk), Parts: j.parts, AlreadyThere: j.alreadyThere}
+	switch {
+	case j.parts > 0:
+		inf.State = JobStateSending
+	case j.walk.Done:
+		inf.State = JobStateChecking
+	}
+	if j.finished() {
+		inf.Final = true
+		switch {
+		case j.err == nil:
+			inf.State = client.StateDone.String()
+		case errors.Is(j.err, client.ErrCanceled):
+			inf.State = client.StateCanceled.String()
+			inf.Error = j.err.Error()
+		default:
+			inf.State = client.StateFailed.String()
+			inf.Error = j.err.Error()
+		}
+	}
+	return inf
+}
+
+// noteJob folds a job's event into its record. The hub is locked.
+func (h *hub) noteJob(ev client.Event) {
+	switch ev := ev.(type) {
+	case *client.JobEvent:
+		j := h.jobs[ev.Job]
+		if j == nil {
+			return
+		}
+		if ev.Kind == client.JobWalking || ev.Kind == client.JobDone {
+			j.walk = ev.Walk
+		}
+		j.parts = max(j.parts, ev.Parts, ev.Part)
+		j.alreadyThere = max(j.alreadyThere, ev.AlreadyThere)
+		if ev.Kind == client.JobPartStarted {
+			h.partStarted(j, ev)
+		}
+	case *client.AlreadyThereEvent:
+		if j := h.jobs[ev.Job]; j != nil {
+			j.alreadyThere++
+		}
+	}
 }
 
 func (j *jobRecord) finished() bool {
@@ -73,6 +128,7 @@ type hub struct {
 	order   []string
 	uploads map[string]*record
 	jobs    map[string]*jobRecord
+	jobIDs  []string // the jobs, oldest first
 	subs    map[*subscriber]struct{}
 	// changed is signalled when the number of running uploads may have
 	// changed.
@@ -122,8 +178,9 @@ func (h *hub) startJob(e *client.Engine, server string, tags []string, start fun
 	if err != nil {
 		return nil, err
 	}
-	j := &jobRecord{id: id, engine: e, server: server, tags: tags, done: make(chan struct{})}
+	j := &jobRecord{id: id, engine: e, server: server, tags: tags, started: time.Now().UTC(), done: make(chan struct{})}
 	h.jobs[id] = j
+	h.jobIDs = append(h.jobIDs, id)
 	return j, nil
 }
 
@@ -171,9 +228,8 @@ func (h *hub) lookupJob(id string) (*jobRecord, error) {
 
 // partStarted records the upload a job's part runs as, and announces it.
 // The hub is locked.
-func (h *hub) partStarted(ev *client.JobEvent) {
-	j := h.jobs[ev.Job]
-	if j == nil || ev.FID == "" {
+func (h *hub) partStarted(j *jobRecord, ev *client.JobEvent) {
+	if ev.FID == "" {
 		return
 	}
 	j.current = ev.FID
@@ -212,9 +268,7 @@ func errUnknown(fid string) error {
 func (h *hub) record(ev client.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if je, ok := ev.(*client.JobEvent); ok && je.Kind == client.JobPartStarted {
-		h.partStarted(je)
-	}
+	h.noteJob(ev)
 	r := h.uploads[ev.UploadFID()]
 	if r != nil {
 		switch ev := ev.(type) {
@@ -277,13 +331,25 @@ func (r *record) finished() bool {
 	}
 }
 
-// list describes every upload, oldest first.
-func (h *hub) list() []UploadInfo {
+// list describes every upload and every job, oldest first.
+func (h *hub) list() ([]UploadInfo, []JobInfo) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	return h.uploadInfos(), h.jobInfos()
+}
+
+func (h *hub) uploadInfos() []UploadInfo {
 	out := make([]UploadInfo, 0, len(h.order))
 	for _, fid := range h.order {
 		out = append(out, h.uploads[fid].snapshot())
+	}
+	return out
+}
+
+func (h *hub) jobInfos() []JobInfo {
+	var out []JobInfo
+	for _, id := range h.jobIDs {
+		out = append(out, h.jobs[id].snapshot())
 	}
 	return out
 }

@@ -98,8 +98,11 @@ type Message struct {
 	Hello *Hello `json:"hello,omitempty"`
 	FID   string `json:"fid,omitempty"`
 	// Job answers OpStartTree: the job's id.
-	Job        string           `json:"job,omitempty"`
-	Uploads    []UploadInfo     `json:"uploads,omitempty"`
+	Job     string       `json:"job,omitempty"`
+	Uploads []UploadInfo `json:"uploads,omitempty"`
+	// Jobs comes with Uploads (OpList, OpSubscribe): the jobs the agent
+	// ran, their parts being among the uploads.
+	Jobs       []JobInfo        `json:"jobs,omitempty"`
 	Unfinished []UnfinishedInfo `json:"unfinished,omitempty"`
 	// Upload announces an upload to a subscriber before its events.
 	Upload *UploadInfo `json:"upload,omitempty"`
@@ -136,6 +139,36 @@ type UploadInfo struct {
 	Attempt    int       `json:"attempt,omitempty"`
 	RetryAt    time.Time `json:"retry_at,omitzero"`
 }
+
+// JobInfo is what the agent says about one of its jobs (OpStartTree): a
+// job is listed from its start, while its tree is still being walked and
+// before any part has started.
+type JobInfo struct {
+	ID      string    `json:"id"`
+	Server  string    `json:"server"`
+	Tags    []string  `json:"tags,omitempty"`
+	Started time.Time `json:"started"`
+	// State is "walking" until the walk is over, "checking" while the
+	// server is asked which files it holds already, "sending" from the
+	// first part on, and at the end "done", "failed" or "canceled".
+	State string `json:"state"`
+	Final bool   `json:"final"`
+	Error string `json:"error,omitempty"`
+	// Walk is the walk's progress: the files found so far, and whether
+	// the walk is over.
+	Walk WireWalk `json:"walk"`
+	// Parts counts the parts started so far; AlreadyThere the files not
+	// sent because the server already holds them.
+	Parts        int `json:"parts"`
+	AlreadyThere int `json:"already_there"`
+}
+
+// Job states beyond the uploads' own.
+const (
+	JobStateWalking  = "walking"
+	JobStateChecking = "checking"
+	JobStateSending  = "sending"
+)
 
 // UnfinishedInfo is a journaled upload that can be resumed.
 type UnfinishedInfo struct {

@@ -408,7 +408,8 @@ func (s *Server) handle(ctx context.Context, req Request) Message {
 		}
 		return Message{FID: fid}
 	case OpList:
-		return Message{Uploads: s.hub.list()}
+		ups, jobs := s.hub.list()
+		return Message{Uploads: ups, Jobs: jobs}
 	case OpWait:
 		if j, ok := s.job(req.FID); ok {
 			select {

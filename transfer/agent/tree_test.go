@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -73,9 +74,13 @@ func TestATreeGoesUpInPartsThroughTheAgent(t *testing.T) {
 		}
 	}
 
-	ups, err := c.List(ctx)
+	ups, jobs, err := c.List(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(jobs) != 1 || jobs[0].ID != job || jobs[0].State != "done" || !jobs[0].Final || jobs[0].Parts != 3 ||
+		jobs[0].Walk.Files != 7 || jobs[0].Walk.Excluded != 1 || !jobs[0].Walk.Done || !slices.Equal(jobs[0].Tags, []string{"holiday"}) {
+		t.Fatalf("the agent lists jobs %+v, want job %s done in 3 parts of the 7 files walked", jobs, job)
 	}
 	var parts []int
 	files := 0
@@ -124,5 +129,68 @@ func TestATreeGoesUpInPartsThroughTheAgent(t *testing.T) {
 	// Once the job ended nothing runs: the agent may go idle.
 	if n := s.hub.running(); n != 0 {
 		t.Fatalf("%d uploads or jobs still count as running", n)
+	}
+}
+
+// A job is listed from the moment it starts: while it cannot reach its
+// server and no part has started yet, status shows it walking, and a
+// cancel ends it as canceled. Before, a job was invisible until its first
+// part started, and a slow walk or an unreachable server showed nothing.
+func TestAJobIsListedBeforeItsFirstPart(t *testing.T) {
+	srv := servertest.Start(t)
+	s, _ := startAgent(t, srv, time.Minute)
+	// A server that accepts and never answers: the job waits there.
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	accepted := make(chan net.Conn, 4)
+	go func() {
+		for {
+			conn, err := silent.Accept()
+			if err != nil {
+				close(accepted)
+				return
+			}
+			accepted <- conn
+		}
+	}()
+	defer func() {
+		silent.Close()
+		for conn := range accepted {
+			conn.Close()
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := dial(t, s)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	job, err := c.StartTree(ctx, Settings{Server: "tcp://" + silent.Addr().String()}, Tree{Paths: []string{dir}}, []string{"t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ups, jobs, err := c.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ups) != 0 || len(jobs) != 1 || jobs[0].ID != job || jobs[0].State != JobStateWalking || jobs[0].Final ||
+		jobs[0].Parts != 0 || jobs[0].Server != "tcp://"+silent.Addr().String() || jobs[0].Started.IsZero() {
+		t.Fatalf("right after start_tree the agent lists uploads %+v and jobs %+v; want job %s walking, no part", ups, jobs, job)
+	}
+	if err := c.Cancel(ctx, client.ShortFID(job)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Wait(ctx, job); err == nil {
+		t.Fatal("waiting for a canceled job succeeded")
+	}
+	if _, jobs, err = c.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 1 || jobs[0].State != "canceled" || !jobs[0].Final || jobs[0].Error == "" {
+		t.Fatalf("after the cancel the agent lists %+v, want the job canceled", jobs)
 	}
 }
