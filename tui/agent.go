@@ -33,7 +33,11 @@ type AgentUploader struct {
 	// start; replayed marks those the agent ran before the UI attached.
 	known    map[string]Upload
 	replayed map[string]bool
-	rate     int64 // what SetRateLimit was told
+	// jobs describes the agent's jobs, kept up to date by their events;
+	// replayedJobs marks those that started before the UI attached.
+	jobs         map[string]agent.JobInfo
+	replayedJobs map[string]bool
+	rate         int64 // what SetRateLimit was told
 	// lost is why the agent's stream ended, when it was not Close.
 	lost error
 
@@ -48,14 +52,18 @@ var _ Uploader = (*AgentUploader)(nil)
 // subscription and the connection, not the uploads.
 func NewAgentUploader(ctx context.Context, c *agent.Client, set agent.Settings, remote RemoteFiles) (*AgentUploader, error) {
 	u := &AgentUploader{c: c, set: set, remote: remote, events: make(chan client.Event, 256), done: make(chan struct{}),
-		known: map[string]Upload{}, replayed: map[string]bool{}}
-	ups, err := c.Subscribe(ctx)
+		known: map[string]Upload{}, replayed: map[string]bool{}, jobs: map[string]agent.JobInfo{}, replayedJobs: map[string]bool{}}
+	ups, jobs, err := c.Subscribe(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("attaching to the hoist agent: %w", err)
 	}
 	for _, info := range ups {
 		u.known[info.FID] = uploadOf(info)
 		u.replayed[info.FID] = true
+	}
+	for _, info := range jobs {
+		u.jobs[info.ID] = info
+		u.replayedJobs[info.ID] = true
 	}
 	u.wg.Go(u.pump)
 	return u, nil
@@ -90,12 +98,21 @@ func (u *AgentUploader) pump() {
 			u.mu.Unlock()
 			continue
 		}
+		if m.JobStarted != nil {
+			u.mu.Lock()
+			u.jobs[m.JobStarted.ID] = *m.JobStarted
+			u.mu.Unlock()
+			continue
+		}
 		if m.Event == nil {
 			continue
 		}
 		ev := m.Event.Decode()
 		if ev == nil {
 			continue
+		}
+		if je, ok := ev.(*client.JobEvent); ok {
+			u.noteJob(je)
 		}
 		if !u.emit(ev) {
 			return
@@ -143,6 +160,37 @@ func (u *AgentUploader) Describe(fid string) (up Upload, replayed, ok bool) {
 	defer u.mu.Unlock()
 	up, ok = u.known[fid]
 	return up, u.replayed[fid], ok
+}
+
+// noteJob keeps the description of a job up to date with its event, so
+// that a UI adopting the job later starts from where it is.
+func (u *AgentUploader) noteJob(ev *client.JobEvent) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	info, ok := u.jobs[ev.Job]
+	if !ok {
+		return
+	}
+	switch ev.Kind {
+	case client.JobWalking:
+		info.Walk = agent.NewWireWalk(ev.Walk)
+	case client.JobPartStarted:
+		info.PartFID, info.Parts, info.State = ev.FID, ev.Part, agent.JobStateSending
+	case client.JobDone:
+		info.Walk, info.Final, info.Parts = agent.NewWireWalk(ev.Walk), true, ev.Parts
+		info.State, info.Error = agent.JobEnd(ev.Err)
+	}
+	info.AlreadyThere = max(info.AlreadyThere, ev.AlreadyThere)
+	u.jobs[ev.Job] = info
+}
+
+// DescribeJob returns what the agent said of job id, and whether it
+// started before this UI attached.
+func (u *AgentUploader) DescribeJob(id string) (info agent.JobInfo, replayed, ok bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	info, ok = u.jobs[id]
+	return info, u.replayedJobs[id], ok
 }
 
 func (u *AgentUploader) ctx() (context.Context, context.CancelFunc) {
@@ -213,15 +261,29 @@ type describer interface {
 	Describe(fid string) (up Upload, replayed, ok bool)
 }
 
-// adoptUploads tracks the uploads of events that this UI did not start but
-// its Uploader can describe: an agent's, started before the UI attached or
-// by another UI. Attaching to uploads that run already shows them.
+// jobDescriber is an Uploader that knows jobs the UI did not start.
+type jobDescriber interface {
+	DescribeJob(id string) (info agent.JobInfo, replayed, ok bool)
+}
+
+// adoptUploads tracks the uploads and jobs of events that this UI did not
+// start but its Uploader can describe: an agent's, started before the UI
+// attached, by another UI or by hoist send --detach. Attaching to uploads
+// that run already shows them; a job's parts show in the job's row.
 func (m *Model) adoptUploads(events []client.Event) {
 	d, ok := m.up.(describer)
 	if !ok {
 		return
 	}
 	for _, ev := range events {
+		switch ev := ev.(type) {
+		case *client.JobEvent:
+			m.adoptJob(ev.Job)
+			continue
+		case *client.AlreadyThereEvent:
+			m.adoptJob(ev.Job)
+			continue
+		}
 		fid := ev.UploadFID()
 		if m.uploads.byFID[fid] != nil {
 			continue
@@ -230,16 +292,39 @@ func (m *Model) adoptUploads(events []client.Event) {
 		if !ok {
 			continue
 		}
-		if up.Job != "" && (m.uploads.byJob[up.Job] != nil || m.uploads.startingJob()) {
-			// A part of this UI's job, or maybe of the one it is starting:
-			// the job's events place it (another UI's part is adopted
-			// with its next events, once no job of this UI is starting).
+		if up.Job != "" {
+			m.adoptJob(up.Job)
 			continue
 		}
 		m.uploads.add(fid, up)
-		if replayed && m.screen == screenBrowse && !m.editing && m.sel.len() == 0 {
-			m.screen = screenUpload
-		}
+		m.showReplayed(replayed)
+	}
+}
+
+// adoptJob tracks job id if this UI does not yet and its Uploader can
+// describe it. While this UI starts a job of its own, whose id it does not
+// know yet, any job may be that one: it waits for the job's next events.
+func (m *Model) adoptJob(id string) {
+	if id == "" || m.uploads.byJob[id] != nil || m.uploads.startingJob() {
+		return
+	}
+	d, ok := m.up.(jobDescriber)
+	if !ok {
+		return
+	}
+	info, replayed, ok := d.DescribeJob(id)
+	if !ok {
+		return
+	}
+	m.uploads.adoptJob(info)
+	m.showReplayed(replayed)
+}
+
+// showReplayed turns to the uploads screen when attaching found uploads
+// running, unless the user is busy browsing.
+func (m *Model) showReplayed(replayed bool) {
+	if replayed && m.screen == screenBrowse && !m.editing && m.sel.len() == 0 {
+		m.screen = screenUpload
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/hoist-dev/hoist/transfer/agent"
 	"github.com/hoist-dev/hoist/transfer/client"
 )
 
@@ -17,7 +18,13 @@ import (
 type fakeAgent struct {
 	*fakeUploader
 	known map[string]Upload
+	jobs  map[string]agent.JobInfo
 	lost  error
+}
+
+func (f *fakeAgent) DescribeJob(id string) (agent.JobInfo, bool, bool) {
+	info, ok := f.jobs[id]
+	return info, true, ok
 }
 
 func (f *fakeAgent) Detached() bool { return true }
@@ -124,10 +131,59 @@ func TestAgentJobPartsStayInTheirJobsRow(t *testing.T) {
 	d.m.screen = screenUpload
 	d.requireView("Upload 1 · part 2", "docs/a.txt")
 
-	// Another UI's job: its part is shown as an upload.
-	fa.known["foreign"] = Upload{Job: "other-job", Files: []File{{Path: "/y/b.txt", Name: "b.txt", Size: 5}}}
-	d.events(&client.SessionEvent{FID: "foreign", At: fixedNow, State: client.StateSending})
+	// Another UI's job, or hoist send --detach DIR's: a job row of its
+	// own, which its next part's files replace.
+	fa.jobs = map[string]agent.JobInfo{"other-job": {ID: "other-job", Paths: []string{"/y"}, State: agent.JobStateSending,
+		Parts: 1, PartFID: "foreign", Walk: agent.WireWalk{Files: 2, Bytes: 9, Done: true}}}
+	fa.known["foreign"] = Upload{Job: "other-job", Files: []File{{Path: "/y/b.txt", Name: "y/b.txt", Size: 5}}}
+	d.events(&client.SessionEvent{FID: "foreign", At: fixedNow, State: client.StateSending},
+		&client.ProgressEvent{FID: "foreign", At: fixedNow, State: client.StateSending, Files: []client.FileProgress{
+			{Index: 0, Name: "y/b.txt", Size: 5, State: client.FileSending}}})
 	if n := len(d.m.uploads.uploads); n != 2 {
-		t.Fatalf("the UI tracks %d uploads, want the job and the other UI's part", n)
+		t.Fatalf("the UI tracks %d uploads, want its job and the other job", n)
 	}
+	other := d.m.uploads.uploads[1]
+	if other.job == nil || other.job.id != "other-job" || other.fid != "foreign" {
+		t.Fatalf("the other job's part is tracked as %+v, want in the other job's row", other)
+	}
+	fa.known["foreign-2"] = Upload{Job: "other-job", Files: []File{{Path: "/y/c.txt", Name: "y/c.txt", Size: 4}}}
+	d.events(&client.JobEvent{Job: "other-job", At: fixedNow, Kind: client.JobPartStarted, FID: "foreign-2", Part: 2, Parts: 2},
+		&client.ProgressEvent{FID: "foreign-2", At: fixedNow, State: client.StateSending, Files: []client.FileProgress{
+			{Index: 0, Name: "y/c.txt", Size: 4, State: client.FileSending}}})
+	if n := len(d.m.uploads.uploads); n != 2 {
+		t.Fatalf("the UI tracks %d uploads after the other job's second part, want 2", n)
+	}
+	d.requireView("Upload 2 · part 2", "y/c.txt")
+}
+
+// Attaching to an agent whose job (hoist send --detach DIR) ended before
+// the UI came: the replayed parts make one finished job row, not one row
+// per part.
+func TestAttachingShowsAFinishedJobAsOneRow(t *testing.T) {
+	fa := &fakeAgent{fakeUploader: newFakeUploader(t), known: map[string]Upload{}, jobs: map[string]agent.JobInfo{
+		"detached-job": {ID: "detached-job", Paths: []string{"/srv/reports"}, State: "done", Final: true, Parts: 2,
+			PartFID: "part-b", DoneFiles: 2, DoneBytes: 20, Walk: agent.WireWalk{Files: 3, Bytes: 30, Done: true}},
+	}}
+	d := &driver{t: t, m: New(Options{StartDir: t.TempDir()}, fa), up: fa.fakeUploader}
+	d.m.tickEvery = time.Millisecond
+	t.Cleanup(d.m.Close)
+	d.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	d.run(d.m.browse.init())
+	for _, p := range []string{"part-a", "part-b"} {
+		fa.known[p] = Upload{Job: "detached-job", Files: []File{{Path: "/srv/reports/" + p, Name: "reports/" + p, Size: 10}}}
+	}
+	d.events(&client.SessionEvent{FID: "part-a", At: fixedNow, State: client.StateDone},
+		&client.ProgressEvent{FID: "part-b", At: fixedNow, State: client.StateDone, Files: []client.FileProgress{
+			{Index: 0, Name: "reports/part-b", Size: 10, AckedBytes: 10, State: client.FileVerified}}},
+		&client.SessionEvent{FID: "part-b", At: fixedNow, State: client.StateDone})
+	if n := len(d.m.uploads.uploads); n != 1 {
+		t.Fatalf("the UI tracks %d uploads, want the job's one row", n)
+	}
+	if d.m.screen != screenUpload {
+		t.Fatalf("screen %v after attaching, want the Upload screen", d.m.screen)
+	}
+	if t0 := d.m.uploads.uploads[0]; t0.active() || t0.state != client.StateDone {
+		t.Fatalf("the finished job's row: active %v, state %v; want done", t0.active(), t0.state)
+	}
+	d.requireView("Upload 1 · part 2 of 2", "3 of 3 files sent", "done", "reports/part-b")
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hoist-dev/hoist/internal/units"
+	"github.com/hoist-dev/hoist/transfer/agent"
 	"github.com/hoist-dev/hoist/transfer/client"
 )
 
@@ -48,6 +49,36 @@ func (u *uploadScreen) jobStarted(key, job string) {
 	orphans := u.orphans
 	u.orphans = nil
 	u.apply(orphans)
+}
+
+// adoptJob tracks a job this UI did not start (another UI's, or hoist send
+// --detach DIR's) as the agent describes it: the job's later events and
+// its latest part's land on its row.
+func (u *uploadScreen) adoptJob(info agent.JobInfo) *tracked {
+	key := info.PartFID
+	if key == "" {
+		key = info.ID
+	}
+	t := &tracked{num: len(u.uploads) + 1, fid: key, tags: info.Tags, state: client.StateQueued,
+		job: &jobState{id: info.ID, roots: info.Paths, walk: info.Walk.Progress(), part: info.Parts, there: info.AlreadyThere,
+			doneFiles: info.DoneFiles, doneBytes: info.DoneBytes}}
+	u.uploads = append(u.uploads, t)
+	u.byFID[key] = t
+	u.byJob[info.ID] = t
+	if info.Final {
+		t.job.done, t.job.parts = true, info.Parts
+		switch info.State {
+		case client.StateDone.String():
+			t.state = client.StateDone
+		case client.StateCanceled.String():
+			t.state = client.StateCanceled
+		default:
+			t.state, t.lastErr = client.StateFailed, errors.New(info.Error)
+		}
+	}
+	u.log.add(logLine{at: u.now(), text: fmt.Sprintf("upload %d: %s with their paths, tags %s (job %s, started elsewhere), %s",
+		t.num, rootNames(info.Paths), tagList(t.tags), info.ID, info.State)})
+	return t
 }
 
 // startingJob reports whether a job this UI started has no id yet: its

@@ -143,15 +143,11 @@ func jobLine(j agent.JobInfo) string {
 
 // followStatus prints changes until ctx ends or the agent goes away.
 func followStatus(ctx context.Context, c *agent.Client, jsonOut bool, w io.Writer) error {
-	ups, err := c.Subscribe(ctx)
+	ups, jobs, err := c.Subscribe(ctx)
 	if err != nil {
 		return err
 	}
 	if !jsonOut {
-		_, jobs, err := c.List(ctx)
-		if err != nil {
-			return err
-		}
 		if err := printStatus(w, c.PID(), ups, jobs, false); err != nil {
 			return err
 		}

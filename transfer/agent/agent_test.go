@@ -125,7 +125,7 @@ func TestAttachingReplaysAndTwoSubscribersSeeEveryEvent(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	first := dial(t, s)
-	if _, err := first.Subscribe(ctx); err != nil {
+	if _, _, err := first.Subscribe(ctx); err != nil {
 		t.Fatal(err)
 	}
 	f := writeFile(t, 512<<10)
@@ -140,7 +140,7 @@ func TestAttachingReplaysAndTwoSubscribersSeeEveryEvent(t *testing.T) {
 	// A client that attaches after the end is replayed the upload: its
 	// description, then its final state and chunk map.
 	second := dial(t, s)
-	ups, err := second.Subscribe(ctx)
+	ups, _, err := second.Subscribe(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -281,16 +281,16 @@ func (c *Client) RateLimit(ctx context.Context, set Settings) (int64, error) {
 	return *m.Rate, nil
 }
 
-// Subscribe asks for every upload and event: it returns the uploads as
-// they are now, and Stream then delivers the replay (each upload's
+// Subscribe asks for every upload, job and event: it returns the uploads
+// and the jobs as they are now, and Stream then delivers the replay (each upload's
 // description, recent events and latest state) followed by live events.
 // Call it once per Client.
-func (c *Client) Subscribe(ctx context.Context) ([]UploadInfo, error) {
+func (c *Client) Subscribe(ctx context.Context) ([]UploadInfo, []JobInfo, error) {
 	m, err := c.call(ctx, Request{Op: OpSubscribe})
-	return m.Uploads, err
+	return m.Uploads, m.Jobs, err
 }
 
-// Stream delivers what Subscribe asked for: messages with Upload or
-// Event set. It is closed when the connection ends. A subscriber that
+// Stream delivers what Subscribe asked for: messages with Upload,
+// JobStarted or Event set. It is closed when the connection ends. A subscriber that
 // does not keep up is disconnected by the agent.
 func (c *Client) Stream() <-chan Message { return c.stream }

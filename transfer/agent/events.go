@@ -79,8 +79,15 @@ type WireWalk struct {
 	Done       bool   `json:"done,omitempty"`
 }
 
-func wireWalk(w client.WalkProgress) WireWalk {
+// NewWireWalk puts a walk's progress on the wire.
+func NewWireWalk(w client.WalkProgress) WireWalk {
 	return WireWalk{Files: w.Files, Bytes: w.Bytes, Dirs: w.Dirs, EmptyDirs: w.EmptyDirs,
+		Excluded: w.Excluded, Skipped: w.Skipped, Unsendable: w.Unsendable, Done: w.Done}
+}
+
+// Progress is the walk's progress as the engine reports it.
+func (w WireWalk) Progress() client.WalkProgress {
+	return client.WalkProgress{Files: w.Files, Bytes: w.Bytes, Dirs: w.Dirs, EmptyDirs: w.EmptyDirs,
 		Excluded: w.Excluded, Skipped: w.Skipped, Unsendable: w.Unsendable, Done: w.Done}
 }
 
@@ -124,7 +131,7 @@ func EncodeEvent(ev client.Event) *WireEvent {
 	case *client.JobEvent:
 		w := &WireEvent{Type: eventJob, Job: ev.Job, FID: ev.FID, At: ev.At, Kind: int(ev.Kind), Part: ev.Part,
 			Parts: ev.Parts, AlreadyThere: ev.AlreadyThere, Note: ev.Note, Path: ev.Path, Reason: ev.Reason, Err: errString(ev.Err),
-			Walk: new(wireWalk(ev.Walk))}
+			Walk: new(NewWireWalk(ev.Walk))}
 		w.PartFiles = partFiles(ev)
 		return w
 	case *client.AlreadyThereEvent:
@@ -171,8 +178,7 @@ func (w *WireEvent) Decode() client.Event {
 		ev := &client.JobEvent{Job: w.Job, FID: w.FID, At: w.At, Kind: client.JobEventKind(w.Kind), Part: w.Part,
 			Parts: w.Parts, AlreadyThere: w.AlreadyThere, Note: w.Note, Path: w.Path, Reason: w.Reason, Err: stringErr(w.Err)}
 		if w.Walk != nil {
-			ev.Walk = client.WalkProgress{Files: w.Walk.Files, Bytes: w.Walk.Bytes, Dirs: w.Walk.Dirs, EmptyDirs: w.Walk.EmptyDirs,
-				Excluded: w.Walk.Excluded, Skipped: w.Walk.Skipped, Unsendable: w.Walk.Unsendable, Done: w.Walk.Done}
+			ev.Walk = w.Walk.Progress()
 		}
 		for _, f := range w.PartFiles {
 			ev.Files = append(ev.Files, client.LocalFile{Path: f.Path, Name: f.Name})
@@ -198,4 +204,17 @@ func stringErr(s string) error {
 		return nil
 	}
 	return errors.New(s)
+}
+
+// JobEnd returns the final state of a job that ended with err (nil: every
+// part verified), and the error's text.
+func JobEnd(err error) (state, text string) {
+	switch {
+	case err == nil:
+		return client.StateDone.String(), ""
+	case errors.Is(err, client.ErrCanceled):
+		return client.StateCanceled.String(), err.Error()
+	default:
+		return client.StateFailed.String(), err.Error()
+	}
 }

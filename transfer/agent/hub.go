@@ -38,6 +38,7 @@ type jobRecord struct {
 	id      string
 	engine  *client.Engine
 	server  string
+	paths   []string
 	tags    []string
 	started time.Time
 	current string // the latest part's fid
@@ -49,10 +50,21 @@ type jobRecord struct {
 	alreadyThere int
 }
 
-// snapshot describes the job now. The hub's lock is held.
-func (j *jobRecord) snapshot() JobInfo {
-	inf := JobInfo{ID: j.id, Server: j.server, Tags: j.tags, Started: j.started, State: JobStateWalking,
-		Walk: wireWalk(j.walk), Parts: j.parts, AlreadyThere: j.alreadyThere}
+// jobSnapshot describes job j now. The hub's lock is held.
+func (h *hub) jobSnapshot(j *jobRecord) JobInfo {
+	inf := JobInfo{ID: j.id, Server: j.server, Paths: j.paths, Tags: j.tags, Started: j.started, State: JobStateWalking,
+		Walk: NewWireWalk(j.walk), Parts: j.parts, AlreadyThere: j.alreadyThere, PartFID: j.current}
+	for _, r := range h.uploads {
+		if r.info.Job != j.id || r.info.FID == j.current || r.progress == nil {
+			continue
+		}
+		for _, f := range r.progress.Files {
+			inf.DoneBytes += f.AckedBytes
+			if f.State == client.FileVerified {
+				inf.DoneFiles++
+			}
+		}
+	}
 	switch {
 	case j.parts > 0:
 		inf.State = JobStateSending
@@ -61,16 +73,7 @@ func (j *jobRecord) snapshot() JobInfo {
 	}
 	if j.finished() {
 		inf.Final = true
-		switch {
-		case j.err == nil:
-			inf.State = client.StateDone.String()
-		case errors.Is(j.err, client.ErrCanceled):
-			inf.State = client.StateCanceled.String()
-			inf.Error = j.err.Error()
-		default:
-			inf.State = client.StateFailed.String()
-			inf.Error = j.err.Error()
-		}
+		inf.State, inf.Error = JobEnd(j.err)
 	}
 	return inf
 }
@@ -171,16 +174,20 @@ func (h *hub) finish(r *record, err error) {
 
 // startJob records the job that start starts on e. start runs with the
 // hub locked, so the job is known before the hub records its first event.
-func (h *hub) startJob(e *client.Engine, server string, tags []string, start func() (string, error)) (*jobRecord, error) {
+func (h *hub) startJob(e *client.Engine, server string, paths, tags []string, start func() (string, error)) (*jobRecord, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	id, err := start()
 	if err != nil {
 		return nil, err
 	}
-	j := &jobRecord{id: id, engine: e, server: server, tags: tags, started: time.Now().UTC(), done: make(chan struct{})}
+	j := &jobRecord{id: id, engine: e, server: server, paths: paths, tags: tags, started: time.Now().UTC(), done: make(chan struct{})}
 	h.jobs[id] = j
 	h.jobIDs = append(h.jobIDs, id)
+	inf := h.jobSnapshot(j)
+	for s := range h.subs {
+		s.send(Message{JobStarted: &inf})
+	}
 	return j, nil
 }
 
@@ -189,14 +196,12 @@ func (h *hub) finishJob(j *jobRecord, err error) {
 	h.mu.Lock()
 	j.err = err
 	close(j.done)
-	// A part whose upload never started, or whose last event was lost,
-	// ends with its job.
+	// A part whose last event has not come yet (the engine's events are
+	// delivered apart from the job's end), or never started, ends with its
+	// job: verified if the job verified every part.
 	for _, r := range h.uploads {
 		if r.info.Job == j.id && !r.finished() {
 			r.err = err
-			if r.err == nil {
-				r.err = errors.New("its job ended before it did")
-			}
 			close(r.done)
 		}
 	}
@@ -349,7 +354,7 @@ func (h *hub) uploadInfos() []UploadInfo {
 func (h *hub) jobInfos() []JobInfo {
 	var out []JobInfo
 	for _, id := range h.jobIDs {
-		out = append(out, h.jobs[id].snapshot())
+		out = append(out, h.jobSnapshot(h.jobs[id]))
 	}
 	return out
 }
@@ -388,8 +393,8 @@ func (r *record) snapshot() UploadInfo {
 
 // subscribe adds a subscriber and queues, for every upload, its
 // description, its recent events and its latest state: the replay. It
-// returns the uploads as they are now.
-func (h *hub) subscribe() (*subscriber, []UploadInfo) {
+// returns the uploads and the jobs as they are now.
+func (h *hub) subscribe() (*subscriber, []UploadInfo, []JobInfo) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s := &subscriber{out: make(chan Message, subscriberBuffer), dropped: make(chan struct{})}
@@ -415,7 +420,7 @@ func (h *hub) subscribe() (*subscriber, []UploadInfo) {
 		}
 	}
 	h.subs[s] = struct{}{}
-	return s, infos
+	return s, infos, h.jobInfos()
 }
 
 func (h *hub) unsubscribe(s *subscriber) {

@@ -104,9 +104,11 @@ type Message struct {
 	// ran, their parts being among the uploads.
 	Jobs       []JobInfo        `json:"jobs,omitempty"`
 	Unfinished []UnfinishedInfo `json:"unfinished,omitempty"`
-	// Upload announces an upload to a subscriber before its events.
-	Upload *UploadInfo `json:"upload,omitempty"`
-	Event  *WireEvent  `json:"event,omitempty"`
+	// Upload announces an upload to a subscriber before its events;
+	// JobStarted announces a job that starts.
+	Upload     *UploadInfo `json:"upload,omitempty"`
+	JobStarted *JobInfo    `json:"job_started,omitempty"`
+	Event      *WireEvent  `json:"event,omitempty"`
 	// Rate answers OpRateLimit: the cap in force, in bytes per second.
 	Rate *int64 `json:"rate,omitempty"`
 }
@@ -146,6 +148,7 @@ type UploadInfo struct {
 type JobInfo struct {
 	ID      string    `json:"id"`
 	Server  string    `json:"server"`
+	Paths   []string  `json:"paths"`
 	Tags    []string  `json:"tags,omitempty"`
 	Started time.Time `json:"started"`
 	// State is "walking" until the walk is over, "checking" while the
@@ -161,6 +164,11 @@ type JobInfo struct {
 	// sent because the server already holds them.
 	Parts        int `json:"parts"`
 	AlreadyThere int `json:"already_there"`
+	// PartFID is the latest part's fid; DoneFiles and DoneBytes count
+	// what the parts before it verified.
+	PartFID   string `json:"part_fid,omitempty"`
+	DoneFiles int    `json:"done_files"`
+	DoneBytes uint64 `json:"done_bytes"`
 }
 
 // Job states beyond the uploads' own.

@@ -319,9 +319,9 @@ func versionMismatch(v int) string {
 // subscribe streams the replay and then every event until the connection
 // or the agent ends, or the client falls too far behind.
 func (cn *conn) subscribe(ctx context.Context, id uint64) {
-	sub, infos := cn.s.hub.subscribe()
+	sub, infos, jobs := cn.s.hub.subscribe()
 	defer cn.s.hub.unsubscribe(sub)
-	if cn.write(Message{ID: id, Uploads: infos}) != nil {
+	if cn.write(Message{ID: id, Uploads: infos, Jobs: jobs}) != nil {
 		return
 	}
 	for {
@@ -604,7 +604,7 @@ func (s *Server) startTree(ctx context.Context, req Request) Message {
 	}
 	spec := client.TreeSpec{Paths: t.Paths, Tags: req.Tags, Exclude: x, SendAll: t.SendAll,
 		SkipLinkedDirs: t.SkipLinkedDirs, Strict: t.Strict}
-	j, err := s.hub.startJob(e, req.Settings.Server, req.Tags, func() (string, error) { return e.StartTree(spec) })
+	j, err := s.hub.startJob(e, req.Settings.Server, t.Paths, req.Tags, func() (string, error) { return e.StartTree(spec) })
 	if err != nil {
 		return Message{Error: err.Error()}
 	}

@@ -27,7 +27,7 @@ func TestATreeGoesUpInPartsThroughTheAgent(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	c := dial(t, s)
-	if _, err := c.Subscribe(ctx); err != nil {
+	if _, _, err := c.Subscribe(ctx); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "photos")
@@ -97,9 +97,14 @@ func TestATreeGoesUpInPartsThroughTheAgent(t *testing.T) {
 
 	// The subscriber heard of the job: its parts, then its end.
 	var started []string
+	announced := false
 	for done := false; !done; {
 		select {
 		case m := <-c.Stream():
+			if m.JobStarted != nil {
+				announced = m.JobStarted.ID == job && slices.Equal(m.JobStarted.Paths, []string{dir}) && m.JobStarted.State == JobStateWalking
+				continue
+			}
 			if m.Event == nil || m.Event.Type != "job" {
 				continue
 			}
@@ -125,6 +130,18 @@ func TestATreeGoesUpInPartsThroughTheAgent(t *testing.T) {
 	}
 	if len(started) != 3 {
 		t.Fatalf("parts started: %v", started)
+	}
+	if !announced {
+		t.Fatal("the subscriber was not told of the job's start (job_started)")
+	}
+	// What a UI attaching now learns of the job: its latest part, and what
+	// the parts before it verified.
+	if jobs[0].PartFID != started[2] || jobs[0].DoneFiles != 6 || !slices.Equal(jobs[0].Paths, []string{dir}) {
+		t.Fatalf("the job is listed as %+v, want part fid %s and 6 files done before it", jobs[0], started[2])
+	}
+	late := dial(t, s)
+	if _, jobs, err := late.Subscribe(ctx); err != nil || len(jobs) != 1 || jobs[0].ID != job || !jobs[0].Final {
+		t.Fatalf("a late subscriber is told of jobs %+v (%v), want the finished job", jobs, err)
 	}
 	// Once the job ended nothing runs: the agent may go idle.
 	if n := s.hub.running(); n != 0 {
