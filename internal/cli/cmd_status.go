@@ -18,9 +18,9 @@ import (
 
 const statusHelp = `Shows what the background agent is doing: one line per job (a directory
 sent with --detach: walking, sending, done...) with the files its walk found
-and the parts it started, then one line per upload it ran since it started,
-with its short fid, state, progress and server; a job's parts say which job
-they belong to. With --json, one JSON document:
+and the parts it started, then one line per upload it runs or ran (the last
+1,000 that ended are kept), with its short fid, state, progress and server;
+a job's parts say which job they belong to. With --json, one JSON document:
 {"agent": {"pid": N}, "jobs": [...], "uploads": [...]}, or
 {"agent": null, "jobs": [], "uploads": []} when no agent runs. --follow
 keeps showing changes until interrupted (with --json: every event as a JSON

@@ -14,6 +14,14 @@ import (
 // changes and resends, which make the event log.
 const recentEvents = 200
 
+// keptFinished and keptFinishedJobs bound the finished uploads and jobs
+// the agent remembers for status, wait and the replay: beyond them the
+// oldest are forgotten, so that an agent that runs for weeks stays small.
+const (
+	keptFinished     = 1000
+	keptFinishedJobs = 100
+)
+
 // subscriberBuffer bounds what waits for a slow subscriber; beyond it the
 // subscriber is dropped (it reconnects and is replayed).
 const subscriberBuffer = 8192
@@ -132,14 +140,62 @@ type hub struct {
 	uploads map[string]*record
 	jobs    map[string]*jobRecord
 	jobIDs  []string // the jobs, oldest first
-	subs    map[*subscriber]struct{}
+	// keep and keepJobs are keptFinished and keptFinishedJobs (tests
+	// lower them).
+	keep, keepJobs int
+	subs           map[*subscriber]struct{}
 	// changed is signalled when the number of running uploads may have
 	// changed.
 	changed func()
 }
 
 func newHub(changed func()) *hub {
-	return &hub{uploads: map[string]*record{}, jobs: map[string]*jobRecord{}, subs: map[*subscriber]struct{}{}, changed: changed}
+	return &hub{uploads: map[string]*record{}, jobs: map[string]*jobRecord{}, subs: map[*subscriber]struct{}{}, changed: changed,
+		keep: keptFinished, keepJobs: keptFinishedJobs}
+}
+
+// forget drops the oldest finished uploads and jobs beyond what the hub
+// keeps; the parts of a running job stay. The hub is locked.
+func (h *hub) forget() {
+	gone := func(r *record) bool {
+		if !r.finished() {
+			return false
+		}
+		j := h.jobs[r.info.Job]
+		return j == nil || j.finished()
+	}
+	finished := 0
+	for _, fid := range h.order {
+		if gone(h.uploads[fid]) {
+			finished++
+		}
+	}
+	if drop := finished - h.keep; drop > 0 {
+		h.order = slices.DeleteFunc(h.order, func(fid string) bool {
+			if drop > 0 && gone(h.uploads[fid]) {
+				delete(h.uploads, fid)
+				drop--
+				return true
+			}
+			return false
+		})
+	}
+	finished = 0
+	for _, id := range h.jobIDs {
+		if h.jobs[id].finished() {
+			finished++
+		}
+	}
+	if drop := finished - h.keepJobs; drop > 0 {
+		h.jobIDs = slices.DeleteFunc(h.jobIDs, func(id string) bool {
+			if drop > 0 && h.jobs[id].finished() {
+				delete(h.jobs, id)
+				drop--
+				return true
+			}
+			return false
+		})
+	}
 }
 
 // add records a started upload and announces it.
@@ -168,6 +224,7 @@ func (h *hub) finish(r *record, err error) {
 	h.mu.Lock()
 	r.err = err
 	close(r.done)
+	h.forget()
 	h.mu.Unlock()
 	h.changed()
 }
@@ -205,6 +262,7 @@ func (h *hub) finishJob(j *jobRecord, err error) {
 			close(r.done)
 		}
 	}
+	h.forget()
 	h.mu.Unlock()
 	h.changed()
 }
@@ -283,6 +341,7 @@ func (h *hub) record(ev client.Event) {
 			if r.part && ev.State.Final() && !r.finished() {
 				r.err = ev.Err
 				close(r.done)
+				h.forget()
 				h.changed()
 			}
 		case *client.ChunkEvent:

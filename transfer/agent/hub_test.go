@@ -1,0 +1,59 @@
+package agent
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+)
+
+// An agent that runs for weeks forgets its oldest finished uploads and
+// jobs beyond what it keeps; running ones, and the finished parts of a
+// running job, stay. Before, it kept every record until it exited.
+func TestTheHubForgetsTheOldestFinishedUploads(t *testing.T) {
+	h := newHub(func() {})
+	h.keep, h.keepJobs = 3, 1
+	var recs []*record
+	for i := range 6 {
+		recs = append(recs, h.add(UploadInfo{FID: fmt.Sprintf("up-%d", i)}, nil))
+	}
+	running := h.add(UploadInfo{FID: "running"}, nil)
+	job, err := h.startJob(nil, "tcp://x", []string{"/d"}, nil, func() (string, error) { return "job-1", nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := h.add(UploadInfo{FID: "part-1", Job: "job-1"}, nil)
+	h.finish(part, nil) // a finished part of a running job
+	for _, r := range recs {
+		h.finish(r, nil)
+	}
+	ups, _ := h.list()
+	var fids []string
+	for _, u := range ups {
+		fids = append(fids, u.FID)
+	}
+	if want := []string{"up-3", "up-4", "up-5", "running", "part-1"}; !slices.Equal(fids, want) {
+		t.Fatalf("the hub keeps %v, want %v", fids, want)
+	}
+	h.finishJob(job, nil)
+	old, err := h.startJob(nil, "tcp://x", []string{"/e"}, nil, func() (string, error) { return "job-2", nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.finishJob(old, nil)
+	ups, jobs := h.list()
+	if len(jobs) != 1 || jobs[0].ID != "job-2" {
+		t.Fatalf("the hub keeps jobs %+v, want job-2 alone", jobs)
+	}
+	fids = fids[:0]
+	for _, u := range ups {
+		fids = append(fids, u.FID)
+	}
+	// Once its job ended, the part counts as any finished upload: the
+	// oldest of the four finished ones goes.
+	if want := []string{"up-4", "up-5", "running", "part-1"}; !slices.Equal(fids, want) {
+		t.Fatalf("once the job ended the hub keeps %v, want %v", fids, want)
+	}
+	if _, err := h.lookup("running"); err != nil || running.finished() {
+		t.Fatalf("the running upload: %v", err)
+	}
+}
