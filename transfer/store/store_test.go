@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -313,5 +314,42 @@ func TestOpenFilesBounded(t *testing.T) {
 	}
 	if n := s.OpenFiles(); n != 0 {
 		t.Fatalf("%d files open after the upload's data was removed", n)
+	}
+}
+
+// A chunk bigger than one write piece is written whole, in pieces, at its
+// offset: the bytes around it stay as they were.
+func TestBigChunkIsWrittenInPieces(t *testing.T) {
+	t.Parallel()
+	s, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const off, n = 7, 3*writePiece + 5
+	u := newUpload("alice", off+n+3)
+	if err := s.CreatePartials(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, n)
+	for i := range data {
+		data[i] = byte(i*31 + i/writePiece)
+	}
+	p := Part{u.FID, 0}
+	if err := s.WriteChunk(t.Context(), Chunk{Part: p, Index: 1, Offset: off, Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.ReadPartial(t.Context(), p, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(append(make([]byte, off), data...), 0, 0, 0)
+	if !bytes.Equal(b, want) {
+		t.Fatalf("the partial file holds %d bytes that differ from the chunk at offset %d", len(b), off)
 	}
 }
