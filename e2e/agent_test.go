@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -472,5 +473,109 @@ func TestSendDetachDirectoryGoesUpInParts(t *testing.T) {
 	}
 	if len(st.Jobs) != 2 || st.Jobs[1].State != "done" || st.Jobs[1].Parts != 0 || st.Jobs[1].AlreadyThere != 5 {
 		t.Fatalf("status lists jobs %+v, want a second job done with no part and 5 files already there", st.Jobs)
+	}
+}
+
+// hoist status --follow tells a job's story as it happens: its parts as
+// they start and its end, and with --json every message as a JSON line.
+func TestStatusFollowShowsAJobToItsEnd(t *testing.T) {
+	t.Parallel()
+	a := newAgentEnv(t)
+	root := t.TempDir()
+	srv := startServer(t, root, "--max-files", "2", "--chaos", "delay=1:5ms")
+	tokenFile := writeToken(t, root)
+	dir := filepath.Join(t.TempDir(), "logs")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		randomFile(t, dir, fmt.Sprintf("l%d.txt", i), 512<<10, uint64(i))
+	}
+	// A first upload starts the agent, so that status has one to follow.
+	one, _ := randomFile(t, t.TempDir(), "first.bin", 1000, 9)
+	first, errOut, err := tryHoist(t, a.env(), append(append([]string{"send", "--detach"}, sendFlags(srv.URL, tokenFile)...), one)...)
+	if err != nil {
+		t.Fatalf("hoist send --detach: %v\n%s", err, errOut)
+	}
+	if _, errOut, err := tryHoist(t, a.env(), "send", "--wait", strings.TrimSpace(first)); err != nil {
+		t.Fatalf("hoist send --wait: %v\n%s", err, errOut)
+	}
+
+	// Both are following (they printed the agent's state) before the job
+	// starts.
+	text := followStatus(t, a, "--follow")
+	text.waitFor(t, "hoist agent (pid ")
+	jsonLines := followStatus(t, a, "--follow", "--json")
+	jsonLines.waitFor(t, `"upload":{"fid":"`+strings.TrimSpace(first))
+	out, errOut, err := tryHoist(t, a.env(), append(append([]string{"send", "--detach"}, sendFlags(srv.URL, tokenFile)...), dir)...)
+	if err != nil {
+		t.Fatalf("hoist send --detach %s: %v\n%s", dir, err, errOut)
+	}
+	job := strings.TrimSpace(out)
+	text.waitFor(t, "job "+job+"  walking")
+	text.waitFor(t, "job "+job+"  part 1 started: upload ")
+	text.waitFor(t, "job "+job+"  part 2 started: upload ")
+	text.waitFor(t, "job "+job+"  done  4 file(s) found, 2 part(s), 0 already there")
+	jsonLines.waitFor(t, `"job_started":{"id":"`+job)
+	jsonLines.waitFor(t, `"type":"job"`)
+}
+
+// followed is a running `hoist status --follow` whose lines are read as
+// they come.
+type followed struct {
+	lines chan string
+}
+
+func followStatus(t *testing.T, a agentEnv, args ...string) *followed {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, hoistBinary(), append([]string{"status"}, args...)...)
+	cmd.Env = append(os.Environ(), a.env()...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	f := &followed{lines: make(chan string, 1024)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(f.lines)
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			f.lines <- sc.Text()
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		for range f.lines { // drain, so the reader ends
+		}
+		<-done
+		cmd.Wait()
+	})
+	return f
+}
+
+// waitFor reads lines until one contains want.
+func (f *followed) waitFor(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.After(60 * time.Second)
+	var seen []string
+	for {
+		select {
+		case line, ok := <-f.lines:
+			if !ok {
+				t.Fatalf("hoist status --follow ended before printing %q:\n%s", want, strings.Join(seen, "\n"))
+			}
+			if strings.Contains(line, want) {
+				return
+			}
+			seen = append(seen, line)
+		case <-deadline:
+			t.Fatalf("hoist status --follow did not print %q within 60s:\n%s", want, strings.Join(seen, "\n"))
+		}
 	}
 }

@@ -141,6 +141,38 @@ func jobLine(j agent.JobInfo) string {
 	return line
 }
 
+// followLine is what `hoist status --follow` prints of a message from the
+// agent: an upload's new state, a job's start, its parts and its end; ""
+// for the rest (progress shows on the ticks).
+func followLine(m agent.Message) string {
+	switch {
+	case m.JobStarted != nil:
+		return jobLine(*m.JobStarted)
+	case m.Event == nil:
+		return ""
+	case m.Event.Type == "session":
+		return fmt.Sprintf("%s  %s", client.ShortFID(m.Event.FID), client.State(m.Event.State))
+	}
+	ev, ok := m.Event.Decode().(*client.JobEvent)
+	if !ok {
+		return ""
+	}
+	job := client.ShortFID(ev.Job)
+	switch ev.Kind {
+	case client.JobPartStarted:
+		return fmt.Sprintf("job %s  part %d started: upload %s, %d file(s)", job, ev.Part, client.ShortFID(ev.FID), len(ev.Files))
+	case client.JobDone:
+		state, why := agent.JobEnd(ev.Err)
+		line := fmt.Sprintf("job %s  %s  %d file(s) found, %d part(s), %d already there", job, state,
+			ev.Walk.Files, ev.Parts, ev.AlreadyThere)
+		if why != "" {
+			line += "  " + clean(why)
+		}
+		return line
+	}
+	return ""
+}
+
 // followStatus prints changes until ctx ends or the agent goes away.
 func followStatus(ctx context.Context, c *agent.Client, jsonOut bool, w io.Writer) error {
 	ups, jobs, err := c.Subscribe(ctx)
@@ -169,8 +201,8 @@ func followStatus(ctx context.Context, c *agent.Client, jsonOut bool, w io.Write
 				}
 				continue
 			}
-			if m.Event != nil && m.Event.Type == "session" {
-				fmt.Fprintf(w, "%s  %s\n", client.ShortFID(m.Event.FID), client.State(m.Event.State))
+			if line := followLine(m); line != "" {
+				fmt.Fprintln(w, line)
 			}
 		case <-tick.C:
 			if jsonOut {
