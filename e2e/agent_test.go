@@ -480,24 +480,12 @@ func TestSendDetachDirectoryGoesUpInParts(t *testing.T) {
 // they start and its end, and with --json every message as a JSON line.
 func TestStatusFollowShowsAJobToItsEnd(t *testing.T) {
 	t.Parallel()
-	a := newAgentEnv(t)
-	root := t.TempDir()
-	srv := startServer(t, root, "--max-files", "2", "--chaos", "delay=1:5ms")
-	tokenFile := writeToken(t, root)
-	dir := filepath.Join(t.TempDir(), "logs")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 4 {
-		randomFile(t, dir, fmt.Sprintf("l%d.txt", i), 512<<10, uint64(i))
-	}
+	f := newDetachFixture(t, "logs", 4, 512<<10)
+	a := f.a
 	// A first upload starts the agent, so that status has one to follow.
 	one, _ := randomFile(t, t.TempDir(), "first.bin", 1000, 9)
-	first, errOut, err := tryHoist(t, a.env(), append(append([]string{"send", "--detach"}, sendFlags(srv.URL, tokenFile)...), one)...)
-	if err != nil {
-		t.Fatalf("hoist send --detach: %v\n%s", err, errOut)
-	}
-	if _, errOut, err := tryHoist(t, a.env(), "send", "--wait", strings.TrimSpace(first)); err != nil {
+	first := f.sendDetach(t, one)
+	if _, errOut, err := tryHoist(t, a.env(), "send", "--wait", first); err != nil {
 		t.Fatalf("hoist send --wait: %v\n%s", err, errOut)
 	}
 
@@ -506,18 +494,50 @@ func TestStatusFollowShowsAJobToItsEnd(t *testing.T) {
 	text := followStatus(t, a, "--follow")
 	text.waitFor(t, "hoist agent (pid ")
 	jsonLines := followStatus(t, a, "--follow", "--json")
-	jsonLines.waitFor(t, `"upload":{"fid":"`+strings.TrimSpace(first))
-	out, errOut, err := tryHoist(t, a.env(), append(append([]string{"send", "--detach"}, sendFlags(srv.URL, tokenFile)...), dir)...)
-	if err != nil {
-		t.Fatalf("hoist send --detach %s: %v\n%s", dir, err, errOut)
-	}
-	job := strings.TrimSpace(out)
+	jsonLines.waitFor(t, `"upload":{"fid":"`+first)
+	job := f.sendDetach(t, f.dir)
 	text.waitFor(t, "job "+job+"  walking")
 	text.waitFor(t, "job "+job+"  part 1 started: upload ")
 	text.waitFor(t, "job "+job+"  part 2 started: upload ")
 	text.waitFor(t, "job "+job+"  done  4 file(s) found, 2 part(s), 0 already there")
 	jsonLines.waitFor(t, `"job_started":{"id":"`+job)
 	jsonLines.waitFor(t, `"type":"job"`)
+}
+
+// detachFixture is an agent, a server that takes at most 2 files per
+// upload and delays every chunk a little, and a directory of random files
+// to send to it.
+type detachFixture struct {
+	a         agentEnv
+	srv       *testkit.Server
+	tokenFile string
+	dir       string
+}
+
+// newDetachFixture starts the server and writes n files of size bytes in
+// a new directory called name.
+func newDetachFixture(t *testing.T, name string, n, size int) detachFixture {
+	t.Helper()
+	root := t.TempDir()
+	f := detachFixture{a: newAgentEnv(t), srv: startServer(t, root, "--max-files", "2", "--chaos", "delay=1:5ms"),
+		tokenFile: writeToken(t, root), dir: filepath.Join(t.TempDir(), name)}
+	if err := os.Mkdir(f.dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		randomFile(t, f.dir, fmt.Sprintf("f%d.bin", i), size, uint64(i))
+	}
+	return f
+}
+
+// sendDetach hands path to the agent and returns the short id printed.
+func (f detachFixture) sendDetach(t *testing.T, path string) string {
+	t.Helper()
+	out, errOut, err := tryHoist(t, f.a.env(), append(append([]string{"send", "--detach"}, sendFlags(f.srv.URL, f.tokenFile)...), path)...)
+	if err != nil {
+		t.Fatalf("hoist send --detach %s: %v\n%s", path, err, errOut)
+	}
+	return strings.TrimSpace(out)
 }
 
 // followed is a running `hoist status --follow` whose lines are read as

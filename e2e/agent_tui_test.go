@@ -174,30 +174,15 @@ func TestUploadOutlivesItsSSHSessionAndIsShownAgain(t *testing.T) {
 // upload per part.
 func TestTUIAttachedAfterSendDetachShowsTheJobAsOneUpload(t *testing.T) {
 	t.Parallel()
-	a := newAgentEnv(t)
-	root := t.TempDir()
-	srv := startServer(t, root, "--max-files", "2", "--chaos", "delay=1:5ms")
-	tokenFile := writeToken(t, root)
-	work := t.TempDir()
-	dir := filepath.Join(work, "reports")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 5 {
-		randomFile(t, dir, fmt.Sprintf("r%d.bin", i), 256<<10, uint64(i))
-	}
-	out, errOut, err := tryHoist(t, a.env(), append([]string{"send", "--detach"}, append(sendFlags(srv.URL, tokenFile), dir)...)...)
-	if err != nil {
-		t.Fatalf("hoist send --detach %s: %v\n%s", dir, err, errOut)
-	}
-	job := strings.TrimSpace(out)
+	f := newDetachFixture(t, "reports", 5, 256<<10)
+	job := f.sendDetach(t, f.dir)
 
-	ui := testkit.NewTerm(t, 100, 30, agentTUICommand(t, a, work, "--agent", "always", "--server", srv.URL, "--token-file", tokenFile))
+	ui := testkit.NewTerm(t, 100, 30, agentTUICommand(t, f.a, filepath.Dir(f.dir), "--agent", "always", "--server", f.srv.URL, "--token-file", f.tokenFile))
 	s := ui.WaitFor("Upload 1 · part 3 of 3", "5 of 5 files sent", "✓ done")
 	if strings.Contains(s, "Upload 2") || strings.Contains(s, "upload 2") {
 		t.Fatalf("the job's parts are shown as uploads of their own:\n%s", s)
 	}
-	if _, errOut, err := tryHoist(t, a.env(), "send", "--wait", job); err != nil {
+	if _, errOut, err := tryHoist(t, f.a.env(), "send", "--wait", job); err != nil {
 		t.Fatalf("hoist send --wait %s: %v\n%s", job, err, errOut)
 	}
 	quit(t, ui)
