@@ -157,45 +157,36 @@ func newHub(changed func()) *hub {
 // forget drops the oldest finished uploads and jobs beyond what the hub
 // keeps; the parts of a running job stay. The hub is locked.
 func (h *hub) forget() {
-	gone := func(r *record) bool {
-		if !r.finished() {
-			return false
-		}
+	h.order = dropOldest(h.order, h.keep, func(fid string) bool {
+		r := h.uploads[fid]
 		j := h.jobs[r.info.Job]
-		return j == nil || j.finished()
-	}
-	finished := 0
-	for _, fid := range h.order {
-		if gone(h.uploads[fid]) {
-			finished++
+		return r.finished() && (j == nil || j.finished())
+	}, func(fid string) { delete(h.uploads, fid) })
+	h.jobIDs = dropOldest(h.jobIDs, h.keepJobs, func(id string) bool { return h.jobs[id].finished() },
+		func(id string) { delete(h.jobs, id) })
+}
+
+// dropOldest removes from ids (oldest first) the oldest of those that are
+// over, all but keep of them, calling drop for each.
+func dropOldest(ids []string, keep int, over func(string) bool, drop func(string)) []string {
+	n := 0
+	for _, id := range ids {
+		if over(id) {
+			n++
 		}
 	}
-	if drop := finished - h.keep; drop > 0 {
-		h.order = slices.DeleteFunc(h.order, func(fid string) bool {
-			if drop > 0 && gone(h.uploads[fid]) {
-				delete(h.uploads, fid)
-				drop--
-				return true
-			}
-			return false
-		})
+	extra := n - keep
+	if extra <= 0 {
+		return ids
 	}
-	finished = 0
-	for _, id := range h.jobIDs {
-		if h.jobs[id].finished() {
-			finished++
+	return slices.DeleteFunc(ids, func(id string) bool {
+		if extra > 0 && over(id) {
+			drop(id)
+			extra--
+			return true
 		}
-	}
-	if drop := finished - h.keepJobs; drop > 0 {
-		h.jobIDs = slices.DeleteFunc(h.jobIDs, func(id string) bool {
-			if drop > 0 && h.jobs[id].finished() {
-				delete(h.jobs, id)
-				drop--
-				return true
-			}
-			return false
-		})
-	}
+		return false
+	})
 }
 
 // add records a started upload and announces it.
