@@ -81,8 +81,8 @@ func (s *BoltStore) Publish(ctx context.Context, fid uuid.UUID, index int, owner
 	if err := SafePath(name); err != nil {
 		return "", fmt.Errorf("file path: %w", err)
 	}
-	if err := s.PrepareUserArea(ctx, owner); err != nil {
-		return "", err
+	if err := SafeName(owner); err != nil {
+		return "", fmt.Errorf("user id: %w", err)
 	}
 	src := partialPath(Part{fid, index})
 	srcInfo, err := s.root.Lstat(src)
@@ -91,7 +91,36 @@ func (s *BoltStore) Publish(ctx context.Context, fid uuid.UUID, index int, owner
 	}
 	s.dirMu.Lock()
 	defer s.dirMu.Unlock()
+	stored, err := s.publish(ctx, fid, index, owner, name, src, srcInfo)
+	if err != nil && len(s.knownDirs) > 0 {
+		// A directory known to exist may have been removed or replaced
+		// behind the server's back: look at every one again.
+		clear(s.knownDirs)
+		stored, err = s.publish(ctx, fid, index, owner, name, src, srcInfo)
+	}
+	return stored, err
+}
+
+// rememberDir notes that dir is a plain directory. The caller holds dirMu.
+func (s *BoltStore) rememberDir(dir string) {
+	if len(s.knownDirs) >= maxKnownDirs {
+		clear(s.knownDirs)
+	}
+	s.knownDirs[dir] = true
+}
+
+// maxKnownDirs bounds knownDirs.
+const maxKnownDirs = 100_000
+
+// publish is Publish with dirMu held.
+func (s *BoltStore) publish(ctx context.Context, fid uuid.UUID, index int, owner, name, src string, srcInfo fs.FileInfo) (string, error) {
 	area := path.Join(usersDir, owner)
+	if !s.knownDirs[area] {
+		if err := s.PrepareUserArea(ctx, owner); err != nil {
+			return "", err
+		}
+		s.rememberDir(area)
+	}
 	dir := area
 	elems := strings.Split(name, "/")
 	// A numbered variant lengthens the path: stems are shortened so that
@@ -113,21 +142,20 @@ func (s *BoltStore) Publish(ctx context.Context, fid uuid.UUID, index int, owner
 	for n := 1; n <= maxNumbered+1; n++ {
 		cand := candidateName(base, n, fid, index, true, maxLen)
 		dst := path.Join(dir, cand)
-		if fi, err := s.root.Lstat(dst); err == nil {
-			if os.SameFile(fi, srcInfo) {
-				return dst[len(area)+1:], nil
-			}
-			continue
-		}
 		err := s.root.Link(src, dst)
-		if errors.Is(err, fs.ErrExist) {
-			continue
+		if err == nil {
+			s.markUnsynced(owner, dir)
+			return dst[len(area)+1:], nil
 		}
-		if err != nil {
+		if !errors.Is(err, fs.ErrExist) {
 			return "", fmt.Errorf("publishing %s for user %s: %w", name, owner, err)
 		}
-		s.markUnsynced(owner, dir)
-		return dst[len(area)+1:], nil
+		// Taken: by this very file when it is published again after a
+		// crash, or by another entry (link(2) never follows a symbolic
+		// link), and then the next candidate.
+		if fi, err := s.root.Lstat(dst); err == nil && os.SameFile(fi, srcInfo) {
+			return dst[len(area)+1:], nil
+		}
 	}
 	return "", fmt.Errorf("publishing %s for user %s: %w", name, owner, ErrNoFreeName)
 }
@@ -140,9 +168,13 @@ func (s *BoltStore) enterDir(owner, parent, elem string, fid uuid.UUID, index in
 	for n := 1; n <= maxNumbered+1; n++ {
 		cand := candidateName(elem, n, fid, index, false, maxLen)
 		p := path.Join(parent, cand)
+		if s.knownDirs[p] {
+			return cand, nil
+		}
 		err := s.root.Mkdir(p, 0o700)
 		if err == nil {
 			s.markUnsynced(owner, parent)
+			s.rememberDir(p)
 			return cand, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
@@ -153,6 +185,7 @@ func (s *BoltStore) enterDir(owner, parent, elem string, fid uuid.UUID, index in
 			return "", err
 		}
 		if fi.IsDir() { // Lstat: never true of a symbolic link
+			s.rememberDir(p)
 			return cand, nil
 		}
 	}
@@ -209,6 +242,7 @@ func (s *BoltStore) Unpublish(ctx context.Context, owner, stored string) error {
 	}
 	s.dirMu.Lock()
 	defer s.dirMu.Unlock()
+	clear(s.knownDirs) // the directories this empties go
 	area := path.Join(usersDir, owner)
 	p := path.Join(area, stored)
 	if err := s.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {

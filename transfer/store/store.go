@@ -74,6 +74,13 @@ type BoltStore struct {
 	// entries Publish changed since the last SyncPublished.
 	dirMu    sync.Mutex
 	unsynced map[string]map[string]bool
+	// knownDirs holds the directories of users' areas that Publish found
+	// or made as plain directories, so that the next files placed in them
+	// skip the checks: each os.Root call walks its path one openat at a
+	// time. Unpublish, which removes directories, empties it, and so does
+	// a Publish that finds one gone behind the server's back. dirMu guards
+	// it.
+	knownDirs map[string]bool
 }
 
 // Options configure Open.
@@ -133,7 +140,7 @@ func Open(dir string, opts Options) (*BoltStore, error) {
 		root.Close()
 		return nil, fmt.Errorf("initializing %s: %w", DBFile, err)
 	}
-	s := &BoltStore{dir: dir, db: db, root: root, unsynced: map[string]map[string]bool{}}
+	s := &BoltStore{dir: dir, db: db, root: root, unsynced: map[string]map[string]bool{}, knownDirs: map[string]bool{}}
 	s.cache = newFileCache(opts.MaxOpenFiles, s.openPartial, s.syncPartialFS)
 	return s, nil
 }

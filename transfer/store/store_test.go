@@ -353,3 +353,49 @@ func TestBigChunkIsWrittenInPieces(t *testing.T) {
 		t.Fatalf("the partial file holds %d bytes that differ from the chunk at offset %d", len(b), off)
 	}
 }
+
+// Publish remembers the directories it found or made, so that the next
+// files placed in them skip the checks; a directory removed behind the
+// server's back, or replaced by a symbolic link, is looked at again and
+// the file still lands in a plain directory.
+func TestPublishAfterADirectoryWentBehindItsBack(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	u := newUpload("alice", 3, 3, 3)
+	if err := s.CreateUpload(t.Context(), u, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreatePartials(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Publish(t.Context(), u.FID, 0, "alice", "docs/a.txt"); err != nil || got != "docs/a.txt" {
+		t.Fatalf("first publish: %q, %v", got, err)
+	}
+	area := filepath.Join(dir, usersDir, "alice")
+	if err := os.RemoveAll(filepath.Join(area, "docs")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Publish(t.Context(), u.FID, 1, "alice", "docs/b.txt"); err != nil || got != "docs/b.txt" {
+		t.Fatalf("publish into a directory removed meanwhile: %q, %v", got, err)
+	}
+	// Now a symbolic link where the directory was: never followed.
+	outside := t.TempDir()
+	if err := os.RemoveAll(filepath.Join(area, "docs")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(area, "docs")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Publish(t.Context(), u.FID, 2, "alice", "docs/c.txt")
+	if err != nil {
+		t.Fatalf("publish where a link replaced the directory: %v", err)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 || got == "docs/c.txt" {
+		t.Fatalf("the file went through the link: stored %q, the link's target holds %d entries", got, len(entries))
+	}
+}
