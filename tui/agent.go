@@ -349,18 +349,28 @@ func (m *Model) requestDetachedQuit(running int) tea.Cmd {
 }
 
 // cancelAllAndQuit cancels every running upload, then quits.
+// A job is canceled as a whole: canceling its running part alone would end
+// the job as failed, not canceled.
 func (m *Model) cancelAllAndQuit() tea.Cmd {
-	var fids []string
+	var fids, jobs []string
 	for _, t := range m.uploads.uploads {
-		if t.active() {
+		switch {
+		case !t.active():
+		case t.job != nil && t.job.id != "":
+			jobs = append(jobs, t.job.id)
+		default:
 			fids = append(fids, t.fid)
 		}
 	}
 	up := m.up
 	m.Close()
 	return func() tea.Msg {
+		// Quitting either way; the agent logs failures.
+		for _, job := range jobs {
+			_ = up.CancelJob(job)
+		}
 		for _, fid := range fids {
-			_ = up.Cancel(fid) // quitting either way; the agent logs failures
+			_ = up.Cancel(fid)
 		}
 		return tea.QuitMsg{}
 	}

@@ -96,6 +96,28 @@ func TestQuitCanCancelTheAgentsUploads(t *testing.T) {
 	}
 }
 
+// Quitting with "cancel them" cancels a job of the agent as a whole, by its
+// id, not its running part (which ended the job as failed).
+func TestQuitCancelsAnAgentsJobAsAWhole(t *testing.T) {
+	fa := &fakeAgent{fakeUploader: newFakeUploader(t), known: map[string]Upload{
+		"part-1": {Job: "running-job", Files: []File{{Path: "/srv/r/a", Name: "r/a", Size: 10}}},
+	}, jobs: map[string]agent.JobInfo{
+		"running-job": {ID: "running-job", Paths: []string{"/srv/r"}, State: agent.JobStateSending, Parts: 1, PartFID: "part-1"},
+	}}
+	d := &driver{t: t, m: New(Options{StartDir: t.TempDir()}, fa), up: fa.fakeUploader}
+	d.m.tickEvery = time.Millisecond
+	t.Cleanup(d.m.Close)
+	d.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	d.run(d.m.browse.init())
+	d.events(&client.SessionEvent{FID: "part-1", At: fixedNow, State: client.StateSending})
+	d.keys("q", "c")
+	fa.mu.Lock()
+	defer fa.mu.Unlock()
+	if !slices.Equal(fa.calls, []string{"cancel-job running-job"}) {
+		t.Fatalf("calls %v; want the job cancelled by its id", fa.calls)
+	}
+}
+
 // A job run by the agent announces each part as an upload of its own
 // (Describe knows it, with its job): the UI that started the job shows the
 // parts in the job's row and does not adopt them as uploads of their own,
