@@ -111,9 +111,7 @@ func (u *AgentUploader) pump() {
 		if ev == nil {
 			continue
 		}
-		if je, ok := ev.(*client.JobEvent); ok {
-			u.noteJob(je)
-		}
+		u.noteJob(ev)
 		if !u.emit(ev) {
 			return
 		}
@@ -164,24 +162,17 @@ func (u *AgentUploader) Describe(fid string) (up Upload, replayed, ok bool) {
 
 // noteJob keeps the description of a job up to date with its event, so
 // that a UI adopting the job later starts from where it is.
-func (u *AgentUploader) noteJob(ev *client.JobEvent) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	info, ok := u.jobs[ev.Job]
-	if !ok {
+func (u *AgentUploader) noteJob(ev client.Event) {
+	id := agent.JobOf(ev)
+	if id == "" {
 		return
 	}
-	switch ev.Kind {
-	case client.JobWalking:
-		info.Walk = agent.NewWireWalk(ev.Walk)
-	case client.JobPartStarted:
-		info.PartFID, info.Parts, info.State = ev.FID, ev.Part, agent.JobStateSending
-	case client.JobDone:
-		info.Walk, info.Final, info.Parts = agent.NewWireWalk(ev.Walk), true, ev.Parts
-		info.State, info.Error = agent.JobEnd(ev.Err)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if info, ok := u.jobs[id]; ok {
+		info.Apply(ev)
+		u.jobs[id] = info
 	}
-	info.AlreadyThere = max(info.AlreadyThere, ev.AlreadyThere)
-	u.jobs[ev.Job] = info
 }
 
 // DescribeJob returns what the agent said of job id, and whether it
@@ -276,12 +267,8 @@ func (m *Model) adoptUploads(events []client.Event) {
 		return
 	}
 	for _, ev := range events {
-		switch ev := ev.(type) {
-		case *client.JobEvent:
-			m.adoptJob(ev.Job)
-			continue
-		case *client.AlreadyThereEvent:
-			m.adoptJob(ev.Job)
+		if job := agent.JobOf(ev); job != "" {
+			m.adoptJob(job)
 			continue
 		}
 		fid := ev.UploadFID()

@@ -218,3 +218,48 @@ func JobEnd(err error) (state, text string) {
 		return client.StateFailed.String(), err.Error()
 	}
 }
+
+// JobOf returns the job an event is about as a whole (a JobEvent or an
+// AlreadyThereEvent), or "".
+func JobOf(ev client.Event) string {
+	switch ev := ev.(type) {
+	case *client.JobEvent:
+		return ev.Job
+	case *client.AlreadyThereEvent:
+		return ev.Job
+	}
+	return ""
+}
+
+// Apply folds an event of job j into what is known of it: its walk, its
+// parts, the files already there, its end. Events of other jobs and of
+// uploads are ignored. The agent and a UI attached to it keep their
+// descriptions of a job up to date with it alike.
+func (j *JobInfo) Apply(ev client.Event) {
+	switch ev := ev.(type) {
+	case *client.JobEvent:
+		if ev.Job != j.ID {
+			return
+		}
+		if ev.Kind == client.JobWalking || ev.Kind == client.JobDone {
+			j.Walk = NewWireWalk(ev.Walk) // the other kinds carry none
+		}
+		j.Parts = max(j.Parts, ev.Parts, ev.Part)
+		j.AlreadyThere = max(j.AlreadyThere, ev.AlreadyThere)
+		switch ev.Kind {
+		case client.JobWalking:
+			if ev.Walk.Done && j.Parts == 0 {
+				j.State = JobStateChecking
+			}
+		case client.JobPartStarted:
+			j.PartFID, j.State = ev.FID, JobStateSending
+		case client.JobDone:
+			j.Final = true
+			j.State, j.Error = JobEnd(ev.Err)
+		}
+	case *client.AlreadyThereEvent:
+		if ev.Job == j.ID {
+			j.AlreadyThere++
+		}
+	}
+}

@@ -43,27 +43,22 @@ type record struct {
 // jobRecord is what the agent keeps of one job (OpStartTree): its parts
 // are uploads of their own, recorded as they start.
 type jobRecord struct {
-	id      string
-	engine  *client.Engine
-	server  string
-	paths   []string
-	tags    []string
-	started time.Time
-	current string // the latest part's fid
-	done    chan struct{}
-	err     error
-	// What its events said so far (the hub's lock guards them).
-	walk         client.WalkProgress
-	parts        int
-	alreadyThere int
+	id     string
+	engine *client.Engine
+	done   chan struct{}
+	err    error
+	// info describes the job, its events folded in (the hub's lock
+	// guards it); its PartFID is the latest part's fid.
+	info JobInfo
 }
 
-// jobSnapshot describes job j now. The hub's lock is held.
+// jobSnapshot describes job j now: with what the parts before the latest
+// verified, and, once WaitJob returned, how it ended. The hub's lock is
+// held.
 func (h *hub) jobSnapshot(j *jobRecord) JobInfo {
-	inf := JobInfo{ID: j.id, Server: j.server, Paths: j.paths, Tags: j.tags, Started: j.started, State: JobStateWalking,
-		Walk: NewWireWalk(j.walk), Parts: j.parts, AlreadyThere: j.alreadyThere, PartFID: j.current}
+	inf := j.info
 	for _, r := range h.uploads {
-		if r.info.Job != j.id || r.info.FID == j.current || r.progress == nil {
+		if r.info.Job != j.id || r.info.FID == inf.PartFID || r.progress == nil {
 			continue
 		}
 		for _, f := range r.progress.Files {
@@ -72,12 +67,6 @@ func (h *hub) jobSnapshot(j *jobRecord) JobInfo {
 				inf.DoneFiles++
 			}
 		}
-	}
-	switch {
-	case j.parts > 0:
-		inf.State = JobStateSending
-	case j.walk.Done:
-		inf.State = JobStateChecking
 	}
 	if j.finished() {
 		inf.Final = true
@@ -88,24 +77,13 @@ func (h *hub) jobSnapshot(j *jobRecord) JobInfo {
 
 // noteJob folds a job's event into its record. The hub is locked.
 func (h *hub) noteJob(ev client.Event) {
-	switch ev := ev.(type) {
-	case *client.JobEvent:
-		j := h.jobs[ev.Job]
-		if j == nil {
-			return
-		}
-		if ev.Kind == client.JobWalking || ev.Kind == client.JobDone {
-			j.walk = ev.Walk
-		}
-		j.parts = max(j.parts, ev.Parts, ev.Part)
-		j.alreadyThere = max(j.alreadyThere, ev.AlreadyThere)
-		if ev.Kind == client.JobPartStarted {
-			h.partStarted(j, ev)
-		}
-	case *client.AlreadyThereEvent:
-		if j := h.jobs[ev.Job]; j != nil {
-			j.alreadyThere++
-		}
+	j := h.jobs[JobOf(ev)]
+	if j == nil {
+		return
+	}
+	j.info.Apply(ev)
+	if je, ok := ev.(*client.JobEvent); ok && je.Kind == client.JobPartStarted {
+		h.partStarted(j, je)
 	}
 }
 
@@ -229,7 +207,8 @@ func (h *hub) startJob(e *client.Engine, server string, paths, tags []string, st
 	if err != nil {
 		return nil, err
 	}
-	j := &jobRecord{id: id, engine: e, server: server, paths: paths, tags: tags, started: time.Now().UTC(), done: make(chan struct{})}
+	j := &jobRecord{id: id, engine: e, done: make(chan struct{}), info: JobInfo{ID: id, Server: server, Paths: paths, Tags: tags,
+		Started: time.Now().UTC(), State: JobStateWalking}}
 	h.jobs[id] = j
 	h.jobIDs = append(h.jobIDs, id)
 	inf := h.jobSnapshot(j)
@@ -286,8 +265,7 @@ func (h *hub) partStarted(j *jobRecord, ev *client.JobEvent) {
 	if ev.FID == "" {
 		return
 	}
-	j.current = ev.FID
-	info := UploadInfo{FID: ev.FID, Server: j.server, Tags: j.tags, Started: ev.At.UTC(), Job: j.id, Part: ev.Part,
+	info := UploadInfo{FID: ev.FID, Server: j.info.Server, Tags: j.info.Tags, Started: ev.At.UTC(), Job: j.id, Part: ev.Part,
 		Files: partFiles(ev)}
 	h.addLocked(info, j.engine).part = true
 }

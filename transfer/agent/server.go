@@ -559,7 +559,7 @@ func (s *Server) handleJob(op string, j *jobRecord) Message {
 		return Message{Job: j.id}
 	}
 	s.hub.mu.Lock()
-	fid := j.current
+	fid := j.info.PartFID
 	s.hub.mu.Unlock()
 	if fid == "" {
 		return Message{Job: j.id, Error: fmt.Sprintf("job %s has no part running yet (it is still looking at the files): try again", client.ShortFID(j.id))}
