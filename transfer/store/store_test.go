@@ -299,14 +299,8 @@ func TestOpenFilesBounded(t *testing.T) {
 		}
 	}
 	for i, p := range parts {
-		r, err := s.ReadPartial(t.Context(), p, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(r)
-		r.Close()
-		if err != nil || len(b) != 2 || b[1] != byte(i) {
-			t.Fatalf("part %d reads %v, %v", i, b, err)
+		if b := readPartial(t, s, p); len(b) != 2 || b[1] != byte(i) {
+			t.Fatalf("part %d reads %v", i, b)
 		}
 	}
 	if err := s.RemovePartials(t.Context(), u.FID); err != nil {
@@ -339,15 +333,7 @@ func TestBigChunkIsWrittenInPieces(t *testing.T) {
 	if err := s.WriteChunk(t.Context(), Chunk{Part: p, Index: 1, Offset: off, Data: data}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.ReadPartial(t.Context(), p, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	b, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := readPartial(t, s, p)
 	want := append(append(make([]byte, off), data...), 0, 0, 0)
 	if !bytes.Equal(b, want) {
 		t.Fatalf("the partial file holds %d bytes that differ from the chunk at offset %d", len(b), off)
@@ -398,4 +384,19 @@ func TestPublishAfterADirectoryWentBehindItsBack(t *testing.T) {
 	if entries, _ := os.ReadDir(outside); len(entries) != 0 || got == "docs/c.txt" {
 		t.Fatalf("the file went through the link: stored %q, the link's target holds %d entries", got, len(entries))
 	}
+}
+
+// readPartial returns all of part p's partial data.
+func readPartial(t *testing.T, s *BoltStore, p Part) []byte {
+	t.Helper()
+	r, err := s.ReadPartial(t.Context(), p, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
