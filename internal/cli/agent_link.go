@@ -80,9 +80,12 @@ func agentSettings(c config.Client, keepTrying bool) (agent.Settings, error) {
 // journaling in journalDir from the settings a client sent.
 func newAgentEngine(journalDir string) agent.EngineFactory {
 	return func(s agent.Settings) (*client.Engine, error) {
+		if len(s.Engine) == 0 || string(s.Engine) == "null" {
+			return nil, errors.New(`connection settings: the request has no "engine" settings (a hoist client sends them; see AGENT-PROTOCOL.md)`)
+		}
 		var es engineSettings
 		if err := json.Unmarshal(s.Engine, &es); err != nil {
-			return nil, fmt.Errorf("connection settings: %w", err)
+			return nil, fmt.Errorf(`connection settings: "engine" is not valid: %w`, err)
 		}
 		c := config.Client{
 			Server: es.Server, Token: config.Secret(es.Token), TokenFile: es.TokenFile, TokenCommand: es.TokenCommand,

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hoist-dev/hoist/config"
+	"github.com/hoist-dev/hoist/transfer/agent"
 	"github.com/hoist-dev/hoist/transfer/client"
 )
 
@@ -57,6 +60,19 @@ func TestFollowLinksReachesTheUI(t *testing.T) {
 		}
 		if want := filepath.Join(s.vars["XDG_STATE_HOME"], "hoist"); opts.CrashDir != want {
 			t.Errorf("CrashDir = %q, want %q", opts.CrashDir, want)
+		}
+	}
+}
+
+// TestAgentEngineSettingsErrors: a request to the agent whose engine
+// settings are missing, null or malformed gets an error that names the
+// "engine" field, not a bare JSON decoder message.
+func TestAgentEngineSettingsErrors(t *testing.T) {
+	factory := newAgentEngine(t.TempDir())
+	for name, doc := range map[string]string{"missing": "", "null": "null", "malformed": `{"server": 7}`} {
+		_, err := factory(agent.Settings{Server: "tcp://127.0.0.1:1", Engine: json.RawMessage(doc)})
+		if err == nil || !strings.Contains(err.Error(), `"engine"`) {
+			t.Errorf("%s engine settings: got %v, want an error naming \"engine\"", name, err)
 		}
 	}
 }
