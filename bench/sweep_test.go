@@ -18,10 +18,18 @@ import (
 // default maximum).
 var benchSweepSizes = []int{256 << 10, 512 << 10, 1 << 20, 2 << 20, 4 << 20}
 
+// benchSweepReferences are runs of other programs interleaved with the
+// sweep's, so that the spread of their rounds shows how much of hoist's is
+// the machine's: the raw TCP copy, and tusd with its final fsync.
+var benchSweepReferences = []benchScenario{
+	{"raw", benchRunRaw(0)},
+	{"tusd-sync", benchRunTusd(true)},
+}
+
 // benchSweepScenarios is one durable upload of the big file per chunk size,
-// and the same with the baseline binary when there is one.
+// the same with the baseline binary when there is one, and the references.
 func benchSweepScenarios(sizes []int) []benchScenario {
-	var out []benchScenario
+	out := slices.Clone(benchSweepReferences)
 	for _, baseline := range []bool{false, true} {
 		for _, cs := range sizes {
 			name := benchSweepName(cs)
@@ -77,11 +85,14 @@ func TestBenchSweepSmoke(t *testing.T) {
 			t.Errorf("%s did not run or is not in the report", benchSweepName(cs))
 		}
 	}
+	if len(rep.runs["raw"]) != 1 || !strings.Contains(out.String(), "reference") {
+		t.Error("the raw copy did not run as the sweep's reference, or is not in the report")
+	}
 }
 
 // printSweep prints the sweep's table: per size the median, the rounds'
-// spread ((max-min)/median) and every round; then the spread of the
-// medians across sizes.
+// spread ((max-min)/median) and every round, the same for the references;
+// then the spread of the medians across sizes.
 func (r *benchReport) printSweep(w io.Writer, sizes []int) {
 	fmt.Fprintf(w, "\nhoist chunk-size sweep: %s file, durable, %d round(s) interleaved; load %s -> %s\n",
 		units.FormatSize(uint64(r.cfg.Size)), r.cfg.Rounds, r.load[0], r.load[1])
@@ -98,6 +109,9 @@ func (r *benchReport) printSweep(w io.Writer, sizes []int) {
 			names = append(names, sweepRun{prefix + benchSweepName(cs), cs})
 		}
 	}
+	for _, ref := range benchSweepReferences {
+		names = append(names, sweepRun{name: ref.name})
+	}
 	for _, sr := range names {
 		name, cs := sr.name, sr.cs
 		runs := r.runs[name]
@@ -109,17 +123,25 @@ func (r *benchReport) printSweep(w io.Writer, sizes []int) {
 		for _, run := range runs {
 			xs = append(xs, run.MBps())
 			gb := float64(run.Bytes) / 1e9
-			rounds = append(rounds, fmt.Sprintf("%.0f (%.2f+%.2f)", run.MBps(), run.Client.CPU.Seconds()/gb, run.Server.CPU.Seconds()/gb))
-			if run.ChunkSize != cs {
+			round := fmt.Sprintf("%.0f", run.MBps())
+			if run.Client != nil && run.Server != nil {
+				round += fmt.Sprintf(" (%.2f+%.2f)", run.Client.CPU.Seconds()/gb, run.Server.CPU.Seconds()/gb)
+			}
+			rounds = append(rounds, round)
+			if cs != 0 && run.ChunkSize != cs {
 				rounds[len(rounds)-1] += fmt.Sprintf(" [chunk %d!]", run.ChunkSize)
 			}
 		}
 		med := benchMedian(xs)
-		if !strings.HasPrefix(name, "base-") {
+		spread := (slices.Max(xs) - slices.Min(xs)) / med
+		target, met := "< 10%", benchMet(spread < 0.1)
+		switch {
+		case cs == 0:
+			target, met = "reference", ""
+		case !strings.HasPrefix(name, "base-"):
 			medians = append(medians, med)
 		}
-		spread := (slices.Max(xs) - slices.Min(xs)) / med
-		fmt.Fprintf(tw, "%s\t%.1f\t%.0f%%\t< 10%%\t%s\t%s\n", name, med, 100*spread, benchMet(spread < 0.1), strings.Join(rounds, "  "))
+		fmt.Fprintf(tw, "%s\t%.1f\t%.0f%%\t%s\t%s\t%s\n", name, med, 100*spread, target, met, strings.Join(rounds, "  "))
 	}
 	tw.Flush()
 	if len(medians) > 1 {
