@@ -138,3 +138,14 @@ func TestManyWalkEventsArriveInFewBatches(t *testing.T) {
 	}
 	d.requireView("walking: 100,000 files, 9.5 MiB found")
 }
+
+// TestJobLogShowsSkippedPaths: a path the job's walk left out, and why,
+// is a warning in the event log.
+func TestJobLogShowsSkippedPaths(t *testing.T) {
+	d := newDriver(t, testOptions(makeTree(t)), 120, 24)
+	d.keys("space", "u", "enter")
+	d.events(&client.JobEvent{Job: testJobID(1), At: fixedNow, Kind: client.JobSkipped,
+		Path: "/x/docs/dangling", Reason: "a dangling symbolic link"})
+	d.keys("l")
+	d.requireView("upload 1: skipped /x/docs/dangling: a dangling symbolic link")
+}

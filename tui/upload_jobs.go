@@ -131,6 +131,9 @@ func (t *tracked) applyJob(ev *client.JobEvent) (logLine, bool) {
 		line.text = fmt.Sprintf("%s: part %d started (fid %s)", who, ev.Part, ev.FID)
 	case client.JobNote:
 		line.text = fmt.Sprintf("%s: %s", who, ev.Note)
+	case client.JobSkipped:
+		line.level = levelWarn
+		line.text = fmt.Sprintf("%s: skipped %s: %s", who, ev.Path, ev.Reason)
 	case client.JobDone:
 		j.done, j.parts = true, ev.Parts
 		switch {
