@@ -209,3 +209,34 @@ func TestAttachingShowsAFinishedJobAsOneRow(t *testing.T) {
 	}
 	d.requireView("Upload 1 · part 2 of 2", "3 of 3 files sent", "done", "reports/part-b")
 }
+
+// Attaching to an agent whose job said things before the UI came: its
+// notes, skipped paths and files already there are in the event log, as
+// they would have been live, after a line for those the agent no longer
+// keeps; the already-there count is the agent's, not counted again.
+func TestAdoptingAJobReplaysItsLog(t *testing.T) {
+	fa := &fakeAgent{fakeUploader: newFakeUploader(t), known: map[string]Upload{}, jobs: map[string]agent.JobInfo{
+		"detached-job": {ID: "detached-job", Paths: []string{"/srv/reports"}, State: agent.JobStateSending, Parts: 1,
+			PartFID: "part-a", AlreadyThere: 7, Walk: agent.WireWalk{Files: 9, Bytes: 90, Done: true}, LogDropped: 5,
+			Log: []agent.JobLogLine{
+				{At: fixedNow, Kind: agent.JobLogNote, Note: "the server cannot say which files it holds"},
+				{At: fixedNow, Kind: agent.JobLogSkipped, Path: "/srv/reports/broken", Reason: "a dangling symbolic link"},
+				{At: fixedNow, Kind: agent.JobLogAlreadyThere, Path: "/srv/reports/q1.pdf", Name: "reports/q1.pdf", Stored: "reports/q1 (1).pdf", Size: 10},
+			}},
+	}}
+	d := &driver{t: t, m: New(Options{StartDir: t.TempDir()}, fa), up: fa.fakeUploader}
+	d.m.tickEvery = time.Millisecond
+	t.Cleanup(d.m.Close)
+	d.send(tea.WindowSizeMsg{Width: 120, Height: 30})
+	d.run(d.m.browse.init())
+	fa.known["part-a"] = Upload{Job: "detached-job", Files: []File{{Path: "/srv/reports/a", Name: "reports/a", Size: 10}}}
+	d.events(&client.SessionEvent{FID: "part-a", At: fixedNow, State: client.StateSending})
+	d.keys("l")
+	d.requireView("upload 1: 5 lines earlier not kept by the agent",
+		"upload 1: the server cannot say which files it holds",
+		"upload 1: skipped /srv/reports/broken: a dangling symbolic link",
+		"reports/q1.pdf already there as reports/q1 (1).pdf")
+	if there := d.m.uploads.uploads[0].job.there; there != 7 {
+		t.Fatalf("the job counts %d files already there, want the agent's 7", there)
+	}
+}

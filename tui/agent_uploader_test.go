@@ -76,3 +76,16 @@ func TestLosingTheAgentIsShown(t *testing.T) {
 	d.send(eventsMsg{src: fa.events, closed: true})
 	d.requireView("lost the hoist agent")
 }
+
+// The uploader keeps a job's log as the agent sent it on attaching: later
+// events reach the UI live, so adopting the job must not show them twice.
+func TestAgentUploaderKeepsTheLogFromBeforeAttaching(t *testing.T) {
+	attach := []agent.JobLogLine{{At: fixedNow, Kind: agent.JobLogNote, Note: "before"}}
+	u := &AgentUploader{jobs: map[string]agent.JobInfo{"j": {ID: "j", Log: attach}}}
+	u.noteJob(&client.JobEvent{Job: "j", At: fixedNow, Kind: client.JobNote, Note: "after"})
+	u.noteJob(&client.AlreadyThereEvent{Job: "j", At: fixedNow, Name: "x"})
+	info, _, _ := u.DescribeJob("j")
+	if len(info.Log) != 1 || info.Log[0].Note != "before" || info.AlreadyThere != 1 {
+		t.Fatalf("described as %+v: want the attach-time log and the count brought up to date", info)
+	}
+}

@@ -78,7 +78,27 @@ func (u *uploadScreen) adoptJob(info agent.JobInfo) *tracked {
 	}
 	u.log.add(logLine{at: u.now(), text: fmt.Sprintf("upload %d: %s with their paths, tags %s (job %s, started elsewhere), %s",
 		t.num, rootNames(info.Paths), tagList(t.tags), info.ID, info.State)})
+	u.replayJobLog(t, info)
 	return t
+}
+
+// replayJobLog shows what an adopted job said before this UI attached, as
+// its live events would have shown it; the counts come from info already.
+func (u *uploadScreen) replayJobLog(t *tracked, info agent.JobInfo) {
+	if info.LogDropped > 0 {
+		u.log.add(logLine{at: u.now(), text: fmt.Sprintf("upload %d: %s earlier not kept by the agent",
+			t.num, plural(info.LogDropped, "line", "lines"))})
+	}
+	for _, l := range info.Log {
+		switch ev := l.Event(info.ID).(type) {
+		case *client.JobEvent:
+			if line, ok := t.applyJob(ev); ok {
+				u.log.add(line)
+			}
+		case *client.AlreadyThereEvent:
+			u.log.add(thereLine(ev))
+		}
+	}
 }
 
 // startingJob reports whether a job this UI started has no id yet: its
@@ -157,6 +177,11 @@ func (t *tracked) applyJob(ev *client.JobEvent) (logLine, bool) {
 func (t *tracked) applyThere(ev *client.AlreadyThereEvent) logLine {
 	t.job.there++
 	t.job.thereBytes += ev.Size
+	return thereLine(ev)
+}
+
+// thereLine is the log line of a file the server already held.
+func thereLine(ev *client.AlreadyThereEvent) logLine {
 	text := fmt.Sprintf("%s already there (same path, size and sha256)", ev.Name)
 	if ev.Stored != "" && ev.Stored != ev.Name {
 		text = fmt.Sprintf("%s already there as %s (same size and sha256)", ev.Name, ev.Stored)

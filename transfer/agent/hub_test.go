@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/hoist-dev/hoist/transfer/client"
 )
 
 // An agent that runs for weeks forgets its oldest finished uploads and
@@ -55,5 +57,31 @@ func TestTheHubForgetsTheOldestFinishedUploads(t *testing.T) {
 	}
 	if _, err := h.lookup("running"); err != nil || running.finished() {
 		t.Fatalf("the running upload: %v", err)
+	}
+}
+
+// A job's log keeps its last KeptJobLog lines and counts the ones it
+// dropped; a copy taken before (a snapshot on its way to a subscriber)
+// does not change when more lines come.
+func TestAJobsLogIsBounded(t *testing.T) {
+	info := JobInfo{ID: "j"}
+	for i := range KeptJobLog {
+		info.Apply(&client.JobEvent{Job: "j", Kind: client.JobNote, Note: fmt.Sprint(i)})
+	}
+	snapshot := info
+	before := slices.Clone(snapshot.Log)
+	for i := range 3 {
+		info.Apply(&client.JobEvent{Job: "j", Kind: client.JobSkipped, Path: fmt.Sprint("/p", i), Reason: "r"})
+	}
+	info.Apply(&client.JobEvent{Job: "other", Kind: client.JobNote, Note: "not this job's"})
+	info.Apply(&client.JobEvent{Job: "j", Kind: client.JobWalking}) // no line
+	if len(info.Log) != KeptJobLog || info.LogDropped != 3 {
+		t.Fatalf("log of %d lines, %d dropped; want %d and 3", len(info.Log), info.LogDropped, KeptJobLog)
+	}
+	if first, last := info.Log[0], info.Log[len(info.Log)-1]; first.Note != "3" || last.Kind != JobLogSkipped || last.Path != "/p2" {
+		t.Fatalf("the log runs from %+v to %+v; want note 3 to the last skipped path", first, last)
+	}
+	if !slices.Equal(snapshot.Log, before) {
+		t.Fatal("a copy of the job taken earlier changed when lines were added")
 	}
 }

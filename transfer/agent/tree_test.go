@@ -211,3 +211,59 @@ func TestAJobIsListedBeforeItsFirstPart(t *testing.T) {
 		t.Fatalf("after the cancel the agent lists %+v, want the job canceled", jobs)
 	}
 }
+
+// A UI that attaches after a job said something still reads it: the jobs
+// a subscriber is handed carry their log, here the dangling link the walk
+// skipped and the file the server already held from an earlier send.
+func TestAJobsLogReachesLaterSubscribers(t *testing.T) {
+	srv := servertest.Start(t)
+	s, _ := startAgent(t, srv, time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dir := filepath.Join(t.TempDir(), "notes")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte("kept"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "gone"), filepath.Join(dir, "broken")); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, s)
+	set := Settings{Server: srv.URL()}
+	var job string
+	for range 2 { // the second send finds a.txt there already
+		var err error
+		if job, err = c.StartTree(ctx, set, Tree{Paths: []string{dir}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Wait(ctx, client.ShortFID(job)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, jobs, err := dial(t, s).Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info *JobInfo
+	for i := range jobs {
+		if jobs[i].ID == job {
+			info = &jobs[i]
+		}
+	}
+	if info == nil {
+		t.Fatalf("the subscriber was not handed job %s: %+v", job, jobs)
+	}
+	var skipped, there bool
+	for _, l := range info.Log {
+		skipped = skipped || l.Kind == JobLogSkipped && l.Path == filepath.Join(dir, "broken") && l.Reason != ""
+		there = there || l.Kind == JobLogAlreadyThere && l.Name == "notes/a.txt"
+		if ev := l.Event(job); ev == nil || JobOf(ev) != job {
+			t.Errorf("log line %+v does not turn back into an event of the job", l)
+		}
+	}
+	if !skipped || !there {
+		t.Fatalf("the second job's log %+v: want the skipped link and notes/a.txt already there", info.Log)
+	}
+}
