@@ -217,7 +217,7 @@ func TestAttachingShowsAFinishedJobAsOneRow(t *testing.T) {
 func TestAdoptingAJobReplaysItsLog(t *testing.T) {
 	fa := &fakeAgent{fakeUploader: newFakeUploader(t), known: map[string]Upload{}, jobs: map[string]agent.JobInfo{
 		"detached-job": {ID: "detached-job", Paths: []string{"/srv/reports"}, State: agent.JobStateSending, Parts: 1,
-			PartFID: "part-a", AlreadyThere: 7, Walk: agent.WireWalk{Files: 9, Bytes: 90, Done: true}, LogDropped: 5,
+			PartFID: "part-a", AlreadyThere: 7, AlreadyThereBytes: 30, Walk: agent.WireWalk{Files: 9, Bytes: 90, Done: true}, LogDropped: 5,
 			Log: []agent.JobLogLine{
 				{At: fixedNow, Kind: agent.JobLogNote, Note: "the server cannot say which files it holds"},
 				{At: fixedNow, Kind: agent.JobLogSkipped, Path: "/srv/reports/broken", Reason: "a dangling symbolic link"},
@@ -238,5 +238,9 @@ func TestAdoptingAJobReplaysItsLog(t *testing.T) {
 		"reports/q1.pdf already there as reports/q1 (1).pdf")
 	if there := d.m.uploads.uploads[0].job.there; there != 7 {
 		t.Fatalf("the job counts %d files already there, want the agent's 7", there)
+	}
+	// Its size leaves out the bytes already there, as a job of this UI's does.
+	if _, total := d.m.uploads.uploads[0].jobSize(); total != 60 {
+		t.Fatalf("the adopted job has %d bytes to send, want 90 found less 30 already there", total)
 	}
 }

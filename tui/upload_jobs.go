@@ -60,7 +60,7 @@ func (u *uploadScreen) adoptJob(info agent.JobInfo) *tracked {
 		key = info.ID
 	}
 	t := &tracked{num: len(u.uploads) + 1, fid: key, tags: info.Tags, state: client.StateQueued,
-		job: &jobState{id: info.ID, roots: info.Paths, walk: info.Walk.Progress(), part: info.Parts, there: info.AlreadyThere,
+		job: &jobState{id: info.ID, roots: info.Paths, walk: info.Walk.Progress(), part: info.Parts, there: info.AlreadyThere, thereBytes: info.AlreadyThereBytes,
 			doneFiles: info.DoneFiles, doneBytes: info.DoneBytes}}
 	u.uploads = append(u.uploads, t)
 	u.byFID[key] = t

@@ -265,6 +265,7 @@ func (j *JobInfo) Apply(ev client.Event) {
 	case *client.AlreadyThereEvent:
 		if ev.Job == j.ID {
 			j.AlreadyThere++
+			j.AlreadyThereBytes += ev.Size
 			j.addLog(JobLogLine{At: ev.At, Kind: JobLogAlreadyThere, Path: ev.Path, Name: ev.Name, Stored: ev.Stored, Size: ev.Size})
 		}
 	}

@@ -161,9 +161,11 @@ type JobInfo struct {
 	// the walk is over.
 	Walk WireWalk `json:"walk"`
 	// Parts counts the parts started so far; AlreadyThere the files not
-	// sent because the server already holds them.
-	Parts        int `json:"parts"`
-	AlreadyThere int `json:"already_there"`
+	// sent because the server already holds them, AlreadyThereBytes their
+	// bytes.
+	Parts             int    `json:"parts"`
+	AlreadyThere      int    `json:"already_there"`
+	AlreadyThereBytes uint64 `json:"already_there_bytes"`
 	// PartFID is the latest part's fid; DoneFiles and DoneBytes count
 	// what the parts before it verified.
 	PartFID   string `json:"part_fid,omitempty"`

@@ -263,6 +263,9 @@ func TestAJobsLogReachesLaterSubscribers(t *testing.T) {
 			t.Errorf("log line %+v does not turn back into an event of the job", l)
 		}
 	}
+	if info.AlreadyThere != 1 || info.AlreadyThereBytes != 4 {
+		t.Errorf("the second job counts %d files, %d bytes already there; want 1 and 4", info.AlreadyThere, info.AlreadyThereBytes)
+	}
 	if !skipped || !there {
 		t.Fatalf("the second job's log %+v: want the skipped link and notes/a.txt already there", info.Log)
 	}
