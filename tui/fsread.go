@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -55,15 +57,53 @@ func readDir(seq int, dir string) tea.Cmd {
 		if err != nil && des == nil {
 			return dirLoadedMsg{seq: seq, dir: dir, err: fmt.Errorf("cannot open %s: %w", dir, unwrapPathError(err))}
 		}
-		entries := make([]entry, 0, len(des))
-		for _, de := range des {
-			entries = append(entries, examine(dir, de))
-		}
+		entries := examineAll(dir, des)
 		if err != nil {
 			err = fmt.Errorf("could not list all of %s: %w", dir, unwrapPathError(err))
 		}
 		return dirLoadedMsg{seq: seq, dir: dir, entries: entries, err: err}
 	}
+}
+
+// examineWorkers is how many entries of a directory are examined at once,
+// and examineBatch how many each worker takes at a time. Every entry costs
+// a stat: on a network file system (a home directory over NFS, often what
+// an SSH session sees) that is a round trip, and on a local one a system
+// call that runs as well on the other cores. 100,000 entries on tmpfs
+// opened in 608-653 ms one at a time on this project's 2-core VM.
+const (
+	examineWorkers = 8
+	examineBatch   = 256
+)
+
+// examineAll examines des, in their order, several at a time.
+func examineAll(dir string, des []fs.DirEntry) []entry {
+	out := make([]entry, len(des))
+	workers := min(examineWorkers, (len(des)+examineBatch-1)/examineBatch)
+	if workers <= 1 {
+		for i, de := range des {
+			out[i] = examine(dir, de)
+		}
+		return out
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				end := int(next.Add(examineBatch))
+				start := end - examineBatch
+				if start >= len(des) {
+					return
+				}
+				for i := start; i < min(end, len(des)); i++ {
+					out[i] = examine(dir, des[i])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 func examine(dir string, de fs.DirEntry) entry {
