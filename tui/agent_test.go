@@ -218,10 +218,13 @@ func TestAdoptingAJobReplaysItsLog(t *testing.T) {
 	fa := &fakeAgent{fakeUploader: newFakeUploader(t), known: map[string]Upload{}, jobs: map[string]agent.JobInfo{
 		"detached-job": {ID: "detached-job", Paths: []string{"/srv/reports"}, State: agent.JobStateSending, Parts: 1,
 			PartFID: "part-a", AlreadyThere: 7, AlreadyThereBytes: 30, Walk: agent.WireWalk{Files: 9, Bytes: 90, Done: true}, LogDropped: 5,
-			Log: []agent.JobLogLine{
-				{At: fixedNow, Kind: agent.JobLogNote, Note: "the server cannot say which files it holds"},
-				{At: fixedNow, Kind: agent.JobLogSkipped, Path: "/srv/reports/broken", Reason: "a dangling symbolic link"},
-				{At: fixedNow, Kind: agent.JobLogAlreadyThere, Path: "/srv/reports/q1.pdf", Name: "reports/q1.pdf", Stored: "reports/q1 (1).pdf", Size: 10},
+			Log: []*agent.WireEvent{
+				agent.EncodeEvent(&client.JobEvent{Job: "detached-job", At: fixedNow, Kind: client.JobNote,
+					Note: "the server cannot say which files it holds"}),
+				agent.EncodeEvent(&client.JobEvent{Job: "detached-job", At: fixedNow, Kind: client.JobSkipped,
+					Path: "/srv/reports/broken", Reason: "a dangling symbolic link"}),
+				agent.EncodeEvent(&client.AlreadyThereEvent{Job: "detached-job", At: fixedNow, Path: "/srv/reports/q1.pdf",
+					Name: "reports/q1.pdf", Stored: "reports/q1 (1).pdf", Size: 10}),
 			}},
 	}}
 	d := &driver{t: t, m: New(Options{StartDir: t.TempDir()}, fa), up: fa.fakeUploader}

@@ -80,7 +80,7 @@ func TestLosingTheAgentIsShown(t *testing.T) {
 // The uploader keeps a job's log as the agent sent it on attaching: later
 // events reach the UI live, so adopting the job must not show them twice.
 func TestAgentUploaderKeepsTheLogFromBeforeAttaching(t *testing.T) {
-	attach := []agent.JobLogLine{{At: fixedNow, Kind: agent.JobLogNote, Note: "before"}}
+	attach := []*agent.WireEvent{agent.EncodeEvent(&client.JobEvent{Job: "j", At: fixedNow, Kind: client.JobNote, Note: "before"})}
 	u := &AgentUploader{jobs: map[string]agent.JobInfo{"j": {ID: "j", Log: attach}}}
 	u.noteJob(&client.JobEvent{Job: "j", At: fixedNow, Kind: client.JobNote, Note: "after"})
 	u.noteJob(&client.AlreadyThereEvent{Job: "j", At: fixedNow, Name: "x"})

@@ -89,8 +89,8 @@ func (u *uploadScreen) replayJobLog(t *tracked, info agent.JobInfo) {
 		u.log.add(logLine{at: u.now(), text: fmt.Sprintf("upload %d: %s earlier not kept by the agent",
 			t.num, plural(info.LogDropped, "line", "lines"))})
 	}
-	for _, l := range info.Log {
-		switch ev := l.Event(info.ID).(type) {
+	for _, w := range info.Log {
+		switch ev := w.Decode().(type) {
 		case *client.JobEvent:
 			if line, ok := t.applyJob(ev); ok {
 				u.log.add(line)

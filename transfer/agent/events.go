@@ -252,10 +252,8 @@ func (j *JobInfo) Apply(ev client.Event) {
 			if ev.Walk.Done && j.Parts == 0 {
 				j.State = JobStateChecking
 			}
-		case client.JobNote:
-			j.addLog(JobLogLine{At: ev.At, Kind: JobLogNote, Note: ev.Note})
-		case client.JobSkipped:
-			j.addLog(JobLogLine{At: ev.At, Kind: JobLogSkipped, Path: ev.Path, Reason: ev.Reason})
+		case client.JobNote, client.JobSkipped:
+			j.addLog(EncodeEvent(ev))
 		case client.JobPartStarted:
 			j.PartFID, j.State = ev.FID, JobStateSending
 		case client.JobDone:
@@ -266,33 +264,19 @@ func (j *JobInfo) Apply(ev client.Event) {
 		if ev.Job == j.ID {
 			j.AlreadyThere++
 			j.AlreadyThereBytes += ev.Size
-			j.addLog(JobLogLine{At: ev.At, Kind: JobLogAlreadyThere, Path: ev.Path, Name: ev.Name, Stored: ev.Stored, Size: ev.Size})
+			j.addLog(EncodeEvent(ev))
 		}
 	}
 }
 
-// addLog appends l to the job's log, dropping the oldest line beyond
+// addLog appends w to the job's log, dropping the oldest line beyond
 // KeptJobLog. The log's memory is only ever appended to in place: copies
 // of the JobInfo taken before (snapshots being sent) never see it change.
-func (j *JobInfo) addLog(l JobLogLine) {
+func (j *JobInfo) addLog(w *WireEvent) {
 	if len(j.Log) >= KeptJobLog {
 		n := len(j.Log) - KeptJobLog + 1
 		j.LogDropped += n
 		j.Log = slices.Clone(j.Log[n:])
 	}
-	j.Log = append(j.Log, l)
-}
-
-// Event returns the event line l of job job came from, for a UI to show
-// as it shows the live ones.
-func (l JobLogLine) Event(job string) client.Event {
-	switch l.Kind {
-	case JobLogNote:
-		return &client.JobEvent{Job: job, At: l.At, Kind: client.JobNote, Note: l.Note}
-	case JobLogSkipped:
-		return &client.JobEvent{Job: job, At: l.At, Kind: client.JobSkipped, Path: l.Path, Reason: l.Reason}
-	case JobLogAlreadyThere:
-		return &client.AlreadyThereEvent{Job: job, At: l.At, Path: l.Path, Name: l.Name, Stored: l.Stored, Size: l.Size}
-	}
-	return nil
+	j.Log = append(j.Log, w)
 }

@@ -78,7 +78,7 @@ func TestAJobsLogIsBounded(t *testing.T) {
 	if len(info.Log) != KeptJobLog || info.LogDropped != 3 {
 		t.Fatalf("log of %d lines, %d dropped; want %d and 3", len(info.Log), info.LogDropped, KeptJobLog)
 	}
-	if first, last := info.Log[0], info.Log[len(info.Log)-1]; first.Note != "3" || last.Kind != JobLogSkipped || last.Path != "/p2" {
+	if first, last := info.Log[0], info.Log[len(info.Log)-1]; first.Note != "3" || last.Kind != int(client.JobSkipped) || last.Path != "/p2" {
 		t.Fatalf("the log runs from %+v to %+v; want note 3 to the last skipped path", first, last)
 	}
 	if !slices.Equal(snapshot.Log, before) {

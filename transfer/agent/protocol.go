@@ -172,37 +172,15 @@ type JobInfo struct {
 	DoneFiles int    `json:"done_files"`
 	DoneBytes uint64 `json:"done_bytes"`
 	// Log is what the job said that a UI attaching later should still
-	// read, oldest first: notes, paths the walk skipped, files already
-	// there. It keeps the last KeptJobLog lines; LogDropped counts the
-	// older ones left out.
-	Log        []JobLogLine `json:"log,omitempty"`
+	// read, oldest first: its note and skipped-path events and its
+	// already-there events, as the stream carries them. It keeps the last
+	// KeptJobLog; LogDropped counts the older ones left out.
+	Log        []*WireEvent `json:"log,omitempty"`
 	LogDropped int          `json:"log_dropped,omitempty"`
 }
 
 // KeptJobLog bounds JobInfo.Log.
 const KeptJobLog = 50
-
-// JobLogLine is one line of JobInfo.Log: the event it came from, in the
-// fields of its kind.
-type JobLogLine struct {
-	At time.Time `json:"at"`
-	// Kind is "note" (Note), "skipped" (Path, Reason) or "already_there"
-	// (Path, Name, Stored, Size).
-	Kind   string `json:"kind"`
-	Note   string `json:"note,omitempty"`
-	Path   string `json:"path,omitempty"`
-	Reason string `json:"reason,omitempty"`
-	Name   string `json:"name,omitempty"`
-	Stored string `json:"stored,omitempty"`
-	Size   uint64 `json:"size,omitempty"`
-}
-
-// Job log line kinds.
-const (
-	JobLogNote         = "note"
-	JobLogSkipped      = "skipped"
-	JobLogAlreadyThere = "already_there"
-)
 
 // Job states beyond the uploads' own.
 const (

@@ -256,11 +256,15 @@ func TestAJobsLogReachesLaterSubscribers(t *testing.T) {
 		t.Fatalf("the subscriber was not handed job %s: %+v", job, jobs)
 	}
 	var skipped, there bool
-	for _, l := range info.Log {
-		skipped = skipped || l.Kind == JobLogSkipped && l.Path == filepath.Join(dir, "broken") && l.Reason != ""
-		there = there || l.Kind == JobLogAlreadyThere && l.Name == "notes/a.txt"
-		if ev := l.Event(job); ev == nil || JobOf(ev) != job {
-			t.Errorf("log line %+v does not turn back into an event of the job", l)
+	for _, w := range info.Log {
+		switch ev := w.Decode().(type) {
+		case *client.JobEvent:
+			skipped = skipped || ev.Kind == client.JobSkipped && ev.Path == filepath.Join(dir, "broken") && ev.Reason != ""
+		case *client.AlreadyThereEvent:
+			there = there || ev.Name == "notes/a.txt"
+		}
+		if ev := w.Decode(); ev == nil || JobOf(ev) != job {
+			t.Errorf("log line %+v does not turn back into an event of the job", w)
 		}
 	}
 	if info.AlreadyThere != 1 || info.AlreadyThereBytes != 4 {
