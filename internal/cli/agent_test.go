@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hoist-dev/hoist/transfer/agent"
+	"github.com/hoist-dev/hoist/transfer/client"
 )
 
 func TestStatusSaysWhenNoAgentRuns(t *testing.T) {
@@ -66,5 +67,36 @@ func TestSendDetachAndWaitExcludeEachOther(t *testing.T) {
 	r := s.run("send", "--detach", "--wait", "--token", "x", "abc")
 	if r.code != 1 || !strings.Contains(r.stderr, "--detach and --wait exclude each other") {
 		t.Fatalf("exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// hoist status prints under a job its notes and the paths its walk
+// skipped, from the log the agent keeps, and --follow prints them as they
+// come; the files already there stay a count on the job's line.
+func TestStatusShowsAJobsNotesAndSkippedPaths(t *testing.T) {
+	const id = "db208d04-4404-477f-871e-6ad942c26bd5"
+	note := &client.JobEvent{Job: id, Kind: client.JobNote, Note: "the server cannot say which files it holds"}
+	skip := &client.JobEvent{Job: id, Kind: client.JobSkipped, Path: "/d/broken", Reason: "dangling symbolic link"}
+	there := &client.AlreadyThereEvent{Job: id, Name: "d/a.txt", Size: 3}
+	job := agent.JobInfo{ID: id, State: "done", Final: true, AlreadyThere: 1, LogDropped: 2,
+		Log: []*agent.WireEvent{agent.EncodeEvent(note), agent.EncodeEvent(skip), agent.EncodeEvent(there)}}
+	var out strings.Builder
+	if err := printStatus(&out, 1, nil, []agent.JobInfo{job}, false); err != nil {
+		t.Fatal(err)
+	}
+	want := "job db208d04  done         0 file(s) found, 0 B  0 part(s)    1 already there\n" +
+		"  (2 earlier line(s) not kept)\n" +
+		"  note: the server cannot say which files it holds\n" +
+		"  skipped /d/broken: dangling symbolic link\n"
+	if !strings.HasSuffix(out.String(), want) {
+		t.Fatalf("status printed\n%s\nwant it to end with\n%s", out.String(), want)
+	}
+	for ev, line := range map[*client.JobEvent]string{
+		note: "job db208d04  note: the server cannot say which files it holds",
+		skip: "job db208d04  skipped /d/broken: dangling symbolic link",
+	} {
+		if got := followLine(agent.Message{Event: agent.EncodeEvent(ev)}); got != line {
+			t.Errorf("--follow printed %q, want %q", got, line)
+		}
 	}
 }

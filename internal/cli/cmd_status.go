@@ -99,6 +99,9 @@ func printStatus(w io.Writer, pid int, ups []agent.UploadInfo, jobs []agent.JobI
 	b.WriteString("\n")
 	for _, j := range jobs {
 		b.WriteString(jobLine(j) + "\n")
+		for _, line := range jobLogLines(j) {
+			b.WriteString("  " + line + "\n")
+		}
 	}
 	for _, u := range ups {
 		b.WriteString(statusLine(u) + "\n")
@@ -141,6 +144,35 @@ func jobLine(j agent.JobInfo) string {
 	return line
 }
 
+// jobLogLines are a job's notes and the paths its walk skipped, from the
+// log the agent keeps (the files already there are counted in its line).
+func jobLogLines(j agent.JobInfo) []string {
+	var out []string
+	if j.LogDropped > 0 {
+		out = append(out, fmt.Sprintf("(%d earlier line(s) not kept)", j.LogDropped))
+	}
+	for _, w := range j.Log {
+		if ev, ok := w.Decode().(*client.JobEvent); ok {
+			if line := jobEventText(ev); line != "" {
+				out = append(out, line)
+			}
+		}
+	}
+	return out
+}
+
+// jobEventText says a job's note or skipped path in words; "" for other
+// events.
+func jobEventText(ev *client.JobEvent) string {
+	switch ev.Kind {
+	case client.JobNote:
+		return "note: " + clean(ev.Note)
+	case client.JobSkipped:
+		return fmt.Sprintf("skipped %s: %s", clean(ev.Path), clean(ev.Reason))
+	}
+	return ""
+}
+
 // followLine is what `hoist status --follow` prints of a message from the
 // agent: an upload's new state, a job's start, its parts and its end; ""
 // for the rest (progress shows on the ticks).
@@ -161,6 +193,8 @@ func followLine(m agent.Message) string {
 	switch ev.Kind {
 	case client.JobPartStarted:
 		return fmt.Sprintf("job %s  part %d started: upload %s, %d file(s)", job, ev.Part, client.ShortFID(ev.FID), len(ev.Files))
+	case client.JobNote, client.JobSkipped:
+		return fmt.Sprintf("job %s  %s", job, jobEventText(ev))
 	case client.JobDone:
 		state, why := agent.JobEnd(ev.Err)
 		line := fmt.Sprintf("job %s  %s  %d file(s) found, %d part(s), %d already there", job, state,
