@@ -440,7 +440,7 @@ func (h *hub) subscribe() (*subscriber, []UploadInfo, []JobInfo) {
 		for _, ev := range r.recent {
 			s.send(Message{Event: EncodeEvent(ev)})
 		}
-		if r.session != nil {
+		if r.session != nil && (len(r.recent) == 0 || r.recent[len(r.recent)-1] != client.Event(r.session)) {
 			s.send(Message{Event: EncodeEvent(r.session)})
 		}
 		if r.progress != nil {

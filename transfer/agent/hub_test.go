@@ -85,3 +85,34 @@ func TestAJobsLogIsBounded(t *testing.T) {
 		t.Fatal("a copy of the job taken earlier changed when lines were added")
 	}
 }
+
+// The replay a subscriber gets sends an upload's latest session state
+// after its log only when the log does not end with it: a UI attaching
+// after an upload ended showed its last state twice.
+func TestTheReplaySendsTheLastStateOnce(t *testing.T) {
+	h := newHub(func() {})
+	h.add(UploadInfo{FID: "up"}, nil)
+	h.record(&client.SessionEvent{FID: "up", State: client.StateSending})
+	h.record(&client.ChunkEvent{FID: "up", Action: client.ChunkResent})
+	h.record(&client.SessionEvent{FID: "up", State: client.StateDone})
+	sessions := func() []client.State {
+		s, _, _ := h.subscribe()
+		defer h.unsubscribe(s)
+		var states []client.State
+		for len(s.out) > 0 {
+			m := <-s.out
+			if m.Event != nil && m.Event.Type == eventSession {
+				states = append(states, client.State(m.Event.State))
+			}
+		}
+		return states
+	}
+	if got := sessions(); !slices.Equal(got, []client.State{client.StateSending, client.StateDone}) {
+		t.Fatalf("the replay's session states: %v, want sending then done, once each", got)
+	}
+	// A chunk resent after the last state: the state comes again, after it.
+	h.record(&client.ChunkEvent{FID: "up", Action: client.ChunkResent})
+	if got := sessions(); !slices.Equal(got, []client.State{client.StateSending, client.StateDone, client.StateDone}) {
+		t.Fatalf("the replay's session states: %v, want the last state again after the log", got)
+	}
+}
