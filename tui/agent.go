@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -37,6 +38,9 @@ type AgentUploader struct {
 	// replayedJobs marks those that started before the UI attached.
 	jobs         map[string]agent.JobInfo
 	replayedJobs map[string]bool
+	// attachedJobs are the jobs the agent had when the UI attached, oldest
+	// first.
+	attachedJobs []string
 	rate         int64 // what SetRateLimit was told
 	// lost is why the agent's stream ended, when it was not Close.
 	lost error
@@ -64,6 +68,7 @@ func NewAgentUploader(ctx context.Context, c *agent.Client, set agent.Settings, 
 	for _, info := range jobs {
 		u.jobs[info.ID] = info
 		u.replayedJobs[info.ID] = true
+		u.attachedJobs = append(u.attachedJobs, info.ID)
 	}
 	u.wg.Go(u.pump)
 	return u, nil
@@ -180,6 +185,10 @@ func (u *AgentUploader) noteJob(ev client.Event) {
 	}
 }
 
+// AttachedJobs returns the jobs the agent had when this UI attached,
+// oldest first.
+func (u *AgentUploader) AttachedJobs() []string { return slices.Clone(u.attachedJobs) }
+
 // DescribeJob returns what the agent said of job id, and whether it
 // started before this UI attached.
 func (u *AgentUploader) DescribeJob(id string) (info agent.JobInfo, replayed, ok bool) {
@@ -290,6 +299,28 @@ func (m *Model) adoptUploads(events []client.Event) {
 		}
 		m.uploads.add(fid, up)
 		m.showReplayed(replayed)
+	}
+}
+
+// attachedLister is an Uploader that knows the jobs it found on attaching.
+type attachedLister interface {
+	AttachedJobs() []string
+}
+
+// adoptPartlessJobs tracks the jobs the agent had before this UI attached
+// that have no part: no replayed event brings them, as their parts' events
+// bring the others. They are jobs still walking or checking, and jobs whose
+// files were all on the server already.
+func (m *Model) adoptPartlessJobs() {
+	a, ok := m.up.(attachedLister)
+	d, ok2 := m.up.(jobDescriber)
+	if !ok || !ok2 {
+		return
+	}
+	for _, id := range a.AttachedJobs() {
+		if info, _, ok := d.DescribeJob(id); ok && info.PartFID == "" {
+			m.adoptJob(id)
+		}
 	}
 }
 

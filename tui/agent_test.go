@@ -19,8 +19,12 @@ type fakeAgent struct {
 	*fakeUploader
 	known map[string]Upload
 	jobs  map[string]agent.JobInfo
-	lost  error
+	// attached are the jobs it had when the UI attached.
+	attached []string
+	lost     error
 }
+
+func (f *fakeAgent) AttachedJobs() []string { return f.attached }
 
 func (f *fakeAgent) DescribeJob(id string) (agent.JobInfo, bool, bool) {
 	info, ok := f.jobs[id]
@@ -246,4 +250,32 @@ func TestAdoptingAJobReplaysItsLog(t *testing.T) {
 	if _, total := d.m.uploads.uploads[0].jobSize(); total != 60 {
 		t.Fatalf("the adopted job has %d bytes to send, want 90 found less 30 already there", total)
 	}
+}
+
+// Attaching to an agent with jobs that have no part: one that found all
+// its files on the server already, one still walking. No replayed event
+// brings them, yet each is a row at once; a job with a part waits for its
+// part's events, as before.
+func TestAttachingShowsJobsWithoutParts(t *testing.T) {
+	fa := &fakeAgent{fakeUploader: newFakeUploader(t), known: map[string]Upload{}, attached: []string{"all-there", "walking", "with-part"},
+		jobs: map[string]agent.JobInfo{
+			"all-there": {ID: "all-there", Paths: []string{"/srv/old"}, State: "done", Final: true, AlreadyThere: 5, AlreadyThereBytes: 50,
+				Walk: agent.WireWalk{Files: 5, Bytes: 50, Done: true}},
+			"walking": {ID: "walking", Paths: []string{"/srv/big"}, State: agent.JobStateWalking,
+				Walk: agent.WireWalk{Files: 1200, Bytes: 3 << 20}},
+			"with-part": {ID: "with-part", Paths: []string{"/srv/new"}, State: agent.JobStateSending, Parts: 1, PartFID: "p1"},
+		}}
+	d := &driver{t: t, m: New(Options{StartDir: t.TempDir()}, fa), up: fa.fakeUploader}
+	d.m.tickEvery = time.Millisecond
+	t.Cleanup(d.m.Close)
+	d.send(tea.WindowSizeMsg{Width: 120, Height: 30})
+	d.run(d.m.browse.init())
+	if n := len(d.m.uploads.uploads); n != 2 {
+		t.Fatalf("the UI tracks %d uploads on attaching, want the two jobs without parts", n)
+	}
+	if d.m.screen != screenUpload {
+		t.Fatalf("screen %v after attaching, want the Upload screen", d.m.screen)
+	}
+	d.requireView("Upload 1 · nothing left to send · 100% · 0 of 0 files sent · 5 already there", "done",
+		"Upload 2 ·", "walking: 1,200 files")
 }

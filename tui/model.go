@@ -130,6 +130,7 @@ func New(opts Options, up Uploader) *Model {
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.help = help.New()
 	m.help.Styles = m.styles.Help
+	m.adoptPartlessJobs()
 	return m
 }
 

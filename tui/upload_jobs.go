@@ -225,7 +225,9 @@ func (u *uploadScreen) jobHeader(t *tracked) string {
 	acked, total := t.jobSize()
 	parts := []string{fmt.Sprintf("Upload %d", t.num)}
 	switch {
-	case j.done:
+	case j.done && j.parts == 0 && t.state == client.StateDone:
+		parts = append(parts, "nothing left to send") // every file was there already
+	case j.done && j.parts > 0:
 		parts = append(parts, fmt.Sprintf("part %d of %d", j.parts, j.parts))
 	case j.part > 0:
 		parts = append(parts, fmt.Sprintf("part %d", j.part))
