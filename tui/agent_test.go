@@ -42,6 +42,18 @@ func (f *fakeAgent) Describe(fid string) (Upload, bool, bool) {
 
 const agentFID = "6b1c1a9e-0000-4000-8000-000000000001"
 
+// agentDriver is a UI with opts attached to the fake agent fa, width
+// columns wide, its browser loaded.
+func agentDriver(t *testing.T, fa *fakeAgent, opts Options, width int) *driver {
+	t.Helper()
+	d := &driver{t: t, m: New(opts, fa), up: fa.fakeUploader}
+	d.m.tickEvery = time.Millisecond
+	t.Cleanup(d.m.Close)
+	d.send(tea.WindowSizeMsg{Width: width, Height: 30})
+	d.run(d.m.browse.init())
+	return d
+}
+
 // attachedDriver is a UI attached to an agent that runs one upload of
 // big.bin, replayed: a snapshot, then the session state.
 func attachedDriver(t *testing.T) (*driver, *fakeAgent) {
@@ -49,11 +61,7 @@ func attachedDriver(t *testing.T) (*driver, *fakeAgent) {
 	fa := &fakeAgent{fakeUploader: newFakeUploader(t), known: map[string]Upload{
 		agentFID: {Files: []File{{Path: "/data/big.bin", Name: "big.bin", Size: 4 << 20}}, Tags: []string{"night"}},
 	}}
-	d := &driver{t: t, m: New(Options{StartDir: t.TempDir()}, fa), up: fa.fakeUploader}
-	d.m.tickEvery = time.Millisecond
-	t.Cleanup(d.m.Close)
-	d.send(tea.WindowSizeMsg{Width: 100, Height: 30})
-	d.run(d.m.browse.init())
+	d := agentDriver(t, fa, Options{StartDir: t.TempDir()}, 100)
 	now := time.Now()
 	d.events(
 		&client.ProgressEvent{FID: agentFID, At: now, State: client.StateSending, Files: []client.FileProgress{{
@@ -108,11 +116,7 @@ func TestQuitCancelsAnAgentsJobAsAWhole(t *testing.T) {
 	}, jobs: map[string]agent.JobInfo{
 		"running-job": {ID: "running-job", Paths: []string{"/srv/r"}, State: agent.JobStateSending, Parts: 1, PartFID: "part-1"},
 	}}
-	d := &driver{t: t, m: New(Options{StartDir: t.TempDir()}, fa), up: fa.fakeUploader}
-	d.m.tickEvery = time.Millisecond
-	t.Cleanup(d.m.Close)
-	d.send(tea.WindowSizeMsg{Width: 100, Height: 30})
-	d.run(d.m.browse.init())
+	d := agentDriver(t, fa, Options{StartDir: t.TempDir()}, 100)
 	d.events(&client.SessionEvent{FID: "part-1", At: fixedNow, State: client.StateSending})
 	d.keys("q", "c")
 	fa.mu.Lock()
@@ -130,11 +134,7 @@ func TestQuitCancelsAnAgentsJobAsAWhole(t *testing.T) {
 func TestAgentJobPartsStayInTheirJobsRow(t *testing.T) {
 	fa := &fakeAgent{fakeUploader: newFakeUploader(t), known: map[string]Upload{}}
 	home := makeTree(t)
-	d := &driver{t: t, m: New(testOptions(home), fa), up: fa.fakeUploader}
-	d.m.tickEvery = time.Millisecond
-	t.Cleanup(d.m.Close)
-	d.send(tea.WindowSizeMsg{Width: 100, Height: 30})
-	d.run(d.m.browse.init())
+	d := agentDriver(t, fa, testOptions(home), 100)
 
 	// The job is being started (no answer yet) when its first part comes.
 	d.m.uploads.add(testFID(7).String(), Upload{FID: testFID(7), Roots: []string{filepath.Join(home, "docs")}})
@@ -190,11 +190,7 @@ func TestAttachingShowsAFinishedJobAsOneRow(t *testing.T) {
 		"detached-job": {ID: "detached-job", Paths: []string{"/srv/reports"}, State: "done", Final: true, Parts: 2,
 			PartFID: "part-b", DoneFiles: 2, DoneBytes: 20, Walk: agent.WireWalk{Files: 3, Bytes: 30, Done: true}},
 	}}
-	d := &driver{t: t, m: New(Options{StartDir: t.TempDir()}, fa), up: fa.fakeUploader}
-	d.m.tickEvery = time.Millisecond
-	t.Cleanup(d.m.Close)
-	d.send(tea.WindowSizeMsg{Width: 100, Height: 30})
-	d.run(d.m.browse.init())
+	d := agentDriver(t, fa, Options{StartDir: t.TempDir()}, 100)
 	for _, p := range []string{"part-a", "part-b"} {
 		fa.known[p] = Upload{Job: "detached-job", Files: []File{{Path: "/srv/reports/" + p, Name: "reports/" + p, Size: 10}}}
 	}
@@ -231,11 +227,7 @@ func TestAdoptingAJobReplaysItsLog(t *testing.T) {
 					Name: "reports/q1.pdf", Stored: "reports/q1 (1).pdf", Size: 10}),
 			}},
 	}}
-	d := &driver{t: t, m: New(Options{StartDir: t.TempDir()}, fa), up: fa.fakeUploader}
-	d.m.tickEvery = time.Millisecond
-	t.Cleanup(d.m.Close)
-	d.send(tea.WindowSizeMsg{Width: 120, Height: 30})
-	d.run(d.m.browse.init())
+	d := agentDriver(t, fa, Options{StartDir: t.TempDir()}, 120)
 	fa.known["part-a"] = Upload{Job: "detached-job", Files: []File{{Path: "/srv/reports/a", Name: "reports/a", Size: 10}}}
 	d.events(&client.SessionEvent{FID: "part-a", At: fixedNow, State: client.StateSending})
 	d.keys("l")
@@ -265,11 +257,7 @@ func TestAttachingShowsJobsWithoutParts(t *testing.T) {
 				Walk: agent.WireWalk{Files: 1200, Bytes: 3 << 20}},
 			"with-part": {ID: "with-part", Paths: []string{"/srv/new"}, State: agent.JobStateSending, Parts: 1, PartFID: "p1"},
 		}}
-	d := &driver{t: t, m: New(Options{StartDir: t.TempDir()}, fa), up: fa.fakeUploader}
-	d.m.tickEvery = time.Millisecond
-	t.Cleanup(d.m.Close)
-	d.send(tea.WindowSizeMsg{Width: 120, Height: 30})
-	d.run(d.m.browse.init())
+	d := agentDriver(t, fa, Options{StartDir: t.TempDir()}, 120)
 	if n := len(d.m.uploads.uploads); n != 2 {
 		t.Fatalf("the UI tracks %d uploads on attaching, want the two jobs without parts", n)
 	}
