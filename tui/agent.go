@@ -175,12 +175,9 @@ func (u *AgentUploader) noteJob(ev client.Event) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if info, ok := u.jobs[id]; ok {
-		// The log stays as the agent sent it: the lines from before this
-		// UI attached, which adopting the job replays. From then on the
-		// events reach the UI themselves.
-		log, dropped := info.Log, info.LogDropped
+		// Apply leaves the log as the agent sent it: the lines from before
+		// this UI attached, which adopting the job replays.
 		info.Apply(ev)
-		info.Log, info.LogDropped = log, dropped
 		u.jobs[id] = info
 	}
 }

@@ -252,8 +252,6 @@ func (j *JobInfo) Apply(ev client.Event) {
 			if ev.Walk.Done && j.Parts == 0 {
 				j.State = JobStateChecking
 			}
-		case client.JobNote, client.JobSkipped:
-			j.addLog(EncodeEvent(ev))
 		case client.JobPartStarted:
 			j.PartFID, j.State = ev.FID, JobStateSending
 		case client.JobDone:
@@ -264,19 +262,33 @@ func (j *JobInfo) Apply(ev client.Event) {
 		if ev.Job == j.ID {
 			j.AlreadyThere++
 			j.AlreadyThereBytes += ev.Size
-			j.addLog(EncodeEvent(ev))
 		}
 	}
 }
 
-// addLog appends w to the job's log, dropping the oldest line beyond
-// KeptJobLog. The log's memory is only ever appended to in place: copies
-// of the JobInfo taken before (snapshots being sent) never see it change.
-func (j *JobInfo) addLog(w *WireEvent) {
+// keepInLog adds ev to the job's log if it is a line a UI attaching later
+// should still read (a note, a skipped path, a file already there),
+// dropping the oldest beyond KeptJobLog. Only the agent keeps the log (a
+// UI shows the events it receives as they come); Apply leaves it alone.
+// The log's memory is only ever appended to in place: copies of the
+// JobInfo taken before (snapshots being sent) never see it change.
+func (j *JobInfo) keepInLog(ev client.Event) {
+	if JobOf(ev) != j.ID {
+		return
+	}
+	switch ev := ev.(type) {
+	case *client.JobEvent:
+		if ev.Kind != client.JobNote && ev.Kind != client.JobSkipped {
+			return
+		}
+	case *client.AlreadyThereEvent:
+	default:
+		return
+	}
 	if len(j.Log) >= KeptJobLog {
 		n := len(j.Log) - KeptJobLog + 1
 		j.LogDropped += n
 		j.Log = slices.Clone(j.Log[n:])
 	}
-	j.Log = append(j.Log, w)
+	j.Log = append(j.Log, EncodeEvent(ev))
 }

@@ -82,6 +82,7 @@ func (h *hub) noteJob(ev client.Event) {
 		return
 	}
 	j.info.Apply(ev)
+	j.info.keepInLog(ev)
 	if je, ok := ev.(*client.JobEvent); ok && je.Kind == client.JobPartStarted {
 		h.partStarted(j, je)
 	}

@@ -66,15 +66,15 @@ func TestTheHubForgetsTheOldestFinishedUploads(t *testing.T) {
 func TestAJobsLogIsBounded(t *testing.T) {
 	info := JobInfo{ID: "j"}
 	for i := range KeptJobLog {
-		info.Apply(&client.JobEvent{Job: "j", Kind: client.JobNote, Note: fmt.Sprint(i)})
+		info.keepInLog(&client.JobEvent{Job: "j", Kind: client.JobNote, Note: fmt.Sprint(i)})
 	}
 	snapshot := info
 	before := slices.Clone(snapshot.Log)
 	for i := range 3 {
-		info.Apply(&client.JobEvent{Job: "j", Kind: client.JobSkipped, Path: fmt.Sprint("/p", i), Reason: "r"})
+		info.keepInLog(&client.JobEvent{Job: "j", Kind: client.JobSkipped, Path: fmt.Sprint("/p", i), Reason: "r"})
 	}
-	info.Apply(&client.JobEvent{Job: "other", Kind: client.JobNote, Note: "not this job's"})
-	info.Apply(&client.JobEvent{Job: "j", Kind: client.JobWalking}) // no line
+	info.keepInLog(&client.JobEvent{Job: "other", Kind: client.JobNote, Note: "not this job's"})
+	info.keepInLog(&client.JobEvent{Job: "j", Kind: client.JobWalking}) // no line
 	if len(info.Log) != KeptJobLog || info.LogDropped != 3 {
 		t.Fatalf("log of %d lines, %d dropped; want %d and 3", len(info.Log), info.LogDropped, KeptJobLog)
 	}
