@@ -399,11 +399,10 @@ func (r *textReporter) job(ev *client.JobEvent) {
 			r.line("job %s: part %d", short, ev.Part)
 		}
 	case client.JobNote:
-		r.line("job %s: note: %s", short, clean(ev.Note))
+		r.line("job %s: %s", short, jobEventText(ev))
 	case client.JobSkipped:
-		s := clean(ev.Path) + ": " + clean(ev.Reason)
-		r.skipped = append(r.skipped, s)
-		r.line("  skipped %s", s)
+		r.skipped = append(r.skipped, clean(ev.Path)+": "+clean(ev.Reason))
+		r.line("  %s", jobEventText(ev))
 	case client.JobDone:
 		r.walking = nil
 		if len(r.skipped) > 0 {
