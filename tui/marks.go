@@ -60,8 +60,13 @@ func (m *Model) lookupMarks() tea.Cmd {
 	}
 	var paths []string
 	for _, e := range b.entries {
-		if e.regular && e.err == nil {
-			paths = append(paths, path.Join(rel, e.name))
+		if !e.regular || e.err != nil {
+			continue
+		}
+		// A path the protocol refuses (a control character in a name, say)
+		// cannot be on the server; asking would fail the whole lookup.
+		if p := path.Join(rel, e.name); wire.CheckPath(p) == nil {
+			paths = append(paths, p)
 		}
 	}
 	if len(paths) == 0 {

@@ -1,7 +1,10 @@
 package tui
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hoist-dev/hoist/transfer/client"
@@ -45,4 +48,25 @@ func TestHelpExplainsTheOnServerMark(t *testing.T) {
 	d := newDriver(t, testOptions(makeTree(t)), 120, 40)
 	d.keys("?")
 	d.requireView("same name and size on the server")
+}
+
+// TestMarksSkipPathsTheServerCannotHold: a file whose name the protocol
+// refuses is not looked up (the server would refuse the whole lookup, and
+// marks would go off for the session); the others are marked as usual.
+func TestMarksSkipPathsTheServerCannotHold(t *testing.T) {
+	home := makeTree(t)
+	if err := os.WriteFile(filepath.Join(home, "bad\x07name.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	up := newFakeUploader(t)
+	up.remote = []client.RemoteFile{{Path: "readme.md", Size: 1100}}
+	d := newDriverWith(t, testOptions(home), up, 80, 24)
+	d.requireView("readme.md ✓ on server")
+	for _, l := range up.lookups {
+		for _, p := range l {
+			if strings.Contains(p, "bad") {
+				t.Fatalf("looked up %q, a path the protocol refuses", p)
+			}
+		}
+	}
 }
