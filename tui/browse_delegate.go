@@ -125,7 +125,9 @@ func (d browseDelegate) name(e entry, width int, matches []int) string {
 	case e.link:
 		suffix = "@"
 	}
-	name := truncate(e.name, width-len(suffix))
+	// Shown inert here already (as View does for the whole screen), so that
+	// the row is laid out at the width it is drawn with.
+	name := truncate(inertControls(e.name), width-len(suffix))
 	base := d.styles.File
 	switch {
 	case e.err != nil:

@@ -48,9 +48,12 @@ func (m *Model) View() string {
 		m.statusLine(),
 		m.footer(),
 	}, "\n"), "\n")
-	// Whatever a screen drew, never let a line wrap: a wrapped line scrolls
-	// the terminal and garbles every later redraw.
+	// Whatever a screen drew, no control character in a name reaches the
+	// terminal (inert.go), and no line wraps: a wrapped line scrolls the
+	// terminal and garbles every later redraw.
 	for i, l := range lines {
+		l = inertControls(l)
+		lines[i] = l
 		if lipgloss.Width(l) > m.width {
 			lines[i] = truncate(l, m.width)
 		}
