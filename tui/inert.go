@@ -20,16 +20,26 @@ func inertControls(line string) string {
 	var b strings.Builder
 	copied := 0 // line[:copied] is in b (or needs no change)
 	for i := 0; i < len(line); {
-		r, size := utf8.DecodeRuneInString(line[i:])
-		if r == '\x1b' {
+		c := line[i]
+		size := 1
+		switch {
+		case c >= 0x20 && c < 0x7f:
+			i++
+			continue
+		case c == '\x1b':
 			if n := sgrLen(line[i:]); n > 0 {
 				i += n
 				continue
 			}
-		} else if !isControl(r) {
-			i += size
-			continue
+		case c >= 0x80:
+			// In UTF-8 only U+0080 to U+009F (C2 80 to C2 9F) are controls.
+			if c != 0xc2 || i+1 == len(line) || line[i+1] < 0x80 || line[i+1] > 0x9f {
+				i++
+				continue
+			}
+			size = 2
 		}
+		r, _ := utf8.DecodeRuneInString(line[i : i+size])
 		if b.Len() == 0 {
 			b.Grow(len(line) + 8)
 		}
@@ -43,11 +53,6 @@ func inertControls(line string) string {
 	}
 	b.WriteString(line[copied:])
 	return b.String()
-}
-
-// isControl reports C0 controls, DEL and C1 controls.
-func isControl(r rune) bool {
-	return r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f
 }
 
 // controlPicture is the visible stand-in for control character r.

@@ -17,6 +17,7 @@ func TestInertControls(t *testing.T) {
 		"clear\x1b[2J\x1b[H":               "clear␛[2J␛[H",
 		"tab\there\rback\bdel\x7f":         "tab␉here␍back␈del␡",
 		"c1 csi \u009b31m":                 "c1 csi \uFFFD31m",
+		"broken utf-8 \xc2A stays":         "broken utf-8 \xc2A stays",
 		"lone escape at the end \x1b":      "lone escape at the end ␛",
 		"unfinished sgr \x1b[31":           "unfinished sgr ␛[31",
 		"ünïcödé and emoji 📁 stay":         "ünïcödé and emoji 📁 stay",
