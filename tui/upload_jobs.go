@@ -124,8 +124,8 @@ func (u *uploadScreen) keepOrphan(ev client.Event) {
 // applyJob records a job event and returns its log line, if it is worth one.
 func (t *tracked) applyJob(ev *client.JobEvent) (logLine, bool) {
 	j := t.job
-	if ev.Kind == client.JobWalking || ev.Kind == client.JobDone {
-		j.walk = ev.Walk // the other kinds carry none
+	if ev.Kind.CarriesWalk() {
+		j.walk = ev.Walk
 	}
 	j.there = max(j.there, ev.AlreadyThere)
 	who := fmt.Sprintf("upload %d", t.num)

@@ -131,8 +131,10 @@ func EncodeEvent(ev client.Event) *WireEvent {
 		return w
 	case *client.JobEvent:
 		w := &WireEvent{Type: eventJob, Job: ev.Job, FID: ev.FID, At: ev.At, Kind: int(ev.Kind), Part: ev.Part,
-			Parts: ev.Parts, AlreadyThere: ev.AlreadyThere, Note: ev.Note, Path: ev.Path, Reason: ev.Reason, Err: errString(ev.Err),
-			Walk: new(NewWireWalk(ev.Walk))}
+			Parts: ev.Parts, AlreadyThere: ev.AlreadyThere, Note: ev.Note, Path: ev.Path, Reason: ev.Reason, Err: errString(ev.Err)}
+		if ev.Kind.CarriesWalk() { // the other kinds leave walk off the wire
+			w.Walk = new(NewWireWalk(ev.Walk))
+		}
 		w.PartFiles = partFiles(ev)
 		return w
 	case *client.AlreadyThereEvent:
@@ -242,7 +244,7 @@ func (j *JobInfo) Apply(ev client.Event) {
 		if ev.Job != j.ID {
 			return
 		}
-		if ev.Kind == client.JobWalking || ev.Kind == client.JobDone {
+		if ev.Kind.CarriesWalk() {
 			j.Walk = NewWireWalk(ev.Walk) // the other kinds carry none
 		}
 		j.Parts = max(j.Parts, ev.Parts, ev.Part)

@@ -69,6 +69,11 @@ func (k JobEventKind) String() string {
 	return [...]string{"walking", "part started", "note", "done", "skipped"}[k]
 }
 
+// CarriesWalk reports whether an event of kind k carries the walk's
+// counters (Walk): the walk's own reports and the job's end do, the other
+// kinds leave Walk zero.
+func (k JobEventKind) CarriesWalk() bool { return k == JobWalking || k == JobDone }
+
 // JobEvent reports on a job as a whole. The uploads of its parts report
 // with the usual events, under their fids; JobPartStarted ties a fid to
 // its job.
