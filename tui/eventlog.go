@@ -35,14 +35,34 @@ type eventLog struct {
 	lines []logLine
 }
 
+// add appends line: live events come in the order they happen.
 func (l *eventLog) add(line logLine) {
+	l.insertAt(line, len(l.lines))
+}
+
+// addReplayed puts a line replayed on attaching to the agent (a job's notes
+// and skipped paths from before this UI came) where its time puts it among
+// the lines already there, after those of the same time: the log stays a
+// timeline when several jobs are adopted at once. A line without a time
+// goes at the end.
+func (l *eventLog) addReplayed(line logLine) {
+	i := len(l.lines)
+	for !line.at.IsZero() && i > 0 && l.lines[i-1].at.After(line.at) {
+		i--
+	}
+	l.insertAt(line, i)
+}
+
+func (l *eventLog) insertAt(line logLine, i int) {
 	if line.text == "" {
 		return
 	}
 	if len(l.lines) == maxLogLines {
-		l.lines = append(l.lines[:0], l.lines[maxLogLines/10:]...)
+		drop := maxLogLines / 10
+		l.lines = append(l.lines[:0], l.lines[drop:]...)
+		i = max(0, i-drop)
 	}
-	l.lines = append(l.lines, line)
+	l.lines = slices.Insert(l.lines, i, line)
 }
 
 // render returns the last height screen lines of the log, ending scroll

@@ -86,17 +86,21 @@ func (u *uploadScreen) adoptJob(info agent.JobInfo) *tracked {
 // its live events would have shown it; the counts come from info already.
 func (u *uploadScreen) replayJobLog(t *tracked, info agent.JobInfo) {
 	if info.LogDropped > 0 {
-		u.log.add(logLine{at: u.now(), text: fmt.Sprintf("upload %d: %s earlier not kept by the agent",
+		at := u.now() // just before the oldest line kept, where the dropped ones were
+		if len(info.Log) > 0 && !info.Log[0].At.IsZero() {
+			at = info.Log[0].At
+		}
+		u.log.addReplayed(logLine{at: at, text: fmt.Sprintf("upload %d: %s earlier not kept by the agent",
 			t.num, plural(info.LogDropped, "line", "lines"))})
 	}
 	for _, w := range info.Log {
 		switch ev := w.Decode().(type) {
 		case *client.JobEvent:
 			if line, ok := t.applyJob(ev); ok {
-				u.log.add(line)
+				u.log.addReplayed(line)
 			}
 		case *client.AlreadyThereEvent:
-			u.log.add(thereLine(ev))
+			u.log.addReplayed(thereLine(ev))
 		}
 	}
 }
