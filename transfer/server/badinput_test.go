@@ -114,6 +114,11 @@ func TestBadMessages(t *testing.T) {
 
 	c.sendFrame(wire.TypeAuthentication, []byte(`{"message-id":"m2","token":`))
 	expectError(t, c.recv(), wire.CodeBadRequest)
+	// Valid JSON that is not an object says so.
+	c.sendFrame(wire.TypeAuthentication, []byte(` null `))
+	if r := c.recv(); r.Code != wire.CodeBadRequest || !strings.Contains(r.Reason, "not a JSON object") {
+		t.Fatalf("AUTHENTICATION of null: %+v, want bad-request: not a JSON object", r)
+	}
 	// A field of the wrong type is found once the token is verified.
 	c.sendFrame(wire.TypeAuthentication, []byte(`{"message-id":"m3","files":"nope","token":"`+srv.Token("alice")+`","fid":"`+uuid.NewString()+`"}`))
 	r = c.recv()

@@ -57,12 +57,16 @@ type headScanner struct {
 
 var errSyntax = errors.New("invalid JSON")
 
+// errNotObject refuses a payload that is valid JSON but not an object, such
+// as null (which encoding/json would take as an empty message).
+var errNotObject = errors.New("payload is not a JSON object")
+
 // object calls field for each member of the top-level object with the
 // member's unescaped name and its value's raw bytes.
 func (s *headScanner) object(field func(key string, value []byte) error) error {
 	s.space()
 	if !s.take('{') {
-		return errSyntax
+		return errNotObject
 	}
 	s.space()
 	if s.take('}') {
@@ -230,7 +234,7 @@ func DecodeAuthenticationLimited(payload []byte, maxFiles, maxTags int) (*Authen
 	if tok, err := dec.Token(); err != nil {
 		return nil, malformed(err)
 	} else if tok != json.Delim('{') {
-		return nil, malformed(fmt.Errorf("payload is not a JSON object"))
+		return nil, malformed(errNotObject)
 	}
 	var a Authentication
 	for dec.More() {

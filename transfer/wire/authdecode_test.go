@@ -1,8 +1,10 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -97,7 +99,8 @@ func TestAuthenticationInvalidUTF8(t *testing.T) {
 // head decoder finds the same message-id, token, fid and abort, and the
 // limited decoder (with limits it cannot reach) decodes what
 // DecodeAuthentication does, or refuses invalid UTF-8 that encoding/json
-// replaced.
+// replaced. The exception is a bare null, which encoding/json takes as an
+// empty message: both decoders refuse it as not an object.
 func FuzzAuthenticationDecoders(f *testing.F) {
 	f.Add([]byte(`{"message-id":"m","token":"t","files":[{"name":"a","size":1}],"fid":"f","tags":["x"],"chunk-size":4096,"abort":true}`))
 	f.Add([]byte(`{"Token":"a\"b\\","x":[{"y":"]}"}],"fid":"\u00e9"}`))
@@ -105,6 +108,16 @@ func FuzzAuthenticationDecoders(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var want Authentication
 		if json.Unmarshal(in, &want) != nil {
+			return
+		}
+		if string(bytes.TrimSpace(in)) == "null" {
+			_, headErr := DecodeAuthenticationHead(in)
+			_, limitedErr := DecodeAuthenticationLimited(in, 1<<20, 1<<20)
+			for _, err := range []error{headErr, limitedErr} {
+				if !errors.Is(err, ErrBadRequest) || !strings.Contains(fmt.Sprint(err), "not a JSON object") {
+					t.Fatalf("%q: got %v, want bad-request: not a JSON object", in, err)
+				}
+			}
 			return
 		}
 		h, err := DecodeAuthenticationHead(in)
