@@ -36,6 +36,12 @@ type committer struct {
 	wake  chan struct{}
 	quit  chan struct{}
 
+	// gatherChunks and gatherWait shape a round that follows the last
+	// one at once: see gather.
+	gatherChunks int
+	gatherWait   time.Duration
+	lastEnd      time.Time // when the last round ended (committer only)
+
 	// Reused between rounds.
 	batch  []chunkJob
 	marks  []store.Mark
@@ -43,8 +49,21 @@ type committer struct {
 	synced map[store.Part]error
 }
 
+// A round costs the same whatever it carries: a sync of each partial file
+// it touches and a transaction with syncs of its own, each a flush of the
+// disk's cache, plus the wake-ups around them. When chunks stream in faster
+// than rounds end, a round that started at once would carry the few that
+// came during the last one; it gathers instead, until commitGatherChunks
+// are queued or commitGatherWait has passed. A chunk that comes after a
+// pause is committed at once.
+const (
+	commitGatherChunks = 16
+	commitGatherWait   = 2 * time.Millisecond
+)
+
 func newCommitter(srv *Server) *committer {
-	return &committer{srv: srv, wake: make(chan struct{}, 1), quit: make(chan struct{}), synced: make(map[store.Part]error)}
+	return &committer{srv: srv, wake: make(chan struct{}, 1), quit: make(chan struct{}), synced: make(map[store.Part]error),
+		gatherChunks: commitGatherChunks, gatherWait: commitGatherWait}
 }
 
 func (c *committer) enqueue(j chunkJob) {
@@ -64,12 +83,45 @@ func (c *committer) run() {
 	for {
 		select {
 		case <-c.wake:
+			stopping := !c.gather()
 			c.round()
+			if stopping {
+				return
+			}
+			c.lastEnd = time.Now()
 		case <-c.quit:
 			c.round()
 			return
 		}
 	}
+}
+
+// gather waits, when the last round ended less than gatherWait ago, until
+// gatherChunks are queued or gatherWait has passed since the wake-up; false
+// when the server stops meanwhile.
+func (c *committer) gather() bool {
+	if time.Since(c.lastEnd) >= c.gatherWait {
+		return true
+	}
+	timer := time.NewTimer(c.gatherWait)
+	defer timer.Stop()
+	for c.queued() < c.gatherChunks {
+		select {
+		case <-c.wake:
+		case <-timer.C:
+			return true
+		case <-c.quit:
+			return false
+		}
+	}
+	return true
+}
+
+// queued is how many chunks wait for the next round.
+func (c *committer) queued() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.queue)
 }
 
 // round commits everything queued so far.

@@ -1,0 +1,81 @@
+package server
+
+import (
+	"testing"
+	"time"
+)
+
+// gatherCommitter is a committer with only what gather uses.
+func gatherCommitter(chunks int, wait time.Duration) *committer {
+	return &committer{wake: make(chan struct{}, 1), quit: make(chan struct{}), gatherChunks: chunks, gatherWait: wait}
+}
+
+// gatherDone runs gather and reports its result on the channel it returns.
+func gatherDone(c *committer) <-chan bool {
+	done := make(chan bool, 1)
+	go func() { done <- c.gather() }()
+	return done
+}
+
+// A chunk that comes after a pause is committed at once: gather does not
+// wait when the last round ended longer than its wait ago.
+func TestACommitAfterAPauseDoesNotWait(t *testing.T) {
+	c := gatherCommitter(16, time.Hour)
+	c.lastEnd = time.Now().Add(-2 * time.Hour)
+	c.enqueue(chunkJob{})
+	select {
+	case ok := <-gatherDone(c):
+		if !ok {
+			t.Fatal("gather reported a stop")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a round after a pause waited to gather chunks")
+	}
+}
+
+// A round that follows the last one at once waits until enough chunks are
+// queued (its wait is an hour here, so only the count can end it).
+func TestACommitInAStreamGathersChunks(t *testing.T) {
+	c := gatherCommitter(4, time.Hour)
+	c.lastEnd = time.Now()
+	done := gatherDone(c)
+	for range 3 {
+		c.enqueue(chunkJob{})
+	}
+	select {
+	case <-done:
+		t.Fatalf("gather ended with %d chunks queued, want it to wait for 4", c.queued())
+	case <-time.After(50 * time.Millisecond):
+	}
+	c.enqueue(chunkJob{})
+	select {
+	case ok := <-done:
+		if !ok {
+			t.Fatal("gather reported a stop")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("gather still waits with 4 chunks queued")
+	}
+}
+
+// It waits no longer than its wait, and gives up when the server stops.
+func TestACommitGathersForAtMostItsWait(t *testing.T) {
+	c := gatherCommitter(4, 30*time.Millisecond)
+	c.lastEnd = time.Now()
+	c.enqueue(chunkJob{})
+	start := time.Now()
+	if ok := <-gatherDone(c); !ok {
+		t.Fatal("gather reported a stop")
+	}
+	if waited := time.Since(start); waited < 30*time.Millisecond {
+		t.Fatalf("gather waited %v, want its 30ms", waited)
+	}
+
+	c = gatherCommitter(4, time.Hour)
+	c.lastEnd = time.Now()
+	done := gatherDone(c)
+	close(c.quit)
+	if ok := <-done; ok {
+		t.Fatal("gather went on after the server stopped")
+	}
+}
