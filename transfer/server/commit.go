@@ -41,6 +41,11 @@ type committer struct {
 	gatherChunks int
 	gatherWait   time.Duration
 	lastEnd      time.Time // when the last round ended (committer only)
+	// streaming is whether the last round carried more than one chunk
+	// of some connection: that client keeps several in flight, so more
+	// are on their way (committer only).
+	streaming bool
+	senders   map[*session]struct{}
 
 	// Reused between rounds.
 	batch  []chunkJob
@@ -54,8 +59,10 @@ type committer struct {
 // disk's cache, plus the wake-ups around them. When chunks stream in faster
 // than rounds end, a round that started at once would carry the few that
 // came during the last one; it gathers instead, until commitGatherChunks
-// are queued or commitGatherWait has passed. A chunk that comes after a
-// pause is committed at once.
+// are queued or commitGatherWait has passed. It does so only while some
+// client keeps several chunks in flight (its chunks shared the last round):
+// a chunk that comes after a pause, or from clients that wait for each
+// answer before they send again, is committed at once.
 const (
 	commitGatherChunks = 16
 	commitGatherWait   = 2 * time.Millisecond
@@ -63,7 +70,7 @@ const (
 
 func newCommitter(srv *Server) *committer {
 	return &committer{srv: srv, wake: make(chan struct{}, 1), quit: make(chan struct{}), synced: make(map[store.Part]error),
-		gatherChunks: commitGatherChunks, gatherWait: commitGatherWait}
+		gatherChunks: commitGatherChunks, gatherWait: commitGatherWait, senders: make(map[*session]struct{})}
 }
 
 func (c *committer) enqueue(j chunkJob) {
@@ -96,11 +103,11 @@ func (c *committer) run() {
 	}
 }
 
-// gather waits, when the last round ended less than gatherWait ago, until
-// gatherChunks are queued or gatherWait has passed since the wake-up; false
-// when the server stops meanwhile.
+// gather waits, when the last round was streaming and ended less than
+// gatherWait ago, until gatherChunks are queued or gatherWait has passed
+// since the wake-up; false when the server stops meanwhile.
 func (c *committer) gather() bool {
-	if time.Since(c.lastEnd) >= c.gatherWait {
+	if !c.streaming || time.Since(c.lastEnd) >= c.gatherWait {
 		return true
 	}
 	timer := time.NewTimer(c.gatherWait)
@@ -133,6 +140,7 @@ func (c *committer) round() {
 	if len(batch) == 0 {
 		return
 	}
+	c.streaming = c.sharesSender(batch)
 	// Commits are never abandoned: a chunk written is committed or failed,
 	// even while the server stops.
 	ctx := context.Background()
@@ -165,6 +173,19 @@ func (c *committer) round() {
 		c.settle(&batch[i], txErr)
 		batch[i] = chunkJob{} // drop references
 	}
+}
+
+// sharesSender reports whether two chunks of batch came from the same
+// connection.
+func (c *committer) sharesSender(batch []chunkJob) bool {
+	clear(c.senders)
+	for _, j := range batch {
+		if _, seen := c.senders[j.s]; seen {
+			return true
+		}
+		c.senders[j.s] = struct{}{}
+	}
+	return false
 }
 
 // settle updates the in-memory state for one committed (or failed) chunk
