@@ -7,7 +7,8 @@
 // answers. Chunks are made durable by group commit: one committer goroutine,
 // shared by all connections, takes every chunk written since its last round,
 // fdatasyncs each touched file once, records all of them in one bbolt
-// transaction and only then lets their Oks go out. Files that a round
+// transaction and only then lets their Oks go out; while chunks stream in,
+// a round waits up to 2 ms to carry more of them. Files that a round
 // completes go to one finisher goroutine, which hashes, publishes and records
 // them, again in batches. A janitor goroutine forgets uploads left untouched
 // for Limits.PartialExpiry.
