@@ -19,20 +19,27 @@ func gatherDone(c *committer) <-chan bool {
 	return done
 }
 
-// A chunk that comes after a pause is committed at once: gather does not
-// wait when the last round ended longer than its wait ago.
-func TestACommitAfterAPauseDoesNotWait(t *testing.T) {
-	c := gatherCommitter(16, time.Hour)
-	c.lastEnd = time.Now().Add(-2 * time.Hour)
-	c.enqueue(chunkJob{})
+// requireNoGathering fails unless gather returns at once (its wait is an
+// hour in these tests).
+func requireNoGathering(t *testing.T, c *committer, what string) {
+	t.Helper()
 	select {
 	case ok := <-gatherDone(c):
 		if !ok {
 			t.Fatal("gather reported a stop")
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("a round after a pause waited to gather chunks")
+		t.Fatalf("%s waited to gather chunks", what)
 	}
+}
+
+// A chunk that comes after a pause is committed at once: gather does not
+// wait when the last round ended longer than its wait ago.
+func TestACommitAfterAPauseDoesNotWait(t *testing.T) {
+	c := gatherCommitter(16, time.Hour)
+	c.lastEnd = time.Now().Add(-2 * time.Hour)
+	c.enqueue(chunkJob{})
+	requireNoGathering(t, c, "a round after a pause")
 }
 
 // A round that follows the last one at once waits until enough chunks are
@@ -100,12 +107,5 @@ func TestACommitWaitsOnlyForAStreamingClient(t *testing.T) {
 	c.streaming = false
 	c.lastEnd = time.Now()
 	c.enqueue(chunkJob{})
-	select {
-	case ok := <-gatherDone(c):
-		if !ok {
-			t.Fatal("gather reported a stop")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("a round after one that was not streaming waited to gather chunks")
-	}
+	requireNoGathering(t, c, "a round after one that was not streaming")
 }
