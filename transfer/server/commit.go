@@ -178,7 +178,7 @@ func (c *committer) round() {
 // sharesSender reports whether two chunks of batch came from the same
 // connection.
 func (c *committer) sharesSender(batch []chunkJob) bool {
-	clear(c.senders)
+	defer clear(c.senders) // holds no session past the round
 	for _, j := range batch {
 		if _, seen := c.senders[j.s]; seen {
 			return true
