@@ -123,7 +123,7 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("%s: %d runs, want 1", s.name, len(rep.runs[s.name]))
 		}
 	}
-	for _, row := range []string{"raw TCP copy", "hoist durable", "hoist JSON/base64", "client peak RSS", "CPU per GB", "TUI rendering cost", "TUI terminal output"} {
+	for _, row := range []string{"raw TCP copy", "hoist durable", "hoist JSON/base64", "client peak RSS", "CPU per GB", "checked copy", "TUI rendering cost", "TUI terminal output"} {
 		if !strings.Contains(out.String(), row) {
 			t.Errorf("the report has no %q row", row)
 		}
@@ -177,6 +177,7 @@ type benchScenario struct {
 func benchScenarios() []benchScenario {
 	return []benchScenario{
 		{"raw", benchRunRaw(0)},
+		{"raw-checked", benchRunChecked},
 		{"hoist", benchRunHoist(benchSend{paths: benchBig})},
 		{"hoist-tui", benchRunTUI},
 		{"hoist-json", benchRunHoist(benchSend{paths: benchBig, serverFlags: []string{"--disable-raw-transfer"}})},

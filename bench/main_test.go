@@ -13,11 +13,15 @@ import (
 // hoist is the binary under test, built by TestMain.
 var hoist testkit.Hoist
 
-// TestMain builds the binary once for the whole run, removes it at the end,
+// TestMain runs the process as a helper when benchHelperEnv says so;
+// otherwise it builds the binary once for the whole run, removes it at the end,
 // and fails the run if any goroutine the harness started outlived it.
 // Toxiproxy's own background goroutines (v2.5.0 leaves some behind after a
 // proxy stops) are not ours.
 func TestMain(m *testing.M) {
+	if code, ok := benchRunHelper(); ok {
+		os.Exit(code)
+	}
 	h, remove, err := testkit.Build(testkit.RaceEnabled)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -66,6 +66,9 @@ func (r *benchReport) rows() []benchRow {
 	if r.has("raw") {
 		add(benchRow{"raw TCP copy (baseline)", mbps("raw"), "1.00x", "", ""})
 	}
+	if r.has("raw-checked") {
+		add(benchRow{"checked copy: crc32c + sha256 both ends, 2 processes", mbps("raw-checked"), fmt.Sprintf("%.2fx raw", vsRaw("raw-checked")), "reference (the floor)", ""})
+	}
 	if r.has("raw-fsync-4MiB") {
 		add(benchRow{"raw copy, fsync every 4 MiB", mbps("raw-fsync-4MiB"), fmt.Sprintf("%.2fx raw", vsRaw("raw-fsync-4MiB")), "reference", ""})
 	}
@@ -207,6 +210,7 @@ func (r *benchReport) procRows() []benchRow {
 func (r *benchReport) cpuRows() []benchRow {
 	var rows []benchRow
 	for _, u := range []struct{ name, label, client, server string }{
+		{"raw-checked", "checked copy (the floor)", "sender", "receiver"},
 		{"hoist", "hoist", "client", "server"},
 		{"hoist-json", "hoist JSON/base64", "client", "server"},
 		{"base-hoist", "baseline hoist", "client", "server"},
@@ -219,18 +223,30 @@ func (r *benchReport) cpuRows() []benchRow {
 		if len(runs) == 0 || runs[0].Client == nil || runs[0].Server == nil {
 			continue
 		}
-		cpu := func(p func(benchRun) *benchProc) float64 {
-			return r.median(u.name, func(run benchRun) float64 { return p(run).CPU.Seconds() / (float64(run.Bytes) / 1e9) })
-		}
-		client := cpu(func(run benchRun) *benchProc { return run.Client })
-		server := cpu(func(run benchRun) *benchProc { return run.Server })
+		client, server := r.cpuPerGB(u.name, true), r.cpuPerGB(u.name, false)
 		row := benchRow{u.label + " CPU per GB", fmt.Sprintf("%s %.2f s, %s %.2f s", u.client, client, u.server, server), "", "", ""}
 		if u.name == "hoist" {
+			if floor := r.runs["raw-checked"]; len(floor) > 0 && floor[0].Client != nil {
+				row.compare = fmt.Sprintf("above the checked copy: client +%.2f s, server +%.2f s",
+					client-r.cpuPerGB("raw-checked", true), server-r.cpuPerGB("raw-checked", false))
+			}
 			row.target, row.met = "client <= 0.8 s, server <= 1.1 s", benchMet(client <= 0.8 && server <= 1.1)
 		}
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// cpuPerGB is the median over rounds of a run's CPU seconds per GB, of
+// the client or the server.
+func (r *benchReport) cpuPerGB(name string, client bool) float64 {
+	return r.median(name, func(run benchRun) float64 {
+		p := run.Server
+		if client {
+			p = run.Client
+		}
+		return p.CPU.Seconds() / (float64(run.Bytes) / 1e9)
+	})
 }
 
 // peak is the median over rounds of a run's peak RSS, of the client or the
