@@ -123,6 +123,14 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("%s: %d runs, want 1", s.name, len(rep.runs[s.name]))
 		}
 	}
+	// A default run meets its server as a first upload does.
+	for _, name := range []string{"hoist", "hoist-json"} {
+		for _, run := range rep.runs[name] {
+			if run.ChunkSize != 256<<10 {
+				t.Errorf("%s ran with %d-byte chunks, want the unmeasured server's 256 KiB", name, run.ChunkSize)
+			}
+		}
+	}
 	for _, row := range []string{"raw TCP copy", "hoist durable", "hoist JSON/base64", "client peak RSS", "CPU per GB", "checked copy", "TUI rendering cost", "TUI terminal output"} {
 		if !strings.Contains(out.String(), row) {
 			t.Errorf("the report has no %q row", row)

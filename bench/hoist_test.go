@@ -80,9 +80,9 @@ func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, s
 		flags := cfg.sendFlags
 		if cfg.chunkSize > 0 {
 			flags = append(slices.Clone(flags), "--chunk-size", strconv.Itoa(cfg.chunkSize))
-			if err := benchSeedLinkBook(e, url); err != nil {
-				return benchRun{}, err
-			}
+		}
+		if err := benchSetLinkBook(e, url, cfg.chunkSize > 0); err != nil {
+			return benchRun{}, err
 		}
 		if err := e.warm(); err != nil {
 			return benchRun{}, err
@@ -177,11 +177,20 @@ func benchSendFiles(ctx context.Context, e *benchEnv, bin string, serverPID int,
 // benchChunkSizeRE finds the chunk size of the first upload in a server's log.
 var benchChunkSizeRE = regexp.MustCompile(`msg="upload created".* chunk_size=(\d+)`)
 
-// benchSeedLinkBook records in the clients' link book (the engine's
-// links.json under its state directory) a very fast link to server, so
-// that the client asks for the chunk size --chunk-size names.
-func benchSeedLinkBook(e *benchEnv, server string) error {
+// benchSetLinkBook prepares the clients' link book (the engine's
+// links.json under its state directory). With fast, it records a very fast
+// link to server, so that the client asks for the chunk size --chunk-size
+// names. Otherwise it empties the book: every run meets its server as a
+// first upload does, even when the server's port is one an earlier run
+// used and measured (which made one default run ask for 1 MiB chunks).
+func benchSetLinkBook(e *benchEnv, server string, fast bool) error {
 	dir := filepath.Join(e.dir, "state", "hoist", "uploads")
+	if !fast {
+		if err := os.Remove(filepath.Join(dir, "links.json")); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
@@ -266,4 +275,25 @@ func benchCheckStored(root string, paths []string) error {
 		return fmt.Errorf("the server stored %d files in %s, want %d, or their contents differ", len(got), stored, len(want))
 	}
 	return nil
+}
+
+// TestBenchLinkBookStartsEmpty: a run that does not ask for a chunk size
+// finds no link book, even after a run that seeded one.
+func TestBenchLinkBookStartsEmpty(t *testing.T) {
+	e := &benchEnv{dir: t.TempDir()}
+	book := filepath.Join(e.dir, "state", "hoist", "uploads", "links.json")
+	if err := benchSetLinkBook(e, "tcp://127.0.0.1:1", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(book); err != nil {
+		t.Fatalf("a seeded book should exist: %v", err)
+	}
+	for range 2 { // the second time there is nothing to remove
+		if err := benchSetLinkBook(e, "tcp://127.0.0.1:1", false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(book); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("the book should be gone: %v", err)
+		}
+	}
 }

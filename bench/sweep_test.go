@@ -20,9 +20,11 @@ var benchSweepSizes = []int{256 << 10, 512 << 10, 1 << 20, 2 << 20, 4 << 20}
 
 // benchSweepReferences are runs of other programs interleaved with the
 // sweep's, so that the spread of their rounds shows how much of hoist's is
-// the machine's: the raw TCP copy, and tusd with its final fsync.
+// the machine's: the raw TCP copy, the checked copy (floor_test.go) and
+// tusd with its final fsync.
 var benchSweepReferences = []benchScenario{
 	{"raw", benchRunRaw(0)},
+	{"raw-checked", benchRunChecked},
 	{"tusd-sync", benchRunTusd(true)},
 }
 
@@ -85,8 +87,10 @@ func TestBenchSweepSmoke(t *testing.T) {
 			t.Errorf("%s did not run or is not in the report", benchSweepName(cs))
 		}
 	}
-	if len(rep.runs["raw"]) != 1 || !strings.Contains(out.String(), "reference") {
-		t.Error("the raw copy did not run as the sweep's reference, or is not in the report")
+	for _, ref := range []string{"raw", "raw-checked"} {
+		if len(rep.runs[ref]) != 1 || !strings.Contains(out.String(), ref+" ") {
+			t.Errorf("%s did not run as one of the sweep's references, or is not in the report", ref)
+		}
 	}
 }
 
