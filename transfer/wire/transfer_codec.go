@@ -297,6 +297,14 @@ func DecodeRawTransfer(payload []byte, t *Transfer) error {
 	if nl < 0 {
 		return Errorf(CodeBadRequest, "malformed TRANSFER-RAW: no newline after the JSON header")
 	}
+	// The header is a TRANSFER without data: the fast path takes it unless
+	// it carries a "data" field, which encoding/json would ignore (RawHeader
+	// has none) and the fast path would decode.
+	*t = Transfer{}
+	if decodeTransferFast(payload[:nl], t, nil) && t.Data == nil {
+		t.Data = payload[nl+1:]
+		return nil
+	}
 	var h RawHeader
 	if err := json.Unmarshal(payload[:nl], &h); err != nil {
 		return Errorf(CodeBadRequest, "malformed TRANSFER-RAW header: %v", err)

@@ -213,3 +213,19 @@ func BenchmarkFrameRoundTrip(b *testing.B) {
 		}
 	}
 }
+
+// TestDecodeRawTransferTakesTheFastPath: a client's TRANSFER-RAW header
+// is parsed without encoding/json, which allocated 8 times per chunk.
+func TestDecodeRawTransferTakesTheFastPath(t *testing.T) {
+	payload := AppendRawTransfer(nil, sampleTransfer())
+	var out Transfer
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := DecodeRawTransfer(payload, &out); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// The two strings and the crc32c are copied out of the payload.
+	if allocs > 3 {
+		t.Fatalf("DecodeRawTransfer allocated %.0f times per call, want at most 3", allocs)
+	}
+}
