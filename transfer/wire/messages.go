@@ -183,8 +183,11 @@ func DecodeAuthentication(payload []byte) (*Authentication, error) {
 // DecodeResponse decodes a RESPONSE payload.
 func DecodeResponse(payload []byte) (*Response, error) {
 	var r Response
-	if err := json.Unmarshal(payload, &r); err != nil {
-		return nil, fmt.Errorf("malformed RESPONSE: %w", err)
+	if !decodeResponseFast(payload, &r) {
+		r = Response{}
+		if err := json.Unmarshal(payload, &r); err != nil {
+			return nil, fmt.Errorf("malformed RESPONSE: %w", err)
+		}
 	}
 	if r.Response != ResponseOK && r.Response != ResponseError {
 		return nil, fmt.Errorf("malformed RESPONSE: response is %q, want %q or %q", r.Response, ResponseOK, ResponseError)

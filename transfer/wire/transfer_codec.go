@@ -181,6 +181,52 @@ func decodeTransferFast(p []byte, t *Transfer, data []byte) bool {
 	}
 }
 
+// decodeResponseFast parses the answer to almost every chunk, an Ok or an
+// Error naming only its message: one compact object of the keys message-id
+// and response, each at most once, with plain ASCII strings. It reports
+// false, with r in an unspecified state, for anything else, which
+// DecodeResponse leaves to encoding/json.
+func decodeResponseFast(p []byte, r *Response) bool {
+	s := scanner{p: p}
+	s.space()
+	if !s.eat('{') {
+		return false
+	}
+	var seenID, seenResponse bool
+	for {
+		s.space()
+		key, ok := s.plainString()
+		if !ok {
+			return false
+		}
+		s.space()
+		if !s.eat(':') {
+			return false
+		}
+		s.space()
+		v, ok := s.plainString()
+		if !ok {
+			return false
+		}
+		switch {
+		case string(key) == "message-id" && !seenID:
+			seenID, r.MessageID = true, string(v)
+		case string(key) == "response" && !seenResponse:
+			seenResponse, r.Response = true, string(v)
+		default:
+			return false
+		}
+		s.space()
+		if s.eat(',') {
+			continue
+		}
+		if s.eat('}') {
+			return s.end()
+		}
+		return false
+	}
+}
+
 const maxInt = int(^uint(0) >> 1)
 
 type scanner struct {
