@@ -98,16 +98,10 @@ func decodeTransferFast(p []byte, t *Transfer, data []byte) bool {
 		return s.end()
 	}
 	for {
-		s.space()
-		key, ok := s.plainString()
+		key, ok := s.key()
 		if !ok {
 			return false
 		}
-		s.space()
-		if !s.eat(':') {
-			return false
-		}
-		s.space()
 		var bit uint8
 		switch string(key) {
 		case "message-id":
@@ -170,14 +164,9 @@ func decodeTransferFast(p []byte, t *Transfer, data []byte) bool {
 			return false
 		}
 		seen |= bit
-		s.space()
-		if s.eat(',') {
-			continue
+		if more, ok := s.next(); !more {
+			return ok
 		}
-		if s.eat('}') {
-			return s.end()
-		}
-		return false
 	}
 }
 
@@ -194,16 +183,10 @@ func decodeResponseFast(p []byte, r *Response) bool {
 	}
 	var seenID, seenResponse bool
 	for {
-		s.space()
-		key, ok := s.plainString()
+		key, ok := s.key()
 		if !ok {
 			return false
 		}
-		s.space()
-		if !s.eat(':') {
-			return false
-		}
-		s.space()
 		v, ok := s.plainString()
 		if !ok {
 			return false
@@ -216,14 +199,9 @@ func decodeResponseFast(p []byte, r *Response) bool {
 		default:
 			return false
 		}
-		s.space()
-		if s.eat(',') {
-			continue
+		if more, ok := s.next(); !more {
+			return ok
 		}
-		if s.eat('}') {
-			return s.end()
-		}
-		return false
 	}
 }
 
@@ -251,6 +229,32 @@ func (s *scanner) eat(c byte) bool {
 		return true
 	}
 	return false
+}
+
+// key reads an object's key (a plain string) and the colon after it,
+// with the spaces around them.
+func (s *scanner) key() ([]byte, bool) {
+	s.space()
+	k, ok := s.plainString()
+	if !ok {
+		return nil, false
+	}
+	s.space()
+	if !s.eat(':') {
+		return nil, false
+	}
+	s.space()
+	return k, true
+}
+
+// next reads what follows a member's value: a comma (more), or the closing
+// brace at the end of the input (ok); anything else is neither.
+func (s *scanner) next() (more, ok bool) {
+	s.space()
+	if s.eat(',') {
+		return true, true
+	}
+	return false, s.eat('}') && s.end()
 }
 
 func (s *scanner) end() bool {
