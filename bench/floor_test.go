@@ -27,7 +27,7 @@ import (
 // hoist's default chunk size, computes each piece's crc32c and the file's
 // sha256, and writes them to a TCP connection; a receiver process reads
 // each piece, checks its crc32c, feeds the sha256, writes the piece to a
-// new file, and at the end compares the sha256, fsyncs once and answers.
+// new file, and at the end compares the sha256, fsyncs once and closes the connection.
 // Both are this test binary run again (benchHelperEnv), so each side's CPU
 // is measured apart, as hoist's client and server are.
 
@@ -71,7 +71,7 @@ func benchRunHelper() (code int, ok bool) {
 
 // benchCheckedSend sends the file at path to addr: for each piece an 8-byte
 // head (length, crc32c; big-endian) and the bytes, then a head of length 0
-// and the file's sha256; it returns once the receiver answers.
+// and the file's sha256; it returns once the receiver closes the connection.
 func benchCheckedSend(addr, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -108,8 +108,8 @@ func benchCheckedSend(addr, path string) error {
 	if _, err := conn.Write(append(head[:], sum.Sum(nil)...)); err != nil {
 		return fmt.Errorf("send: %w", err)
 	}
-	var answer [1]byte
-	if _, err := io.ReadFull(conn, answer[:]); err != nil {
+	// The receiver closes its end once the file is durable.
+	if _, err := io.Copy(io.Discard, conn); err != nil {
 		return fmt.Errorf("waiting for the receiver: %w", err)
 	}
 	return nil
@@ -124,24 +124,7 @@ func benchCheckedReceive(path string, out io.Writer) error {
 	}
 	defer ln.Close()
 	fmt.Fprintln(out, "listening", ln.Addr())
-	conn, err := ln.Accept()
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	err = benchCheckedStore(conn, f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if err = benchCloseJoin(err, f); err != nil {
-		return err
-	}
-	_, err = conn.Write([]byte{1})
-	return err
+	return benchReceiveFile(ln, path, benchCheckedStore)
 }
 
 // benchCheckedStore reads pieces from r into f until the closing head, and

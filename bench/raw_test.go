@@ -83,6 +83,18 @@ func benchSendRaw(ctx context.Context, addr, path string) error {
 // benchReceiveRaw accepts one connection and writes everything it carries to a new
 // file at path, fsyncing every syncEvery bytes and at the end.
 func benchReceiveRaw(ln net.Listener, path string, syncEvery int64) error {
+	return benchReceiveFile(ln, path, func(r io.Reader, f *os.File) error {
+		if err := benchCopySynced(f, r, syncEvery); err != nil {
+			return fmt.Errorf("receive: %w", err)
+		}
+		return nil
+	})
+}
+
+// benchReceiveFile accepts one connection, stores what it carries in a new
+// file at path with store, fsyncs the file and closes the connection: the
+// sender's cue that the copy is durable.
+func benchReceiveFile(ln net.Listener, path string, store func(r io.Reader, f *os.File) error) error {
 	conn, err := ln.Accept()
 	if err != nil {
 		return err
@@ -92,15 +104,11 @@ func benchReceiveRaw(ln net.Listener, path string, syncEvery int64) error {
 	if err != nil {
 		return err
 	}
-	if err := benchCopySynced(f, conn, syncEvery); err != nil {
-		f.Close()
-		return fmt.Errorf("receive: %w", err)
+	err = store(conn, f)
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return benchCloseJoin(err, f)
 }
 
 func benchCopySynced(f *os.File, r io.Reader, syncEvery int64) error {
