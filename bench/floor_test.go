@@ -27,7 +27,8 @@ import (
 // hoist's default chunk size, computes each piece's crc32c and the file's
 // sha256, and writes them to a TCP connection; a receiver process reads
 // each piece, checks its crc32c, feeds the sha256, writes the piece to a
-// new file, and at the end compares the sha256, fsyncs once and closes the connection.
+// new file, and at the end compares the sha256, fsyncs once and closes the
+// connection.
 // Both are this test binary run again (benchHelperEnv), so each side's CPU
 // is measured apart, as hoist's client and server are.
 
