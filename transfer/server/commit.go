@@ -73,10 +73,19 @@ func newCommitter(srv *Server) *committer {
 		gatherChunks: commitGatherChunks, gatherWait: commitGatherWait, senders: make(map[*session]struct{})}
 }
 
+// enqueue queues a chunk for the next round. It wakes the committer only
+// when it has something new to decide: the first chunk of a round (the
+// committer may be idle) and a queue long enough to end a gathering. The
+// chunks in between would wake a gathering committer only to count them,
+// a wake-up of another thread for every chunk.
 func (c *committer) enqueue(j chunkJob) {
 	c.mu.Lock()
 	c.queue = append(c.queue, j)
+	n := len(c.queue)
 	c.mu.Unlock()
+	if n != 1 && n < c.gatherChunks {
+		return
+	}
 	select {
 	case c.wake <- struct{}{}:
 	default:

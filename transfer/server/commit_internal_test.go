@@ -109,3 +109,24 @@ func TestACommitWaitsOnlyForAStreamingClient(t *testing.T) {
 	c.enqueue(chunkJob{})
 	requireNoGathering(t, c, "a round after one that was not streaming")
 }
+
+// enqueue wakes the committer for the first chunk of a round and once
+// enough are queued to end a gathering, not for each chunk in between.
+func TestEnqueueWakesTheCommitterOnlyWhenItCanAct(t *testing.T) {
+	c := gatherCommitter(4, time.Hour)
+	woken := func() bool {
+		select {
+		case <-c.wake:
+			return true
+		default:
+			return false
+		}
+	}
+	for i := 1; i <= 5; i++ {
+		c.enqueue(chunkJob{})
+		want := i == 1 || i >= 4
+		if got := woken(); got != want {
+			t.Fatalf("chunk %d of the round: woken %v, want %v", i, got, want)
+		}
+	}
+}
