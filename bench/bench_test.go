@@ -126,7 +126,7 @@ func TestBenchSmoke(t *testing.T) {
 	// A default run meets its server as a first upload does.
 	for _, name := range []string{"hoist", "hoist-json"} {
 		for _, run := range rep.runs[name] {
-			if run.ChunkSize != 256<<10 {
+			if run.ChunkSize != benchUnmeasuredChunkSize {
 				t.Errorf("%s ran with %d-byte chunks, want the unmeasured server's 256 KiB", name, run.ChunkSize)
 			}
 		}
@@ -167,6 +167,15 @@ type benchRun struct {
 	// ChunkSize is the chunk size of a hoist run's (first) upload, from
 	// the server's log.
 	ChunkSize int
+}
+
+// side is the cost of the run's client or server process, nil when it
+// was not measured.
+func (r benchRun) side(client bool) *benchProc {
+	if client {
+		return r.Client
+	}
+	return r.Server
 }
 
 // MBps is the run's rate in MB (10^6 bytes) per second.

@@ -37,9 +37,13 @@ import (
 // "checked-receive") instead of running tests.
 const benchHelperEnv = "HOIST_BENCH_HELPER"
 
-// benchCheckedPiece is the checked copy's piece: hoist's chunk size for a
-// server it has not measured (client.unmeasuredChunkSize).
-const benchCheckedPiece = 256 << 10
+// benchUnmeasuredChunkSize is the chunk size hoist asks a server it has
+// not measured for (client.unmeasuredChunkSize), as in every default run.
+const benchUnmeasuredChunkSize = 256 << 10
+
+// benchCheckedPiece is the checked copy's piece: hoist's chunk in a
+// default run.
+const benchCheckedPiece = benchUnmeasuredChunkSize
 
 // benchRunHelper runs the helper named by benchHelperEnv, if any, and
 // returns its exit code; ok is false when the process is not a helper.

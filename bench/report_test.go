@@ -240,27 +240,17 @@ func (r *benchReport) cpuRows() []benchRow {
 // cpuPerGB is the median over rounds of a run's CPU seconds per GB, of
 // the client or the server.
 func (r *benchReport) cpuPerGB(name string, client bool) float64 {
-	return r.median(name, func(run benchRun) float64 {
-		p := run.Server
-		if client {
-			p = run.Client
-		}
-		return p.CPU.Seconds() / (float64(run.Bytes) / 1e9)
-	})
+	return r.median(name, func(run benchRun) float64 { return run.side(client).CPU.Seconds() / (float64(run.Bytes) / 1e9) })
 }
 
 // peak is the median over rounds of a run's peak RSS, of the client or the
 // server.
 func (r *benchReport) peak(name string, client bool) float64 {
 	return r.median(name, func(run benchRun) float64 {
-		p := run.Server
-		if client {
-			p = run.Client
+		if p := run.side(client); p != nil {
+			return float64(p.PeakRSS)
 		}
-		if p == nil {
-			return 0
-		}
-		return float64(p.PeakRSS)
+		return 0
 	})
 }
 
