@@ -36,12 +36,18 @@ type benchConfig struct {
 	// Baseline is another hoist binary (HOIST_BENCH_BASELINE), run as well
 	// for before/after ratios measured in the same run.
 	Baseline string
+	// Seed (HOIST_BENCH_SEED) shuffles the order of the runs in every
+	// round; 0 keeps the order they are listed in. In a fixed order each
+	// run follows the same one round after round and inherits what it
+	// leaves behind (writeback, discards, a host that has just been busy),
+	// so a run's place in the round cannot be told from what it measures.
+	Seed uint64
 }
 
 // benchFullConfig is the benchmark's configuration: issue 6's sizes unless the
 // environment says otherwise.
 func benchFullConfig() (benchConfig, error) {
-	c := benchConfig{Size: 1 << 30, LiteralSize: 4 << 20, Files: 100_000, FileSize: 4 << 10, Rounds: 3}
+	c := benchConfig{Size: 1 << 30, LiteralSize: 4 << 20, Files: 100_000, FileSize: 4 << 10, Rounds: 3, Seed: 1}
 	var err error
 	if v := os.Getenv("HOIST_BENCH_FILES"); v != "" {
 		if c.Files, err = strconv.Atoi(v); err != nil || c.Files < 1 {
@@ -62,6 +68,11 @@ func benchFullConfig() (benchConfig, error) {
 			return c, fmt.Errorf("HOIST_BENCH_ROUNDS=%q: want a positive integer", v)
 		}
 	}
+	if v := os.Getenv("HOIST_BENCH_SEED"); v != "" {
+		if c.Seed, err = strconv.ParseUint(v, 10, 64); err != nil {
+			return c, fmt.Errorf("HOIST_BENCH_SEED=%q: want a non-negative integer (0 keeps the listed order)", v)
+		}
+	}
 	c.Baseline = os.Getenv("HOIST_BENCH_BASELINE")
 	if v := os.Getenv("HOIST_BENCH_ONLY"); v != "" {
 		if c.Only, err = regexp.Compile(v); err != nil {
@@ -73,7 +84,7 @@ func benchFullConfig() (benchConfig, error) {
 
 // benchSmokeConfig is small enough for every `go test` run.
 func benchSmokeConfig() benchConfig {
-	return benchConfig{Size: 2 << 20, LinkSize: 512 << 10, LiteralSize: 16 << 10, Files: 20, FileSize: 4 << 10, Rounds: 1}
+	return benchConfig{Size: 2 << 20, LinkSize: 512 << 10, LiteralSize: 16 << 10, Files: 20, FileSize: 4 << 10, Rounds: 1, Seed: 1}
 }
 
 // benchEnvSize reads a positive byte size such as 1GiB, 256MiB or 4096 (as
@@ -231,8 +242,14 @@ func benchRunScenarios(tb testing.TB, cfg benchConfig, scenarios []benchScenario
 	rep := &benchReport{cfg: cfg, runs: map[string][]benchRun{}, noSSH: e.noSSH, noTusd: e.noTusd}
 	rep.load[0] = benchLoad()
 	defer func() { rep.load[1] = benchLoad() }()
+	for _, s := range scenarios {
+		if (cfg.Only == nil || cfg.Only.MatchString(s.name)) && e.can(s.name) {
+			rep.order = append(rep.order, s.name)
+		}
+	}
 	for round := range cfg.Rounds {
-		for _, s := range scenarios {
+		for _, i := range benchRoundOrder(len(scenarios), round, cfg.Seed) {
+			s := scenarios[i]
 			if cfg.Only != nil && !cfg.Only.MatchString(s.name) {
 				continue
 			}
@@ -256,10 +273,31 @@ func benchRunScenarios(tb testing.TB, cfg benchConfig, scenarios []benchScenario
 				tb.Fatal(err)
 			}
 			rep.runs[s.name] = append(rep.runs[s.name], r)
-			rep.order = append(rep.order, s.name)
 		}
 	}
 	return rep
+}
+
+// orderText says in what order each round ran, for the report's heading.
+func (c benchConfig) orderText() string {
+	if c.Seed == 0 {
+		return "in the listed order"
+	}
+	return fmt.Sprintf("order shuffled per round (HOIST_BENCH_SEED=%d)", c.Seed)
+}
+
+// benchRoundOrder is the order in which a round runs n scenarios: shuffled
+// by seed and round, or as listed when seed is 0. The same seed gives the
+// same orders, so a run can be repeated.
+func benchRoundOrder(n, round int, seed uint64) []int {
+	if seed == 0 {
+		order := make([]int, n)
+		for i := range order {
+			order[i] = i
+		}
+		return order
+	}
+	return rand.New(rand.NewPCG(seed, uint64(round))).Perm(n)
 }
 
 // can reports whether the run named name can run here: scp needs an sshd,

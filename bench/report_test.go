@@ -14,7 +14,7 @@ import (
 type benchReport struct {
 	cfg    benchConfig
 	runs   map[string][]benchRun
-	order  []string // run names in the order they first ran
+	order  []string // run names in the order the scenarios list them
 	noSSH  string
 	noTusd string
 	load   [2]string // load average before and after
@@ -277,8 +277,8 @@ func benchLoad() string {
 }
 
 func (r *benchReport) print(w io.Writer) {
-	fmt.Fprintf(w, "\nhoist upload benchmark: %s file, %d x %d B files, %s link file, %s literal file; median of %d round(s); load %s -> %s\n",
-		units.FormatSize(uint64(r.cfg.Size)), r.cfg.Files, r.cfg.FileSize, units.FormatSize(uint64(r.cfg.LinkSize)), units.FormatSize(uint64(r.cfg.LiteralSize)), r.cfg.Rounds, r.load[0], r.load[1])
+	fmt.Fprintf(w, "\nhoist upload benchmark: %s file, %d x %d B files, %s link file, %s literal file; median of %d round(s), %s; load %s -> %s\n",
+		units.FormatSize(uint64(r.cfg.Size)), r.cfg.Files, r.cfg.FileSize, units.FormatSize(uint64(r.cfg.LinkSize)), units.FormatSize(uint64(r.cfg.LiteralSize)), r.cfg.Rounds, r.cfg.orderText(), r.load[0], r.load[1])
 	if r.noSSH != "" {
 		fmt.Fprintf(w, "scp not measured: %s\n", r.noSSH)
 	}
@@ -297,12 +297,7 @@ func (r *benchReport) print(w io.Writer) {
 // printRounds lists every run, so that the spread behind each median shows.
 func (r *benchReport) printRounds(w io.Writer) {
 	fmt.Fprintln(w, "\nevery round (MB/s; files/s for many files; CPU and peak RSS of client+server):")
-	seen := map[string]bool{}
 	for _, name := range r.order {
-		if seen[name] {
-			continue
-		}
-		seen[name] = true
 		var figs []string
 		for _, run := range r.runs[name] {
 			f := fmt.Sprintf("%.1f", run.MBps())

@@ -98,8 +98,8 @@ func TestBenchSweepSmoke(t *testing.T) {
 // spread ((max-min)/median) and every round, the same for the references;
 // then the spread of the medians across sizes.
 func (r *benchReport) printSweep(w io.Writer, sizes []int) {
-	fmt.Fprintf(w, "\nhoist chunk-size sweep: %s file, durable, %d round(s) interleaved; load %s -> %s\n",
-		units.FormatSize(uint64(r.cfg.Size)), r.cfg.Rounds, r.load[0], r.load[1])
+	fmt.Fprintf(w, "\nhoist chunk-size sweep: %s file, durable, %d round(s) interleaved, %s; load %s -> %s\n",
+		units.FormatSize(uint64(r.cfg.Size)), r.cfg.Rounds, r.cfg.orderText(), r.load[0], r.load[1])
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "chunk size\tmedian MB/s\tspread of rounds\ttarget\tmet\trounds (MB/s; CPU client+server s/GB)")
 	var medians []float64
@@ -152,5 +152,55 @@ func (r *benchReport) printSweep(w io.Writer, sizes []int) {
 		across := (slices.Max(medians) - slices.Min(medians)) / slices.Max(medians)
 		fmt.Fprintf(w, "medians across sizes: slowest %.1f, fastest %.1f MB/s, %.0f%% apart (target within 15%%: %s)\n",
 			slices.Min(medians), slices.Max(medians), 100*across, benchMet(across <= 0.15))
+	}
+}
+
+// TestBenchRoundOrder: every round runs every scenario once; seed 0 keeps
+// the listed order; a seed gives the same orders again, and over the
+// sweep's five rounds no chunk size always follows the same run.
+func TestBenchRoundOrder(t *testing.T) {
+	n := len(benchSweepScenarios(benchSweepSizes))
+	for round := range 5 {
+		if got := benchRoundOrder(n, round, 0); !slices.Equal(got, benchRoundOrder(n, 0, 0)) || !slices.IsSorted(got) {
+			t.Fatalf("seed 0, round %d: order %v, want the listed order", round, got)
+		}
+	}
+	predecessors := map[int]map[int]bool{}
+	for round := range 5 {
+		order := benchRoundOrder(n, round, 1)
+		if !slices.Equal(order, benchRoundOrder(n, round, 1)) {
+			t.Fatalf("round %d: the same seed gave two orders", round)
+		}
+		if sorted := slices.Sorted(slices.Values(order)); len(sorted) != n || sorted[0] != 0 || sorted[n-1] != n-1 || len(slices.Compact(sorted)) != n {
+			t.Fatalf("round %d: %v is not an order of %d runs", round, order, n)
+		}
+		for k := 1; k < n; k++ {
+			if predecessors[order[k]] == nil {
+				predecessors[order[k]] = map[int]bool{}
+			}
+			predecessors[order[k]][order[k-1]] = true
+		}
+	}
+	for i := len(benchSweepReferences); i < n; i++ {
+		if len(predecessors[i]) < 2 {
+			t.Errorf("run %d follows the same run in every round: %v", i, predecessors[i])
+		}
+	}
+}
+
+// TestBenchSeedFromEnvironment: HOIST_BENCH_SEED sets the seed, and a bad
+// value is refused with the variable named.
+func TestBenchSeedFromEnvironment(t *testing.T) {
+	t.Setenv("HOIST_BENCH_SEED", "0")
+	if c, err := benchFullConfig(); err != nil || c.Seed != 0 {
+		t.Fatalf("seed %d, err %v; want 0", c.Seed, err)
+	}
+	t.Setenv("HOIST_BENCH_SEED", "")
+	if c, err := benchFullConfig(); err != nil || c.Seed != 1 {
+		t.Fatalf("default seed %d, err %v; want 1", c.Seed, err)
+	}
+	t.Setenv("HOIST_BENCH_SEED", "abc")
+	if _, err := benchFullConfig(); err == nil || !strings.Contains(err.Error(), "HOIST_BENCH_SEED") {
+		t.Fatalf("err %v, want one naming HOIST_BENCH_SEED", err)
 	}
 }
