@@ -301,7 +301,7 @@ func (r *benchReport) printRounds(w io.Writer) {
 		var figs []string
 		for _, run := range r.runs[name] {
 			f := fmt.Sprintf("%.1f", run.MBps())
-			if run.Files >= 10 { // many small files
+			if run.Files >= benchManyFiles {
 				f = fmt.Sprintf("%.0f", run.FilesPerSec())
 			}
 			if run.Client != nil && run.Server != nil {

@@ -1,14 +1,17 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"text/tabwriter"
+	"time"
 
 	"github.com/hoist-dev/hoist/internal/units"
 )
@@ -202,5 +205,47 @@ func TestBenchSeedFromEnvironment(t *testing.T) {
 	t.Setenv("HOIST_BENCH_SEED", "abc")
 	if _, err := benchFullConfig(); err == nil || !strings.Contains(err.Error(), "HOIST_BENCH_SEED") {
 		t.Fatalf("err %v, want one naming HOIST_BENCH_SEED", err)
+	}
+}
+
+// TestBenchKeepsManySmallFilesToTheEnd: a run's copy of one big file is
+// deleted before the next run starts, a copy of many small files only
+// after the last run, so that no run pays for another's deleted inodes.
+func TestBenchKeepsManySmallFilesToTheEnd(t *testing.T) {
+	var trees, bigs []string
+	write := func(files int, outs *[]string) func(context.Context, testing.TB, *benchEnv, string) (benchRun, error) {
+		return func(_ context.Context, _ testing.TB, _ *benchEnv, out string) (benchRun, error) {
+			*outs = append(*outs, out)
+			return benchRun{Files: files, Bytes: 1, Elapsed: time.Millisecond}, os.WriteFile(filepath.Join(out, "f"), nil, 0o644)
+		}
+	}
+	exists := func(dir string) bool { _, err := os.Stat(dir); return err == nil }
+	check := func(_ context.Context, _ testing.TB, _ *benchEnv, _ string) (benchRun, error) {
+		for _, dir := range trees {
+			if !exists(dir) {
+				return benchRun{}, fmt.Errorf("the copy of many files in %s is gone before the benchmark ended", dir)
+			}
+		}
+		for _, dir := range bigs {
+			if exists(dir) {
+				return benchRun{}, fmt.Errorf("the copy of one file in %s outlived its run", dir)
+			}
+		}
+		return benchRun{Files: 1, Bytes: 1, Elapsed: time.Millisecond}, nil
+	}
+	cfg := benchSmokeConfig()
+	cfg.Rounds = 3
+	benchRunScenarios(t, cfg, []benchScenario{
+		{"tree", write(benchManyFiles, &trees)},
+		{"big", write(1, &bigs)},
+		{"check", check},
+	})
+	if len(trees) != 3 || len(bigs) != 3 {
+		t.Fatalf("ran the tree %d and the big file %d times, want 3 each", len(trees), len(bigs))
+	}
+	for _, dir := range append(trees, bigs...) {
+		if exists(dir) {
+			t.Errorf("%s is left after the benchmark", dir)
+		}
 	}
 }
