@@ -252,8 +252,10 @@ func benchRunScenarios(tb testing.TB, cfg benchConfig, scenarios []benchScenario
 	rep := &benchReport{cfg: cfg, runs: map[string][]benchRun{}, noSSH: e.noSSH, noTusd: e.noTusd}
 	rep.load[0] = benchLoad()
 	defer func() { rep.load[1] = benchLoad() }()
+	var runnable []benchScenario
 	for _, s := range scenarios {
 		if (cfg.Only == nil || cfg.Only.MatchString(s.name)) && e.can(s.name) {
+			runnable = append(runnable, s)
 			rep.order = append(rep.order, s.name)
 		}
 	}
@@ -268,14 +270,8 @@ func benchRunScenarios(tb testing.TB, cfg benchConfig, scenarios []benchScenario
 		}
 	}()
 	for round := range cfg.Rounds {
-		for _, i := range benchRoundOrder(len(scenarios), round, cfg.Seed) {
-			s := scenarios[i]
-			if cfg.Only != nil && !cfg.Only.MatchString(s.name) {
-				continue
-			}
-			if !e.can(s.name) {
-				continue
-			}
+		for _, i := range benchRoundOrder(len(runnable), round, cfg.Seed) {
+			s := runnable[i]
 			out := filepath.Join(e.dir, fmt.Sprintf("out-%s-%d", s.name, round+1))
 			if err := os.Mkdir(out, 0o755); err != nil {
 				tb.Fatal(err)
