@@ -42,6 +42,9 @@ type benchConfig struct {
 	// leaves behind (writeback, discards, a host that has just been busy),
 	// so a run's place in the round cannot be told from what it measures.
 	Seed uint64
+	// Pin (HOIST_BENCH_PIN=1) gives each side of every run CPUs of its
+	// own (see benchSides).
+	Pin bool
 }
 
 // benchFullConfig is the benchmark's configuration: issue 6's sizes unless the
@@ -72,6 +75,9 @@ func benchFullConfig() (benchConfig, error) {
 		if c.Seed, err = strconv.ParseUint(v, 10, 64); err != nil {
 			return c, fmt.Errorf("HOIST_BENCH_SEED=%q: want a non-negative integer (0 keeps the listed order)", v)
 		}
+	}
+	if c.Pin, err = benchPinFromEnv(); err != nil {
+		return c, err
 	}
 	c.Baseline = os.Getenv("HOIST_BENCH_BASELINE")
 	if v := os.Getenv("HOIST_BENCH_ONLY"); v != "" {
@@ -161,9 +167,10 @@ type benchEnv struct {
 	tree    string // directory of cfg.Files files of cfg.FileSize bytes
 	tree1k  string // directory of the first min(cfg.Files, 1000) of them
 	sshd    *testkit.SSHD
-	noSSH   string // why there is no sshd
-	tusd    string // the tusd binary
-	noTusd  string // why there is none
+	noSSH   string      // why there is no sshd
+	tusd    string      // the tusd binary
+	noTusd  string      // why there is none
+	sides   *benchSides // each side's CPUs; nil when they share them all
 }
 
 // benchRun is the outcome of one timed run.
@@ -249,7 +256,7 @@ func benchRunAll(tb testing.TB, cfg benchConfig) *benchReport {
 func benchRunScenarios(tb testing.TB, cfg benchConfig, scenarios []benchScenario) *benchReport {
 	ctx := tb.Context()
 	e := benchPrepare(tb, cfg)
-	rep := &benchReport{cfg: cfg, runs: map[string][]benchRun{}, noSSH: e.noSSH, noTusd: e.noTusd}
+	rep := &benchReport{cfg: cfg, runs: map[string][]benchRun{}, noSSH: e.noSSH, noTusd: e.noTusd, cpus: e.sides.text()}
 	rep.load[0] = benchLoad()
 	defer func() { rep.load[1] = benchLoad() }()
 	var runnable []benchScenario
@@ -334,6 +341,13 @@ func (e *benchEnv) can(name string) bool {
 
 func benchPrepare(tb testing.TB, cfg benchConfig) *benchEnv {
 	e := &benchEnv{cfg: cfg, dir: tb.TempDir()}
+	if cfg.Pin {
+		sides, err := benchSplitCPUs()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		e.sides = sides
+	}
 	e.big = filepath.Join(e.dir, "big.bin")
 	e.link = filepath.Join(e.dir, "link.bin")
 	e.literal = filepath.Join(e.dir, "literal.bin")
@@ -375,7 +389,8 @@ func benchPrepare(tb testing.TB, cfg benchConfig) *benchEnv {
 		tb.Fatal(err)
 	}
 	if e.noSSH = testkit.SSHAvailable(); e.noSSH == "" {
-		e.sshd = testkit.StartSSHD(tb)
+		// sshd forks each session from itself: they run where it does.
+		_ = e.sides.onServer(func() error { e.sshd = testkit.StartSSHD(tb); return nil })
 	}
 	e.tusd, e.noTusd = benchFindTusd()
 	return e
@@ -431,7 +446,7 @@ func benchRunRawVia(syncEvery int64, link *benchLink) func(context.Context, test
 		if err := e.warm(); err != nil {
 			return benchRun{}, err
 		}
-		d, err := benchRawCopy(ctx, src, dst, syncEvery, link)
+		d, err := benchRawCopy(ctx, e.sides, src, dst, syncEvery, link)
 		if err != nil {
 			return benchRun{}, err
 		}
@@ -449,7 +464,7 @@ func benchRunSCP(tree bool) func(context.Context, testing.TB, *benchEnv, string)
 			if err := e.warm(); err != nil {
 				return benchRun{}, err
 			}
-			d, client, server, err := benchSCP(ctx, e.sshd, e.big, dst, false)
+			d, client, server, err := benchSCP(ctx, e.sides, e.sshd, e.big, dst, false)
 			if err != nil {
 				return benchRun{}, err
 			}
@@ -459,7 +474,7 @@ func benchRunSCP(tree bool) func(context.Context, testing.TB, *benchEnv, string)
 		if err := e.warm(); err != nil {
 			return benchRun{}, err
 		}
-		d, client, server, err := benchSCP(ctx, e.sshd, e.tree, dst, true)
+		d, client, server, err := benchSCP(ctx, e.sides, e.sshd, e.tree, dst, true)
 		if err != nil {
 			return benchRun{}, err
 		}

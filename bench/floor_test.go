@@ -189,7 +189,7 @@ func benchRunChecked(ctx context.Context, tb testing.TB, e *benchEnv, out string
 	if err != nil {
 		return benchRun{}, err
 	}
-	if err := recv.Start(); err != nil {
+	if err := e.sides.onServer(recv.Start); err != nil {
 		return benchRun{}, fmt.Errorf("starting the checked receiver: %w", err)
 	}
 	defer func() {
@@ -211,7 +211,8 @@ func benchRunChecked(ctx context.Context, tb testing.TB, e *benchEnv, out string
 	send := exec.CommandContext(ctx, self, addr, e.big)
 	send.Env = append(os.Environ(), benchHelperEnv+"=checked-send")
 	start := time.Now()
-	if msg, err := send.CombinedOutput(); err != nil {
+	var msg []byte
+	if err := e.sides.onClient(func() (err error) { msg, err = send.CombinedOutput(); return err }); err != nil {
 		return benchRun{}, fmt.Errorf("checked sender: %w: %s\nreceiver: %s", err, msg, stderr.String())
 	}
 	elapsed := time.Since(start)

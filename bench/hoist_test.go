@@ -60,7 +60,8 @@ func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, s
 		if cfg.baseline {
 			bin = testkit.Hoist{Path: e.cfg.Baseline}
 		}
-		srv := bin.StartServer(tb, out, cfg.serverFlags...)
+		var srv *testkit.Server
+		_ = e.sides.onServer(func() error { srv = bin.StartServer(tb, out, cfg.serverFlags...); return nil })
 		defer srv.Kill()
 		tokenFile := filepath.Join(out, "bench.jwt")
 		if err := os.WriteFile(tokenFile, []byte(bin.MintToken(tb, out, benchUser)), 0o600); err != nil {
@@ -138,7 +139,7 @@ func benchSendFiles(ctx context.Context, e *benchEnv, bin string, serverPID int,
 	start := time.Now()
 	watches := make([]*benchRSSWatch, clients)
 	for i, cmd := range cmds {
-		if err := cmd.Start(); err != nil {
+		if err := e.sides.onClient(cmd.Start); err != nil {
 			for j, started := range cmds[:i] {
 				_ = started.Process.Kill()
 				_ = started.Wait()

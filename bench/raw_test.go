@@ -17,7 +17,7 @@ import (
 // syncEvery bytes (0: only once, at the end), so the data is on disk when the
 // copy counts as done. It returns the wall time from dial to that fsync.
 // With link set, the copy goes through that emulated link.
-func benchRawCopy(ctx context.Context, src, dst string, syncEvery int64, link *benchLink) (time.Duration, error) {
+func benchRawCopy(ctx context.Context, sides *benchSides, src, dst string, syncEvery int64, link *benchLink) (time.Duration, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
@@ -35,10 +35,12 @@ func benchRawCopy(ctx context.Context, src, dst string, syncEvery int64, link *b
 	}
 
 	received := make(chan error, 1)
-	go func() { received <- benchReceiveRaw(ln, dst, syncEvery) }()
+	go func() {
+		received <- sides.onServer(func() error { return benchReceiveRaw(ln, dst, syncEvery) })
+	}()
 
 	start := time.Now()
-	sendErr := benchSendRaw(ctx, addr, src)
+	sendErr := sides.onClient(func() error { return benchSendRaw(ctx, addr, src) })
 	if sendErr != nil {
 		ln.Close() // unblocks a receiver still waiting in Accept
 	}

@@ -18,6 +18,7 @@ type benchReport struct {
 	noSSH  string
 	noTusd string
 	load   [2]string // load average before and after
+	cpus   string    // where each side ran (benchSides.text)
 }
 
 // benchRow is one line of the table.
@@ -279,6 +280,7 @@ func benchLoad() string {
 func (r *benchReport) print(w io.Writer) {
 	fmt.Fprintf(w, "\nhoist upload benchmark: %s file, %d x %d B files, %s link file, %s literal file; median of %d round(s), %s; load %s -> %s\n",
 		units.FormatSize(uint64(r.cfg.Size)), r.cfg.Files, r.cfg.FileSize, units.FormatSize(uint64(r.cfg.LinkSize)), units.FormatSize(uint64(r.cfg.LiteralSize)), r.cfg.Rounds, r.cfg.orderText(), r.load[0], r.load[1])
+	fmt.Fprintf(w, "CPUs: %s\n", r.cpus)
 	if r.noSSH != "" {
 		fmt.Fprintf(w, "scp not measured: %s\n", r.noSSH)
 	}

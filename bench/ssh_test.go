@@ -15,7 +15,7 @@ import (
 // benchSCP copies src (a file, or a directory with recursive) to dst through
 // the loopback sshd and returns the wall time and the CPU of each side: scp
 // with the ssh it runs, and the sshd with the session it forks.
-func benchSCP(ctx context.Context, sshd *testkit.SSHD, src, dst string, recursive bool) (time.Duration, *benchProc, *benchProc, error) {
+func benchSCP(ctx context.Context, sides *benchSides, sshd *testkit.SSHD, src, dst string, recursive bool) (time.Duration, *benchProc, *benchProc, error) {
 	args := append([]string{"-q", "-P", strconv.Itoa(sshd.Port)}, sshd.ClientArgs()...)
 	if recursive {
 		args = append(args, "-r")
@@ -27,7 +27,11 @@ func benchSCP(ctx context.Context, sshd *testkit.SSHD, src, dst string, recursiv
 	}
 	cmd := exec.CommandContext(ctx, "scp", args...)
 	start := time.Now()
-	out, err := cmd.CombinedOutput()
+	var out []byte
+	err = sides.onClient(func() (err error) {
+		out, err = cmd.CombinedOutput()
+		return err
+	})
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("scp %s: %w: %s", src, err, out)
 	}

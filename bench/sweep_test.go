@@ -103,6 +103,7 @@ func TestBenchSweepSmoke(t *testing.T) {
 func (r *benchReport) printSweep(w io.Writer, sizes []int) {
 	fmt.Fprintf(w, "\nhoist chunk-size sweep: %s file, durable, %d round(s) interleaved, %s; load %s -> %s\n",
 		units.FormatSize(uint64(r.cfg.Size)), r.cfg.Rounds, r.cfg.orderText(), r.load[0], r.load[1])
+	fmt.Fprintf(w, "CPUs: %s\n", r.cpus)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "chunk size\tmedian MB/s\tspread of rounds\ttarget\tmet\trounds (MB/s; CPU client+server s/GB)")
 	var medians []float64

@@ -55,7 +55,7 @@ func benchRunTusd(sync bool) func(context.Context, testing.TB, *benchEnv, string
 		cmd := exec.CommandContext(ctx, e.tusd, "-host", "127.0.0.1", "-port", strconv.Itoa(port),
 			"-upload-dir", dir, "-base-path", "/files/", "-disable-download")
 		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
+		if err := e.sides.onServer(cmd.Start); err != nil {
 			return benchRun{}, fmt.Errorf("starting tusd: %w", err)
 		}
 		defer func() {
@@ -83,7 +83,8 @@ func benchRunTusd(sync bool) func(context.Context, testing.TB, *benchEnv, string
 			// No trailing slash: curl would append the file name to the URL.
 			"http://"+addr+"/files")
 		start := time.Now()
-		if msg, err := curl.CombinedOutput(); err != nil {
+		var msg []byte
+		if err := e.sides.onClient(func() (err error) { msg, err = curl.CombinedOutput(); return err }); err != nil {
 			return benchRun{}, fmt.Errorf("curl: %w: %s\ntusd:\n%s", err, msg, stderr.String())
 		}
 		stored, err := benchTusdStored(headers, dir)
@@ -91,7 +92,7 @@ func benchRunTusd(sync bool) func(context.Context, testing.TB, *benchEnv, string
 			return benchRun{}, err
 		}
 		if sync {
-			if err := benchFsync(stored); err != nil {
+			if err := e.sides.onServer(func() error { return benchFsync(stored) }); err != nil {
 				return benchRun{}, err
 			}
 		}
