@@ -23,7 +23,7 @@ import (
 // A child process inherits the CPU affinity of the thread that forks it, so
 // a side is pinned by starting it from a locked thread pinned for the
 // moment; an in-process side (the raw copy's ends) runs on such a thread.
-// The emulated links' proxies, the TUI and the big store are not pinned.
+// The emulated links' proxies and BenchmarkBigStore are not pinned.
 
 // benchSides is the CPUs of each side of a pinned run.
 type benchSides struct {
@@ -226,7 +226,7 @@ func TestBenchSmokePinned(t *testing.T) {
 	}
 	cfg := benchSmokeConfig()
 	cfg.Pin = true
-	cfg.Only = regexp.MustCompile(`^(raw|raw-checked|hoist|hoist-tree|tusd-sync|scp)$`)
+	cfg.Only = regexp.MustCompile(`^(raw|raw-checked|hoist|hoist-tui|hoist-tree|tusd-sync|scp)$`)
 	rep := benchRunAll(t, cfg)
 	var out strings.Builder
 	rep.print(&out)

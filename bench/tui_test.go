@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hoist-dev/hoist/internal/testkit"
 )
 
 // benchTUIRows and benchTUICols size the terminal the TUI runs in.
@@ -30,7 +32,8 @@ func benchRunTUI(ctx context.Context, tb testing.TB, e *benchEnv, out string) (b
 		return benchRun{}, err
 	}
 	root := filepath.Join(out, "root")
-	srv := hoist.StartServer(tb, root)
+	var srv *testkit.Server
+	_ = e.sides.onServer(func() error { srv = hoist.StartServer(tb, root); return nil })
 	defer srv.Kill()
 	tokenFile := filepath.Join(out, "bench.jwt")
 	if err := os.WriteFile(tokenFile, []byte(hoist.MintToken(tb, root, benchUser)), 0o600); err != nil {
@@ -43,7 +46,11 @@ func benchRunTUI(ctx context.Context, tb testing.TB, e *benchEnv, out string) (b
 
 	cmd := exec.CommandContext(ctx, hoist.Path, "--server", srv.URL, "--token-file", tokenFile, "--start-dir", dir)
 	cmd.Env = append(benchClientEnv(e), "TERM=xterm-256color", "COLORTERM=truecolor")
-	term, err := benchStartPTY(cmd, benchTUIRows, benchTUICols)
+	var term *benchPTY
+	err = e.sides.onClient(func() (err error) {
+		term, err = benchStartPTY(cmd, benchTUIRows, benchTUICols)
+		return err
+	})
 	if err != nil {
 		return benchRun{}, err
 	}
