@@ -14,7 +14,10 @@
 // HOIST_BENCH_ONLY (a regexp of run names) adjust it. Sizes are read by
 // config.ParseSize: 256MiB is 256×2^20 bytes, 256MB is 256×10^6.
 // HOIST_BENCH_BASELINE names another hoist binary (an older build) to run
-// as well, for before/after ratios from the same run. tusd runs when a tusd
+// as well, for before/after ratios from the same run. HOIST_BENCH_SEED
+// (default 1; 0 keeps the listed order) shuffles the runs of every round,
+// and HOIST_BENCH_PIN=1 gives each side of every run CPUs of its own (see
+// benchSides). tusd runs when a tusd
 // binary is on PATH or in $(go env GOPATH)/bin (go install
 // github.com/tus/tusd/v2/cmd/tusd@v2.9.1); the report says when it is not.
 //
