@@ -390,7 +390,7 @@ func benchPrepare(tb testing.TB, cfg benchConfig) *benchEnv {
 	}
 	if e.noSSH = testkit.SSHAvailable(); e.noSSH == "" {
 		// sshd forks each session from itself: they run where it does.
-		_ = e.sides.onServer(func() error { e.sshd = testkit.StartSSHD(tb); return nil })
+		e.sides.startServer(tb, func() { e.sshd = testkit.StartSSHD(tb) })
 	}
 	e.tusd, e.noTusd = benchFindTusd()
 	return e

@@ -61,7 +61,7 @@ func benchRunHoist(cfg benchSend) func(context.Context, testing.TB, *benchEnv, s
 			bin = testkit.Hoist{Path: e.cfg.Baseline}
 		}
 		var srv *testkit.Server
-		_ = e.sides.onServer(func() error { srv = bin.StartServer(tb, out, cfg.serverFlags...); return nil })
+		e.sides.startServer(tb, func() { srv = bin.StartServer(tb, out, cfg.serverFlags...) })
 		defer srv.Kill()
 		tokenFile := filepath.Join(out, "bench.jwt")
 		if err := os.WriteFile(tokenFile, []byte(bin.MintToken(tb, out, benchUser)), 0o600); err != nil {

@@ -70,6 +70,16 @@ func (s *benchSides) onServer(f func() error) error {
 	return benchOnCPUs(s.server, f)
 }
 
+// startServer runs start, which fails tb itself when its server does not
+// start, on the server's CPUs; failing to pin fails tb too, so that no run
+// reported as pinned ran unpinned.
+func (s *benchSides) startServer(tb testing.TB, start func()) {
+	tb.Helper()
+	if err := s.onServer(func() error { start(); return nil }); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // onClient is onServer for the client's side.
 func (s *benchSides) onClient(f func() error) error {
 	if s == nil {

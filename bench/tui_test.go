@@ -33,7 +33,7 @@ func benchRunTUI(ctx context.Context, tb testing.TB, e *benchEnv, out string) (b
 	}
 	root := filepath.Join(out, "root")
 	var srv *testkit.Server
-	_ = e.sides.onServer(func() error { srv = hoist.StartServer(tb, root); return nil })
+	e.sides.startServer(tb, func() { srv = hoist.StartServer(tb, root) })
 	defer srv.Kill()
 	tokenFile := filepath.Join(out, "bench.jwt")
 	if err := os.WriteFile(tokenFile, []byte(hoist.MintToken(tb, root, benchUser)), 0o600); err != nil {
